@@ -1,0 +1,127 @@
+"""The exception tree and the coded warnings of empreinte.
+
+Every error raised on purpose by empreinte derives from :class:`EmpreinteError` and also from
+the matching built-in exception, so callers can catch either::
+
+    EmpreinteError
+    ├── ConfigError(ValueError)          bad option, setting or environment variable
+    ├── DataError(ValueError)            reference data missing or malformed
+    │   └── UnknownKeyError(KeyError)    a zone, hardware or model name not in the catalog
+    ├── ReportError(ValueError)          a report that does not validate; names the field
+    ├── MeterError(RuntimeError)         a meter failed while reading
+    │   └── MeterUnavailable             a meter cannot be used here (with the reason and fix)
+    ├── EstimateError(ValueError)        not enough inputs for an estimate
+    └── ServerError(RuntimeError)        the observatory refused or could not be reached
+
+Expected gaps (an unknown location, a CPU power estimated from its TDP) are *not* errors:
+they are :class:`CodedWarning` records carried on results and reports, with a stable ``code``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "EmpreinteError",
+    "EstimateError",
+    "MeterError",
+    "MeterUnavailable",
+    "ReportError",
+    "ServerError",
+    "UnknownKeyError",
+    "CodedWarning",
+    "WarningCode",
+]
+
+
+class EmpreinteError(Exception):
+    """Root of every error raised on purpose by empreinte."""
+
+
+class ConfigError(EmpreinteError, ValueError):
+    """An option, setting or environment variable has an invalid value."""
+
+
+class DataError(EmpreinteError, ValueError):
+    """Reference data is missing or malformed."""
+
+
+class UnknownKeyError(DataError, KeyError):
+    """A zone, hardware or model name is not in the catalog."""
+
+    def __init__(self, kind: str, key: str, suggestions: list[str] | None = None) -> None:
+        self.kind = kind
+        self.key = key
+        self.suggestions = suggestions or []
+        hint = f" (did you mean: {', '.join(self.suggestions)}?)" if self.suggestions else ""
+        super().__init__(f"unknown {kind} {key!r}{hint}")
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+class ReportError(EmpreinteError, ValueError):
+    """A report failed validation. ``errors`` lists ``(field_path, message)`` pairs."""
+
+    def __init__(self, message: str, errors: list[tuple[str, str]] | None = None) -> None:
+        self.errors = errors or []
+        super().__init__(message)
+
+
+class MeterError(EmpreinteError, RuntimeError):
+    """A meter failed while reading."""
+
+
+class MeterUnavailable(MeterError):
+    """A meter cannot be used on this machine; ``reason`` says why and ``fix`` how to fix it."""
+
+    def __init__(self, reason: str, fix: str | None = None) -> None:
+        self.reason = reason
+        self.fix = fix
+        super().__init__(reason if fix is None else f"{reason} (fix: {fix})")
+
+
+class EstimateError(EmpreinteError, ValueError):
+    """Not enough or inconsistent inputs for an estimate."""
+
+
+class ServerError(EmpreinteError, RuntimeError):
+    """The observatory refused a request or could not be reached."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class WarningCode:
+    """Stable codes of the warnings carried on results and reports (documented in docs/)."""
+
+    LOCATION_UNKNOWN = "location-unknown"  # no location given: world average used
+    ZONE_FALLBACK = "zone-factor-fallback"  # a zone's factor falls back to the world figure
+    CPU_POWER_ESTIMATED = "cpu-power-estimated"  # CPU energy from TDP and load, no counter
+    RAM_POWER_ESTIMATED = "ram-power-estimated"  # RAM energy from W per GB, no counter
+    GPU_POWER_POLLED = "gpu-power-polled"  # GPU energy integrated from power samples
+    CPU_TDP_UNKNOWN = "cpu-tdp-unknown"  # CPU model not in the catalog: TDP range used
+    VM_SHARE = "vm-vcpu-share"  # share of the host's power by vCPU count
+    PUE_DEFAULT = "pue-default"  # no PUE given: documented default used
+    WUE_DEFAULT = "wue-default"  # no WUE given: documented default used
+    EMBODIED_UNKNOWN = "embodied-unknown"  # no hardware given: embodied impacts not computed
+    HARDWARE_UNKNOWN = "hardware-unknown"  # hardware name not in the catalog
+    SHORT_WINDOW = "short-window"  # measured window under 60 s
+    COUNTER_RESET = "counter-reset"  # a cumulative counter went backwards
+    METER_FAILED = "meter-failed"  # a meter stopped answering during the run
+    ESTIMATE = "estimate"  # values come from a proxy model, not a measurement
+    INCOMPLETE = "incomplete"  # the tracked job did not finish
+
+
+@dataclass(frozen=True, slots=True)
+class CodedWarning:
+    """A coded, expected gap in a result (never an exception, never a log line)."""
+
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
