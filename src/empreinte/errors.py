@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "CodedWarning",
     "ConfigError",
     "DataError",
     "EmpreinteError",
@@ -31,7 +32,6 @@ __all__ = [
     "ReportError",
     "ServerError",
     "UnknownKeyError",
-    "CodedWarning",
     "WarningCode",
 ]
 

@@ -68,7 +68,9 @@ class SourcedValue(StrictModel):
         lo = self.value if self.low is None else self.low
         hi = self.value if self.high is None else self.high
         if not lo <= self.value <= hi:
-            raise ValueError(f"bounds must satisfy low <= value <= high, got {lo}, {self.value}, {hi}")
+            raise ValueError(
+                f"bounds must satisfy low <= value <= high, got {lo}, {self.value}, {hi}"
+            )
         return self
 
     @property

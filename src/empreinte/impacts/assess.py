@@ -1,0 +1,313 @@
+"""Multi-criteria impacts of a job: usage, embodied and end of life, for energy, GWP, ADPe, PE
+and water, with ranges, coded warnings and a step-by-step explanation.
+
+This wires the reference data (grid zone, data-centre PUE/WUE, hardware catalog, lifecycle
+defaults) into the formula graph of :mod:`empreinte.impacts.formulas`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from empreinte.errors import CodedWarning, ConfigError, WarningCode
+from empreinte.factors._base import read_data_text
+from empreinte.factors.grid import Location, resolve_location
+from empreinte.impacts.engine import Evaluation, Input, evaluate
+from empreinte.ranges import Range, as_range
+
+__all__ = [
+    "CRITERIA",
+    "CriterionImpact",
+    "HardwareShare",
+    "ImpactResult",
+    "compute_impacts",
+    "lifecycle_defaults",
+]
+
+CRITERIA = {
+    "gwp_kgco2e": ("gwp", "kgCO2e"),
+    "adpe_kgsbe": ("adpe", "kgSbeq"),
+    "pe_mj": ("pe", "MJ"),
+    "water_l": ("water", "L"),
+}
+"""Report criterion name -> (short name, unit)."""
+
+HOURS_PER_YEAR = 365 * 24
+
+
+@cache
+def lifecycle_defaults() -> dict[str, Input]:
+    """Lifetime (h), utilisation and end-of-life share, from ``data/lifecycle.json``."""
+    raw = json.loads(read_data_text("lifecycle.json"))
+
+    def inp(key: str, scale: float = 1.0, unit: str | None = None) -> Input:
+        d = raw[key]
+        r = Range(
+            d["value"] * scale, d.get("low", d["value"]) * scale, d.get("high", d["value"]) * scale
+        )
+        return Input(r, unit or d["unit"], tuple(d["sources"]), d.get("note"))
+
+    return {
+        "lifetime_hours": inp("lifetime_years", HOURS_PER_YEAR, "h"),
+        "utilisation": inp("utilisation"),
+        "eol_share_of_manufacturing": inp("eol_share_of_manufacturing"),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class HardwareShare:
+    """Hardware whose manufacturing impacts are allocated to a job (``count`` units, ``hours``)."""
+
+    name: str
+    count: float
+    hours: float
+    gwp_kgco2e: Range | None
+    adpe_kgsbe: Range | None
+    pe_mj: Range | None
+    sources: tuple[str, ...] = ()
+
+    @classmethod
+    def accelerator(cls, name: str, count: float, hours: float) -> HardwareShare:
+        """An accelerator of the catalog (``empreinte.factors.hardware``)."""
+        from empreinte.factors.hardware import get_accelerator
+
+        return cls._from_record(get_accelerator(name), count, hours)
+
+    @classmethod
+    def server(cls, archetype: str, count: float, hours: float) -> HardwareShare:
+        """A server archetype without its accelerators (``empreinte.factors.hardware``)."""
+        from empreinte.factors.hardware import get_server
+
+        return cls._from_record(get_server(archetype), count, hours)
+
+    @classmethod
+    def _from_record(cls, rec: Any, count: float, hours: float) -> HardwareShare:
+        srcs: list[str] = []
+        vals: dict[str, Range | None] = {}
+        for key in ("gwp_kgco2e", "adpe_kgsbe", "pe_mj"):
+            sv = getattr(rec, key, None)
+            vals[key] = None if sv is None else sv.range
+            if sv is not None:
+                srcs.extend(sv.sources)
+        return cls(rec.id, count, hours, sources=tuple(dict.fromkeys(srcs)), **vals)
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionImpact:
+    """One criterion split by phase; a phase that was not assessed is ``None`` (never 0)."""
+
+    usage: Range | None
+    embodied: Range | None
+    end_of_life: Range | None
+
+    @property
+    def total(self) -> Range | None:
+        parts = [p for p in (self.usage, self.embodied, self.end_of_life) if p is not None]
+        if not parts:
+            return None
+        out = parts[0]
+        for p in parts[1:]:
+            out = out + p
+        return out
+
+
+@dataclass
+class ImpactResult:
+    """Impacts of a job with everything needed to explain and report them."""
+
+    it_energy_kwh: Range
+    facility_energy_kwh: Range
+    criteria: dict[str, CriterionImpact]
+    location: Location
+    pue: Input
+    wue_l_per_kwh: Input
+    hardware: list[HardwareShare] = field(default_factory=list)
+    warnings: list[CodedWarning] = field(default_factory=list)
+    usage: Evaluation = field(default_factory=Evaluation)
+    embodied: dict[str, Evaluation] = field(default_factory=dict)
+
+    def explain(self) -> list[dict[str, Any]]:
+        """Every input and intermediate, usage first then per hardware item."""
+        out = [dict(s, phase="usage") for s in self.usage.explain()]
+        for name, ev in self.embodied.items():
+            out += [dict(s, phase="embodied", hardware=name) for s in ev.explain()]
+        return out
+
+    @property
+    def sources(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for step in self.explain():
+            seen.update(dict.fromkeys(step["sources"]))
+        return list(seen)
+
+    def to_dict(self) -> dict[str, Any]:
+        def rng(r: Range | None) -> dict[str, float] | None:
+            return None if r is None else as_range(r).to_dict()
+
+        return {
+            "energy": {
+                "it_kwh": rng(self.it_energy_kwh),
+                "facility_kwh": rng(self.facility_energy_kwh),
+            },
+            "location": {"query": self.location.query, "zone": self.location.zone.zone},
+            "datacenter": {
+                "pue": rng(as_range(self.pue.value)),
+                "wue_l_per_kwh": rng(as_range(self.wue_l_per_kwh.value)),
+            },
+            "impacts": {
+                k: {
+                    "usage": rng(c.usage),
+                    "embodied": rng(c.embodied),
+                    "end_of_life": rng(c.end_of_life),
+                    "total": rng(c.total),
+                }
+                for k, c in self.criteria.items()
+            },
+            "warnings": [w.as_dict() for w in self.warnings],
+            "sources": self.sources,
+            "explain": self.explain(),
+        }
+
+
+def _datacenter_inputs(
+    pue: float | Range | None,
+    wue: float | Range | None,
+    preset: str | None,
+    warnings: list[CodedWarning],
+) -> tuple[Input, Input]:
+    from empreinte.factors import datacenters
+
+    dc = datacenters.get_datacenter(preset) if preset else None
+    if dc is None and (pue is None or wue is None):
+        dc = datacenters.default_datacenter()
+        missing = [n for n, v in (("PUE", pue), ("WUE", wue)) if v is None]
+        code = WarningCode.PUE_DEFAULT if pue is None else WarningCode.WUE_DEFAULT
+        warnings.append(
+            CodedWarning(
+                code, f"no {' and '.join(missing)} given: default data-centre values used ({dc.id})"
+            )
+        )
+    pue_in = (
+        Input(as_range(pue), "1", ("user",))
+        if pue is not None
+        else Input(dc.pue.range, "1", tuple(dc.pue.sources))
+    )  # type: ignore[union-attr]
+    wue_in = (
+        Input(as_range(wue), "L/kWh", ("user",))
+        if wue is not None
+        else Input(dc.wue_l_per_kwh.range, "L/kWh", tuple(dc.wue_l_per_kwh.sources))
+    )  # type: ignore[union-attr]
+    if as_range(pue_in.value).low < 1:
+        raise ConfigError(f"pue must be >= 1, got {pue}")
+    return pue_in, wue_in
+
+
+def compute_impacts(
+    energy_kwh: float | Range,
+    *,
+    location: str | None = None,
+    pue: float | Range | None = None,
+    wue_l_per_kwh: float | Range | None = None,
+    datacenter: str | None = None,
+    hardware: Sequence[HardwareShare] = (),
+    lifetime_years: float | Range | None = None,
+    utilisation: float | Range | None = None,
+) -> ImpactResult:
+    """Impacts of ``energy_kwh`` of IT energy used at ``location``, plus embodied hardware."""
+    energy = as_range(energy_kwh)
+    if energy.low < 0:
+        raise ConfigError(f"energy_kwh must be >= 0, got {energy_kwh}")
+    loc = resolve_location(location)
+    warnings = list(loc.warnings)
+    pue_in, wue_in = _datacenter_inputs(pue, wue_l_per_kwh, datacenter or loc.datacenter, warnings)
+    z = loc.zone
+    zsrc = z.sources
+    usage = evaluate(
+        {
+            "it_energy_kwh": Input(energy, "kWh", ("measured or declared",)),
+            "pue": pue_in,
+            "wue_onsite_l_per_kwh": wue_in,
+            "grid_gwp_kgco2e_per_kwh": Input(z.gwp_kgco2e_per_kwh, "kgCO2e/kWh", zsrc, z.zone),
+            "grid_adpe_kgsbe_per_kwh": Input(z.adpe_kgsbe_per_kwh, "kgSbeq/kWh", zsrc, z.zone),
+            "grid_pe_mj_per_kwh": Input(z.pe_mj_per_kwh, "MJ/kWh", zsrc, z.zone),
+            "grid_water_offsite_l_per_kwh": Input(z.water_offsite_l_per_kwh, "L/kWh", zsrc, z.zone),
+        }
+    )
+    defaults = lifecycle_defaults()
+    life = (
+        Input(as_range(lifetime_years) * HOURS_PER_YEAR, "h", ("user",))
+        if lifetime_years is not None
+        else defaults["lifetime_hours"]
+    )
+    util = (
+        Input(as_range(utilisation), "1", ("user",))
+        if utilisation is not None
+        else defaults["utilisation"]
+    )
+    embodied: dict[str, Evaluation] = {}
+    for hw in hardware:
+        inputs: dict[str, Input | None] = {
+            "usage_hours": Input(Range.point(hw.hours), "h", ("user",)),
+            "lifetime_hours": life,
+            "utilisation": util,
+            "eol_share_of_manufacturing": defaults["eol_share_of_manufacturing"],
+        }
+        for key, crit in (
+            ("gwp_kgco2e", "gwp_kgco2e"),
+            ("adpe_kgsbe", "adpe_kgsbe"),
+            ("pe_mj", "pe_mj"),
+        ):
+            per_unit = getattr(hw, key)
+            inputs[f"manufacturing_{crit}"] = (
+                None
+                if per_unit is None
+                else Input(
+                    per_unit * hw.count, CRITERIA[crit][1], hw.sources, f"{hw.count:g} × {hw.name}"
+                )
+            )
+        embodied[hw.name] = evaluate(inputs)
+    if not hardware:
+        warnings.append(
+            CodedWarning(
+                WarningCode.EMBODIED_UNKNOWN,
+                "no hardware given: embodied and end-of-life impacts not assessed",
+            )
+        )
+    criteria = {}
+    for crit in CRITERIA:
+        emb = _sum(ev.get(f"embodied_{crit}") for ev in embodied.values()) if hardware else None
+        eol = _sum(ev.get(f"end_of_life_{crit}") for ev in embodied.values()) if hardware else None
+        criteria[crit] = CriterionImpact(usage.get(f"usage_{crit}"), emb, eol)
+    if hardware:
+        warnings.append(
+            CodedWarning(
+                "embodied-water-not-assessed",
+                "manufacturing water of hardware is not in the catalog: not assessed",
+            )
+        )
+    return ImpactResult(
+        energy,
+        usage.get("facility_energy_kwh"),
+        criteria,
+        loc,
+        pue_in,
+        wue_in,
+        list(hardware),
+        warnings,
+        usage,
+        embodied,
+    )
+
+
+def _sum(values: Any) -> Range | None:
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return None
+    out = as_range(vals[0])
+    for v in vals[1:]:
+        out = out + v
+    return out

@@ -1,0 +1,133 @@
+"""The life-cycle formulas of empreinte, each written once as a pure function.
+
+Every function computes one quantity; its parameter names are the names of other quantities
+or of inputs, which is how :mod:`empreinte.impacts.engine` wires them into a graph. Each runs
+unchanged on floats, on :class:`~empreinte.ranges.Range` values, and on Ranges of numpy arrays
+(the batch path). Units are in the names; sources are the ids in ``factors/data/sources.json``.
+
+Usage phase (methodology.md, "Usage phase"; EcoLogits for water)::
+
+    E_facility = E_IT × PUE
+    GWP_usage  = E_facility × F_gwp(zone)        (same form for ADPe and PE)
+    W_usage    = E_IT × (WUE_onsite + PUE × WUE_offsite(zone))
+
+Embodied (SCI's ``TE × TiR/EL × RR/ToR``; BLOOM's LCA)::
+
+    share      = t_used / (lifetime × utilisation)
+    M          = TE × share
+
+End of life: a sourced share of the manufacturing impact, allocated like it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["FORMULAS", "Formula", "formula"]
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    """A registered formula: the quantity it computes, its unit, its sources and its function."""
+
+    name: str
+    unit: str
+    sources: tuple[str, ...]
+    func: Callable[..., Any]
+    params: tuple[str, ...]
+    doc: str
+
+
+FORMULAS: dict[str, Formula] = {}
+
+
+def formula(unit: str, *sources: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``func`` as the formula of the quantity named like it."""
+
+    def deco(func: Callable[..., Any]) -> Callable[..., Any]:
+        code = func.__code__
+        params = code.co_varnames[: code.co_argcount]
+        doc = (func.__doc__ or "").strip().splitlines()[0]
+        FORMULAS[func.__name__] = Formula(func.__name__, unit, sources, func, params, doc)
+        return func
+
+    return deco
+
+
+# ---------------------------------------------------------------- usage
+@formula("kWh", "sci-iso-21031")
+def facility_energy_kwh(it_energy_kwh: Any, pue: Any) -> Any:
+    """Energy drawn by the facility: IT energy × PUE."""
+    return it_energy_kwh * pue
+
+
+@formula("kgCO2e", "sci-iso-21031")
+def usage_gwp_kgco2e(facility_energy_kwh: Any, grid_gwp_kgco2e_per_kwh: Any) -> Any:
+    """Usage GHG: facility energy × the zone's location-based GWP factor."""
+    return facility_energy_kwh * grid_gwp_kgco2e_per_kwh
+
+
+@formula("kgSbeq", "ecologits-methodology")
+def usage_adpe_kgsbe(facility_energy_kwh: Any, grid_adpe_kgsbe_per_kwh: Any) -> Any:
+    """Usage abiotic depletion: facility energy × the zone's ADPe factor."""
+    return facility_energy_kwh * grid_adpe_kgsbe_per_kwh
+
+
+@formula("MJ", "ecologits-methodology")
+def usage_pe_mj(facility_energy_kwh: Any, grid_pe_mj_per_kwh: Any) -> Any:
+    """Usage primary energy: facility energy × the zone's primary-energy factor."""
+    return facility_energy_kwh * grid_pe_mj_per_kwh
+
+
+@formula("L", "ecologits-methodology")
+def usage_water_l(
+    it_energy_kwh: Any, pue: Any, wue_onsite_l_per_kwh: Any, grid_water_offsite_l_per_kwh: Any
+) -> Any:
+    """Usage water: IT energy × (on-site WUE + PUE × off-site water of electricity)."""
+    return it_energy_kwh * (wue_onsite_l_per_kwh + pue * grid_water_offsite_l_per_kwh)
+
+
+# ---------------------------------------------------------------- embodied
+@formula("1", "sci-iso-21031", "luccioni-bloom-2023")
+def allocation_share(usage_hours: Any, lifetime_hours: Any, utilisation: Any) -> Any:
+    """Share of the hardware's life used: t_used / (lifetime × utilisation)."""
+    return usage_hours / (lifetime_hours * utilisation)
+
+
+@formula("kgCO2e", "sci-iso-21031", "luccioni-bloom-2023")
+def embodied_gwp_kgco2e(manufacturing_gwp_kgco2e: Any, allocation_share: Any) -> Any:
+    """Embodied GHG: manufacturing GHG of the hardware × allocation share."""
+    return manufacturing_gwp_kgco2e * allocation_share
+
+
+@formula("kgSbeq", "sci-iso-21031", "boavizta-uba-2021")
+def embodied_adpe_kgsbe(manufacturing_adpe_kgsbe: Any, allocation_share: Any) -> Any:
+    """Embodied abiotic depletion: manufacturing ADPe × allocation share."""
+    return manufacturing_adpe_kgsbe * allocation_share
+
+
+@formula("MJ", "sci-iso-21031", "boavizta-uba-2021")
+def embodied_pe_mj(manufacturing_pe_mj: Any, allocation_share: Any) -> Any:
+    """Embodied primary energy: manufacturing PE × allocation share."""
+    return manufacturing_pe_mj * allocation_share
+
+
+# ---------------------------------------------------------------- end of life
+@formula("kgCO2e", "dell-pcf-eol")
+def end_of_life_gwp_kgco2e(embodied_gwp_kgco2e: Any, eol_share_of_manufacturing: Any) -> Any:
+    """End-of-life GHG: allocated manufacturing GHG × end-of-life share."""
+    return embodied_gwp_kgco2e * eol_share_of_manufacturing
+
+
+@formula("kgSbeq", "dell-pcf-eol")
+def end_of_life_adpe_kgsbe(embodied_adpe_kgsbe: Any, eol_share_of_manufacturing: Any) -> Any:
+    """End-of-life abiotic depletion: allocated manufacturing ADPe × end-of-life share."""
+    return embodied_adpe_kgsbe * eol_share_of_manufacturing
+
+
+@formula("MJ", "dell-pcf-eol")
+def end_of_life_pe_mj(embodied_pe_mj: Any, eol_share_of_manufacturing: Any) -> Any:
+    """End-of-life primary energy: allocated manufacturing PE × end-of-life share."""
+    return embodied_pe_mj * eol_share_of_manufacturing

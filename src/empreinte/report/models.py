@@ -1,0 +1,334 @@
+"""The report standard, schema ``empreinte.report/1``: pydantic models.
+
+One report describes the footprint of one AI job or system at one life-cycle stage. Every
+quantity is an :class:`Estimate` (value with low/high bounds) with its unit in its name.
+Unknown keys are rejected (``extra="forbid"``) so that typos are caught and named. The JSON
+Schema generated from these models is checked in at ``schema/report-1.json``.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Datacenter",
+    "Energy",
+    "Estimate",
+    "FunctionalUnit",
+    "HardwareItem",
+    "Impacts",
+    "LocationInfo",
+    "Measurement",
+    "MeterInfo",
+    "PerUnit",
+    "PhaseSplit",
+    "Provenance",
+    "Publisher",
+    "Report",
+    "SourceRef",
+    "System",
+    "Topology",
+    "Verification",
+    "WarningItem",
+    "Window",
+]
+
+SCHEMA_VERSION = "empreinte.report/1"
+
+Stage = Literal[
+    "data_preparation", "training", "fine_tuning", "evaluation", "inference", "end_of_life", "other"
+]
+Method = Literal["external_meter", "hw_counter", "software_model", "proxy_model", "declared"]
+Layer = Literal["accelerators", "host", "idle", "facility"]
+MTier = Literal["M1", "M2", "M3", "M4", "M5"]
+ATier = Literal["A0", "A1", "A2", "A3"]
+
+METHOD_TIER: dict[str, str] = {
+    "external_meter": "M1",
+    "hw_counter": "M2",
+    "software_model": "M3",
+    "proxy_model": "M4",
+    "declared": "M5",
+}
+"""Measurement method -> M tier (methodology.md, "Verification tiers")."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Estimate(_Model):
+    """A quantity with bounds: ``low <= value <= high``, all finite."""
+
+    value: float
+    low: float
+    high: float
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill(cls, data: Any) -> Any:
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            return {"value": data, "low": data, "high": data}
+        if isinstance(data, dict) and "value" in data:
+            data = dict(data)
+            data.setdefault("low", data["value"])
+            data.setdefault("high", data["value"])
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> Estimate:
+        for x in (self.value, self.low, self.high):
+            if not math.isfinite(x):
+                raise ValueError("value, low and high must be finite numbers")
+        # tolerate float rounding at the edges
+        tol = 1e-9 * max(abs(self.low), abs(self.high), 1e-300)
+        if not (self.low - tol <= self.value <= self.high + tol):
+            raise ValueError(
+                f"bounds must satisfy low <= value <= high, got "
+                f"low={self.low}, value={self.value}, high={self.high}"
+            )
+        return self
+
+
+class NonNegEstimate(Estimate):
+    """An :class:`Estimate` of a quantity that cannot be negative (energy, emissions...)."""
+
+    @model_validator(mode="after")
+    def _nonneg(self) -> NonNegEstimate:
+        if self.low < 0:
+            raise ValueError(f"must not be negative, got low={self.low}")
+        return self
+
+
+class Publisher(_Model):
+    name: str = Field(min_length=1, max_length=200)
+    organization: str | None = Field(default=None, max_length=200)
+    contact: str | None = Field(default=None, max_length=200)
+    url: str | None = Field(default=None, max_length=500)
+
+
+class System(_Model):
+    """The AI system measured: model id, size, precision."""
+
+    model_id: str = Field(min_length=1, max_length=300)
+    name: str | None = Field(default=None, max_length=300)
+    parameters_total: float | None = Field(default=None, ge=0, description="number of parameters")
+    parameters_active: float | None = Field(default=None, ge=0)
+    architecture: str | None = Field(default=None, max_length=100)
+    precision: str | None = Field(default=None, max_length=50)
+    framework: str | None = Field(default=None, max_length=100)
+    version: str | None = Field(default=None, max_length=100)
+
+
+class FunctionalUnit(_Model):
+    """What the footprint is divided by (SCI's R): ``{type: "inference", count: 1000}``."""
+
+    type: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9_\-]+$")
+    count: float = Field(gt=0)
+
+
+class HardwareItem(_Model):
+    kind: Literal["gpu", "cpu", "tpu", "npu", "accelerator", "ram", "server", "storage", "other"]
+    name: str = Field(min_length=1, max_length=200)
+    catalog_id: str | None = Field(default=None, max_length=100)
+    count: float = Field(default=1, gt=0)
+    memory_gb: float | None = Field(default=None, ge=0)
+    tdp_w: float | None = Field(default=None, ge=0)
+
+
+class LocationInfo(_Model):
+    zone: str = Field(
+        min_length=2, max_length=40, description="grid zone (ISO 3166-1 alpha-3, WOR, EEE)"
+    )
+    query: str | None = Field(default=None, max_length=100, description="as given by the user")
+    cloud_provider: str | None = Field(default=None, max_length=40)
+    cloud_region: str | None = Field(default=None, max_length=60)
+
+
+class Datacenter(_Model):
+    pue: Estimate | None = None
+    wue_l_per_kwh: NonNegEstimate | None = None
+    preset: str | None = Field(default=None, max_length=100)
+
+    @field_validator("pue")
+    @classmethod
+    def _pue(cls, v: Estimate | None) -> Estimate | None:
+        if v is not None and v.low < 1:
+            raise ValueError(f"PUE must be >= 1, got low={v.low}")
+        return v
+
+
+class MeterInfo(_Model):
+    name: str = Field(max_length=60)
+    component: Literal["gpu", "cpu", "ram", "other", "system"]
+    method: Method
+    device: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class Measurement(_Model):
+    method: Method
+    meters: list[MeterInfo] = Field(default_factory=list)
+    interval_s: float | None = Field(default=None, gt=0)
+    duration_s: float | None = Field(default=None, ge=0)
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    boundary: list[Layer] = Field(default_factory=lambda: ["accelerators", "host"])
+    attribution: Literal["machine", "process"] = "machine"
+    process_share: float | None = Field(default=None, ge=0, le=1)
+    idle_power_w: NonNegEstimate | None = None
+
+
+class Energy(_Model):
+    """IT energy by component and in total; ``facility_kwh`` includes PUE."""
+
+    total_kwh: NonNegEstimate
+    gpu_kwh: NonNegEstimate | None = None
+    cpu_kwh: NonNegEstimate | None = None
+    ram_kwh: NonNegEstimate | None = None
+    other_kwh: NonNegEstimate | None = None
+    facility_kwh: NonNegEstimate | None = None
+    machine_total_kwh: NonNegEstimate | None = Field(
+        default=None, description="raw device energy when attribution is 'process'"
+    )
+    layers: dict[Layer, NonNegEstimate] = Field(
+        default_factory=dict,
+        description="energy per boundary layer (accelerators, host, idle, facility)",
+    )
+
+
+class PhaseSplit(_Model):
+    """One criterion by life-cycle phase; a phase not assessed is null (never 0)."""
+
+    usage: Estimate | None = None
+    embodied: Estimate | None = None
+    end_of_life: Estimate | None = None
+    total: Estimate
+
+
+class Impacts(_Model):
+    gwp_kgco2e: PhaseSplit | None = None
+    water_l: PhaseSplit | None = None
+    adpe_kgsbe: PhaseSplit | None = None
+    pe_mj: PhaseSplit | None = None
+
+
+class PerUnit(_Model):
+    """The same quantities divided by the functional unit count."""
+
+    functional_unit: FunctionalUnit
+    energy_kwh: NonNegEstimate
+    impacts: Impacts = Field(default_factory=Impacts)
+
+
+class Window(_Model):
+    name: str = Field(min_length=1, max_length=200)
+    parent: str | None = Field(default=None, max_length=200)
+    start_s: float = Field(ge=0)
+    end_s: float = Field(ge=0)
+    energy_kwh: NonNegEstimate
+    counters: dict[str, float] = Field(default_factory=dict)
+
+
+class Topology(_Model):
+    nodes: int = Field(default=1, ge=1)
+    ranks: int = Field(default=1, ge=1)
+    devices: int = Field(default=0, ge=0)
+    hostnames: list[str] = Field(default_factory=list)
+    slurm_job_id: str | None = None
+    backend: str | None = None
+
+
+class SourceRef(_Model):
+    id: str
+    title: str | None = None
+    url: str | None = None
+
+
+class Provenance(_Model):
+    tool: str = "empreinte"
+    tool_version: str | None = None
+    factors_version: str | None = None
+    sources: list[SourceRef] = Field(default_factory=list)
+    citation: str | None = Field(default=None, max_length=2000, description="for published figures")
+    explain: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class WarningItem(_Model):
+    code: str = Field(min_length=1, max_length=80)
+    message: str = Field(max_length=2000)
+
+
+class Verification(_Model):
+    """Set by the observatory at ingestion, never by the submitter."""
+
+    m_tier: MTier
+    a_tier: ATier = "A0"
+    flags: list[str] = Field(default_factory=list)
+    checked_at: datetime | None = None
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Report(_Model):
+    """A footprint report, schema ``empreinte.report/1``."""
+
+    schema_version: Literal["empreinte.report/1"] = SCHEMA_VERSION
+    report_id: str = Field(
+        default_factory=_new_id, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$"
+    )
+    created_at: datetime = Field(default_factory=_now)
+    status: Literal["complete", "incomplete"] = "complete"
+    name: str | None = Field(default=None, max_length=300)
+    publisher: Publisher | None = None
+    licence: str = Field(
+        default="CC-BY-4.0", max_length=100, description="SPDX licence id of the data"
+    )
+    system: System | None = None
+    lifecycle_stage: Stage
+    task: str | None = Field(default=None, max_length=100)
+    functional_unit: FunctionalUnit | None = None
+    hardware: list[HardwareItem] = Field(default_factory=list)
+    location: LocationInfo
+    datacenter: Datacenter = Field(default_factory=Datacenter)
+    measurement: Measurement
+    energy: Energy
+    impacts: Impacts = Field(default_factory=Impacts)
+    per_unit: PerUnit | None = None
+    quality_metrics: dict[str, float] = Field(default_factory=dict)
+    counters: dict[str, float] = Field(default_factory=dict)
+    windows: list[Window] = Field(default_factory=list)
+    topology: Topology | None = None
+    provenance: Provenance = Field(default_factory=Provenance)
+    warnings: list[WarningItem] = Field(default_factory=list)
+    verification: Verification | None = None
+    supersedes: str | None = Field(default=None, max_length=64)
+    tags: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("quality_metrics", "counters")
+    @classmethod
+    def _finite(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, x in v.items():
+            if not math.isfinite(x):
+                raise ValueError(f"{k}: must be a finite number")
+        return v
+
+    @property
+    def m_tier(self) -> str:
+        """M tier implied by the measurement method."""
+        return METHOD_TIER[self.measurement.method]
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return self.model_dump_json(indent=indent, exclude_none=True)
