@@ -19,9 +19,9 @@ import difflib
 import io
 import re
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from empreinte.errors import DataError, UnknownKeyError
 from empreinte.factors._base import (
@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 CPU_SOURCE = "codecarbon-cpu-power"
+_T = TypeVar("_T")
 
 
 class Embodied(StrictModel):
@@ -153,7 +154,7 @@ class HardwareRepository:
         self._cpu_loader = cpus or (lambda: read_data_text("cpu_tdp.csv"))
 
     @staticmethod
-    def _load(what: str, fn: Callable[[], Any]) -> Any:
+    def _load(what: str, fn: Callable[[], _T]) -> _T:
         try:
             return fn()
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -274,9 +275,6 @@ class HardwareRepository:
             sources=[CPU_SOURCE],
             note=note,
         )
-
-    def cpu_names(self) -> Iterable[str]:
-        return sorted(self._cpus)
 
 
 _default: HardwareRepository | None = None
