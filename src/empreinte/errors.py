@@ -114,6 +114,7 @@ class WarningCode:
     METER_FAILED = "meter-failed"  # a meter stopped answering during the run
     ESTIMATE = "estimate"  # values come from a proxy model, not a measurement
     INCOMPLETE = "incomplete"  # the tracked job did not finish
+    PROCESS_ATTRIBUTION = "process-attribution"  # CPU/RAM energy scaled by CPU-time share
 
 
 @dataclass(frozen=True, slots=True)
