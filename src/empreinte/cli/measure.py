@@ -1,0 +1,138 @@
+"""``empreinte run`` (measure a command) and ``empreinte doctor`` (which meters work here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from empreinte.report.models import Report
+
+STAGES = (
+    "data_preparation",
+    "training",
+    "fine_tuning",
+    "evaluation",
+    "inference",
+    "end_of_life",
+    "other",
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "run",
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        help="Measure CMD and its children; write a report; exit with CMD's exit code.",
+    )(run)
+    app.command("doctor", help="Which meters work here and, for the others, why and how to fix.")(
+        doctor
+    )
+
+
+def run(
+    cmd: list[str] = typer.Argument(..., metavar="-- CMD ...", help="The command to measure."),
+    stage: str = typer.Option("other", help=f"Life-cycle stage: {', '.join(STAGES)}."),
+    name: str | None = typer.Option(None, help="Name of the run (default: the command)."),
+    out: Path | None = typer.Option(None, help="Report file [default: ./empreinte-<id>.json]."),
+    interval: float = typer.Option(1.0, help="Seconds between meter readings."),
+    checkpoint: float = typer.Option(10.0, help="Seconds between crash-safe checkpoints."),
+    location: str | None = typer.Option(
+        None, help="Grid zone (FRA) or cloud:PROVIDER:REGION [env EMPREINTE_LOCATION]."
+    ),
+    pue: float | None = typer.Option(None, help="Data-centre PUE (default: documented value)."),
+    attribution: str = typer.Option("machine", help="machine, or process (CPU-time share)."),
+    submit: bool = typer.Option(False, help="Submit the report to the observatory."),
+) -> None:
+    """Measure CMD and its children."""
+    from empreinte.errors import ConfigError
+    from empreinte.measure.location import resolve_location_query
+    from empreinte.measure.monitor import Tracker
+    from empreinte.measure.process import run_command
+
+    if stage not in STAGES:
+        raise ConfigError(f"--stage must be one of {', '.join(STAGES)}, got {stage!r}")
+    if interval <= 0 or checkpoint <= 0:
+        raise ConfigError("--interval and --checkpoint must be positive")
+    loc, _ = resolve_location_query(location)
+    import uuid
+
+    report_id = uuid.uuid4().hex
+    path = out or Path(f"empreinte-{report_id}.json")
+    tracker = Tracker(
+        name or " ".join(cmd)[:300],
+        stage=stage,
+        interval_s=interval,
+        checkpoint_s=checkpoint,
+        out=path,
+        location=loc,
+        pue=pue,
+        live=None,
+    )
+    code, report = run_command(cmd, tracker, attribution)
+    _summary(report, path)
+    if submit:
+        _submit(path)
+    raise typer.Exit(code)
+
+
+def _submit(path: Path) -> None:
+    from empreinte.cli import main
+
+    rc = main(["submit", str(path)])
+    if rc:
+        typer.echo(f"warning: submission failed; the report is in {path}", err=True)
+
+
+def _fmt(e: object, unit: str, scale: float = 1.0) -> str:
+    v, lo, hi = (getattr(e, k) * scale for k in ("value", "low", "high"))
+    if lo == hi:
+        return f"{v:.4g} {unit}"
+    return f"{v:.4g} {unit} [{lo:.3g}–{hi:.3g}]"
+
+
+def _summary(report: Report, path: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"empreinte · {report.name}", show_header=True)
+    t.add_column("quantity")
+    t.add_column("value [low–high]", justify="right")
+    e = report.energy
+    for comp in ("gpu", "cpu", "ram", "other"):
+        est = getattr(e, f"{comp}_kwh")
+        if est is not None:
+            t.add_row(f"{comp} energy", _fmt(est, "Wh", 1000))
+    t.add_row("total IT energy", _fmt(e.total_kwh, "Wh", 1000))
+    if report.impacts.gwp_kgco2e is not None:
+        t.add_row("GWP", _fmt(report.impacts.gwp_kgco2e.total, "gCO2e", 1000))
+    if report.impacts.water_l is not None:
+        t.add_row("water", _fmt(report.impacts.water_l.total, "L"))
+    m = report.measurement
+    t.add_row("method", f"{m.method} ({', '.join(sorted({x.name for x in m.meters}))})")
+    t.add_row("duration", f"{m.duration_s or 0:.1f} s")
+    t.add_row("location", report.location.zone)
+    console = Console(stderr=True)
+    console.print(t)
+    for w in report.warnings:
+        console.print(f"[yellow]warning[/] {w.code}: {w.message}", highlight=False)
+    console.print(f"report: {path}", highlight=False)
+
+
+def doctor(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Which meters work here, and for each that does not, why and how to fix it."""
+    from empreinte.measure.doctor import diagnose
+
+    statuses = diagnose()
+    if as_json:
+        typer.echo(json.dumps([s.as_dict() for s in statuses], indent=2))
+        return
+    for s in statuses:
+        a = s.availability
+        mark = "ok " if a.ok else "no "
+        typer.echo(f"{mark} {s.name:<9} {s.method:<15} {a.reason}")
+        if a.fix:
+            typer.echo(f"{'':>14}fix: {a.fix}")
