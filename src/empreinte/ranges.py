@@ -17,7 +17,7 @@ from typing import Any, TypeAlias, Union
 
 from empreinte.errors import EmpreinteError
 
-__all__ = ["Number", "Range", "as_range", "hi", "lo", "mid"]
+__all__ = ["Number", "Range", "RangeError", "as_range", "hi", "lo", "mid"]
 
 # float, int, or numpy array; kept as Any-compatible for the batch path.
 Number: TypeAlias = Any

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 
+import click
 import typer
 
 from empreinte._version import __version__
@@ -72,16 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int | None) else EXIT_ERROR
-    except _click_errors() as exc:
+    except click.ClickException as exc:
         exc.show()
         return int(exc.exit_code)
     return 0
-
-
-def _click_errors() -> type[Exception]:
-    import click
-
-    return click.ClickException
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from empreinte.errors import CodedWarning, ConfigError, WarningCode
 from empreinte.factors._base import read_data_text
@@ -88,8 +88,9 @@ class HardwareShare:
     def _from_record(cls, rec: Any, count: float, hours: float) -> HardwareShare:
         srcs: list[str] = []
         vals: dict[str, Range | None] = {}
+        emb = getattr(rec, "embodied", None)
         for key in ("gwp_kgco2e", "adpe_kgsbe", "pe_mj"):
-            sv = getattr(rec, key, None)
+            sv = getattr(emb, key, None)
             vals[key] = None if sv is None else sv.range
             if sv is not None:
                 srcs.extend(sv.sources)
@@ -179,30 +180,35 @@ def _datacenter_inputs(
     preset: str | None,
     warnings: list[CodedWarning],
 ) -> tuple[Input, Input]:
+    """PUE and on-site WUE: the user's, else the preset's, else the documented default."""
     from empreinte.factors import datacenters
 
-    dc = datacenters.get_datacenter(preset) if preset else None
-    if dc is None and (pue is None or wue is None):
-        dc = datacenters.default_datacenter()
-        missing = [n for n, v in (("PUE", pue), ("WUE", wue)) if v is None]
-        code = WarningCode.PUE_DEFAULT if pue is None else WarningCode.WUE_DEFAULT
-        warnings.append(
-            CodedWarning(
-                code, f"no {' and '.join(missing)} given: default data-centre values used ({dc.id})"
-            )
-        )
-    pue_in = (
-        Input(as_range(pue), "1", ("user",))
-        if pue is not None
-        else Input(dc.pue.range, "1", tuple(dc.pue.sources))
-    )  # type: ignore[union-attr]
-    wue_in = (
-        Input(as_range(wue), "L/kWh", ("user",))
-        if wue is not None
-        else Input(dc.wue_l_per_kwh.range, "L/kWh", tuple(dc.wue_l_per_kwh.sources))
-    )  # type: ignore[union-attr]
+    chosen = [datacenters.get_datacenter(preset)] if preset else []
+    chain = [*chosen, datacenters.default_datacenter()]
+
+    def pick(given: float | Range | None, attr: str, unit: str, code: str, label: str) -> Input:
+        if given is not None:
+            return Input(as_range(given), unit, ("user-input",))
+        for i, dc in enumerate(chain):
+            sv = getattr(dc, attr, None)
+            if sv is not None:
+                if i == len(chain) - 1:
+                    warnings.append(
+                        CodedWarning(
+                            code,
+                            f"no {label} given: default data-centre value used "
+                            f"({dc.id}, {sv.value:g} in [{sv.range.low:g}, {sv.range.high:g}])",
+                        )
+                    )
+                return Input(sv.range, unit, tuple(sv.sources), f"data centre: {dc.id}")
+        raise ConfigError(f"no {label} given and no default available")
+
+    pue_in = pick(pue, "pue", "1", WarningCode.PUE_DEFAULT, "PUE")
+    wue_in = pick(wue, "wue_onsite_l_per_kwh", "L/kWh", WarningCode.WUE_DEFAULT, "WUE")
     if as_range(pue_in.value).low < 1:
         raise ConfigError(f"pue must be >= 1, got {pue}")
+    if as_range(wue_in.value).low < 0:
+        raise ConfigError(f"wue must be >= 0, got {wue}")
     return pue_in, wue_in
 
 
@@ -228,7 +234,7 @@ def compute_impacts(
     zsrc = z.sources
     usage = evaluate(
         {
-            "it_energy_kwh": Input(energy, "kWh", ("measured or declared",)),
+            "it_energy_kwh": Input(energy, "kWh", ("user-input",)),
             "pue": pue_in,
             "wue_onsite_l_per_kwh": wue_in,
             "grid_gwp_kgco2e_per_kwh": Input(z.gwp_kgco2e_per_kwh, "kgCO2e/kWh", zsrc, z.zone),
@@ -239,19 +245,19 @@ def compute_impacts(
     )
     defaults = lifecycle_defaults()
     life = (
-        Input(as_range(lifetime_years) * HOURS_PER_YEAR, "h", ("user",))
+        Input(as_range(lifetime_years) * HOURS_PER_YEAR, "h", ("user-input",))
         if lifetime_years is not None
         else defaults["lifetime_hours"]
     )
     util = (
-        Input(as_range(utilisation), "1", ("user",))
+        Input(as_range(utilisation), "1", ("user-input",))
         if utilisation is not None
         else defaults["utilisation"]
     )
     embodied: dict[str, Evaluation] = {}
     for hw in hardware:
         inputs: dict[str, Input | None] = {
-            "usage_hours": Input(Range.point(hw.hours), "h", ("user",)),
+            "usage_hours": Input(Range.point(hw.hours), "h", ("user-input",)),
             "lifetime_hours": life,
             "utilisation": util,
             "eol_share_of_manufacturing": defaults["eol_share_of_manufacturing"],
@@ -285,13 +291,14 @@ def compute_impacts(
     if hardware:
         warnings.append(
             CodedWarning(
-                "embodied-water-not-assessed",
+                WarningCode.EMBODIED_WATER_NOT_ASSESSED,
                 "manufacturing water of hardware is not in the catalog: not assessed",
             )
         )
+    facility = cast(Range, usage.get("facility_energy_kwh"))  # its inputs are always given
     return ImpactResult(
         energy,
-        usage.get("facility_energy_kwh"),
+        facility,
         criteria,
         loc,
         pue_in,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from empreinte.errors import UnknownKeyError
+from empreinte.errors import ConfigError, UnknownKeyError
 from empreinte.factors.grid import GridRepository, default_repository
 from empreinte.impacts import formulas as f
 from empreinte.ranges import Range, as_range
@@ -51,7 +51,10 @@ def compute_batch(
     if wue_l_per_kwh is None:
         from empreinte.factors.datacenters import default_datacenter
 
-        wue: Range = default_datacenter().wue_l_per_kwh.range
+        sv = default_datacenter().wue_onsite_l_per_kwh
+        if sv is None:
+            raise ConfigError("no WUE given and the default data centre has none")
+        wue: Range = sv.range
     else:
         wue = as_range(wue_l_per_kwh)
     facility = f.facility_energy_kwh(energy, p)

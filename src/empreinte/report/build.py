@@ -56,7 +56,7 @@ def impacts_block(result: ImpactResult) -> Impacts:
             embodied=estimate(c.embodied),
             end_of_life=estimate(c.end_of_life),
             total=estimate(total),
-        )  # type: ignore[arg-type]
+        )
     return Impacts(**out)
 
 
@@ -79,7 +79,7 @@ def scale_impacts(impacts: Impacts, factor: float) -> Impacts:
                 embodied=sc(p.embodied),
                 end_of_life=sc(p.end_of_life),
                 total=sc(p.total),
-            )  # type: ignore[arg-type]
+            )
     return Impacts(**out)
 
 
@@ -147,11 +147,11 @@ def make_report(
     )
     impacts = impacts_block(result)
     energy = Energy(
-        total_kwh=estimate(total),  # type: ignore[arg-type]
-        facility_kwh=estimate(result.facility_energy_kwh),  # type: ignore[arg-type]
-        machine_total_kwh=estimate(machine_total_kwh),  # type: ignore[arg-type]
-        layers={k: estimate(v) for k, v in (layers or {}).items()},  # type: ignore[misc]
-        **{f"{k}_kwh": estimate(v) for k, v in comps.items()},  # type: ignore[arg-type]
+        total_kwh=estimate(total),
+        facility_kwh=estimate(result.facility_energy_kwh),
+        machine_total_kwh=estimate(machine_total_kwh),
+        layers={k: estimate(v) for k, v in (layers or {}).items()},
+        **{f"{k}_kwh": estimate(v) for k, v in comps.items()},
     )
     fu = (
         FunctionalUnit(type=functional_unit[0], count=functional_unit[1])
@@ -163,7 +163,7 @@ def make_report(
         k = 1.0 / fu.count
         per_unit = PerUnit(
             functional_unit=fu,
-            energy_kwh=estimate(total * k),  # type: ignore[arg-type]
+            energy_kwh=estimate(total * k),
             impacts=scale_impacts(impacts, k),
         )
     loc = result.location
@@ -171,7 +171,7 @@ def make_report(
     all_warnings = [*warnings, *result.warnings]
     dedup = list({(w.code, w.message): w for w in all_warnings}.values())
     return Report(
-        lifecycle_stage=stage,  # type: ignore[arg-type]
+        lifecycle_stage=stage,
         location=LocationInfo(
             zone=loc.zone.zone,
             query=location,
@@ -180,10 +180,10 @@ def make_report(
         ),
         datacenter=Datacenter(
             pue=estimate(result.pue.value),
-            wue_l_per_kwh=estimate(result.wue_l_per_kwh.value),  # type: ignore[arg-type]
+            wue_l_per_kwh=estimate(result.wue_l_per_kwh.value),
             preset=datacenter or loc.datacenter,
         ),
-        measurement=Measurement(method=method, **dict(measurement or {})),  # type: ignore[arg-type]
+        measurement=Measurement(method=method, **dict(measurement or {})),
         energy=energy,
         impacts=impacts,
         functional_unit=fu,

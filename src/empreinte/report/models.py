@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -39,7 +39,7 @@ __all__ = [
     "Window",
 ]
 
-SCHEMA_VERSION = "empreinte.report/1"
+SCHEMA_VERSION: Literal["empreinte.report/1"] = "empreinte.report/1"
 
 Stage = Literal[
     "data_preparation", "training", "fine_tuning", "evaluation", "inference", "end_of_life", "other"
@@ -48,6 +48,8 @@ Method = Literal["external_meter", "hw_counter", "software_model", "proxy_model"
 Layer = Literal["accelerators", "host", "idle", "facility"]
 MTier = Literal["M1", "M2", "M3", "M4", "M5"]
 ATier = Literal["A0", "A1", "A2", "A3"]
+
+DEFAULT_BOUNDARY: tuple[Layer, ...] = ("accelerators", "host")
 
 METHOD_TIER: dict[str, str] = {
     "external_meter": "M1",
@@ -96,14 +98,14 @@ class Estimate(_Model):
         return self
 
 
-class NonNegEstimate(Estimate):
-    """An :class:`Estimate` of a quantity that cannot be negative (energy, emissions...)."""
+def _non_negative(e: Estimate) -> Estimate:
+    if e.low < 0:
+        raise ValueError(f"must not be negative, got low={e.low}")
+    return e
 
-    @model_validator(mode="after")
-    def _nonneg(self) -> NonNegEstimate:
-        if self.low < 0:
-            raise ValueError(f"must not be negative, got low={self.low}")
-        return self
+
+NonNegEstimate = Annotated[Estimate, AfterValidator(_non_negative)]
+"""An :class:`Estimate` of a quantity that cannot be negative (energy, water...)."""
 
 
 class Publisher(_Model):
@@ -179,7 +181,7 @@ class Measurement(_Model):
     duration_s: float | None = Field(default=None, ge=0)
     started_at: datetime | None = None
     ended_at: datetime | None = None
-    boundary: list[Layer] = Field(default_factory=lambda: ["accelerators", "host"])
+    boundary: list[Layer] = Field(default_factory=lambda: list(DEFAULT_BOUNDARY))
     attribution: Literal["machine", "process"] = "machine"
     process_share: float | None = Field(default=None, ge=0, le=1)
     idle_power_w: NonNegEstimate | None = None

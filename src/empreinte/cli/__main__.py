@@ -1,0 +1,5 @@
+"""``python -m empreinte.cli``."""
+
+from empreinte.cli import run
+
+run()

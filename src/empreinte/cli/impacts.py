@@ -1,0 +1,119 @@
+"""``empreinte impacts``: life-cycle impacts of an amount of energy (and hardware use)."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+__all__ = ["register"]
+
+
+def impacts(
+    energy_kwh: float = typer.Option(..., "--energy-kwh", help="IT energy used, in kWh.", min=0),
+    location: str | None = typer.Option(
+        None,
+        "--location",
+        envvar="EMPREINTE_LOCATION",
+        help="Grid zone (ISO 3166-1 alpha-3, e.g. FRA; WOR; EEE) or cloud:PROVIDER:REGION.",
+    ),
+    pue: float | None = typer.Option(None, "--pue", help="Power usage effectiveness (>= 1)."),
+    wue: float | None = typer.Option(None, "--wue", help="On-site water usage, L/kWh.", min=0),
+    datacenter: str | None = typer.Option(None, "--datacenter", help="Data-centre preset id."),
+    hardware: str | None = typer.Option(None, "--hardware", help="Accelerator name (catalog)."),
+    count: float = typer.Option(1, "--count", help="Number of accelerators.", min=0),
+    hours: float | None = typer.Option(None, "--hours", help="Hours the hardware was used.", min=0),
+    server: str | None = typer.Option(None, "--server", help="Server archetype (host share)."),
+    lifetime_years: float | None = typer.Option(None, "--lifetime-years", min=0.1),
+    utilisation: float | None = typer.Option(None, "--utilisation", min=0.01, max=1.0),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (with sources and steps)."),
+    explain: bool = typer.Option(False, "--explain", help="Print every intermediate step."),
+) -> None:
+    """Usage, embodied and end-of-life impacts (GWP, ADPe, PE, water) with bounds."""
+    from empreinte.errors import ConfigError
+    from empreinte.impacts import HardwareShare, compute_impacts
+
+    shares = []
+    if (hardware or server) and hours is None:
+        raise ConfigError("--hours is required with --hardware or --server")
+    if hardware:
+        shares.append(HardwareShare.accelerator(hardware, count, hours or 0.0))
+    if server:
+        from empreinte.factors.hardware import get_server
+
+        slots = get_server(server).accelerator_slots
+        n_servers = count / slots if hardware and slots else 1.0
+        shares.append(HardwareShare.server(server, n_servers, hours or 0.0))
+    result = compute_impacts(
+        energy_kwh,
+        location=location,
+        pue=pue,
+        wue_l_per_kwh=wue,
+        datacenter=datacenter,
+        hardware=shares,
+        lifetime_years=lifetime_years,
+        utilisation=utilisation,
+    )
+    data = result.to_dict()
+    if not explain and not as_json:
+        data.pop("explain")
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    _print_table(data, explain)
+
+
+def _fmt(x: dict[str, float] | None) -> str:
+    if x is None:
+        return "not assessed"
+    v, lo, hi = x["value"], x["low"], x["high"]
+    return f"{v:.4g}" if lo == hi else f"{v:.4g} [{lo:.3g}, {hi:.3g}]"
+
+
+def _print_table(data: dict[str, object], explain: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    energy = data["energy"]
+    assert isinstance(energy, dict)
+    loc = data["location"]
+    assert isinstance(loc, dict)
+    console.print(
+        f"IT energy {_fmt(energy['it_kwh'])} kWh, facility {_fmt(energy['facility_kwh'])}"
+        f" kWh; zone {loc['zone']}"
+    )
+    table = Table(title="Impacts (value \\[low, high])")
+    for col in ("criterion", "usage", "embodied", "end of life", "total"):
+        table.add_column(col, justify="right" if col != "criterion" else "left")
+    imp = data["impacts"]
+    assert isinstance(imp, dict)
+    for crit, ph in imp.items():
+        table.add_row(
+            crit,
+            _fmt(ph["usage"]),
+            _fmt(ph["embodied"]),
+            _fmt(ph["end_of_life"]),
+            _fmt(ph["total"]),
+        )
+    console.print(table)
+    warnings = data["warnings"]
+    assert isinstance(warnings, list)
+    for w in warnings:
+        console.print(f"[yellow]warning[/] {w['code']}: {w['message']}")
+    if explain:
+        steps = data["explain"]
+        assert isinstance(steps, list)
+        t2 = Table(title="Steps")
+        for col in ("phase", "quantity", "value", "unit", "sources"):
+            t2.add_column(col)
+        for s in steps:
+            t2.add_row(s["phase"], s["name"], _fmt(s), s["unit"], ", ".join(s["sources"]))
+        console.print(t2)
+    srcs = data["sources"]
+    assert isinstance(srcs, list)
+    console.print("sources: " + ", ".join(srcs))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("impacts")(impacts)

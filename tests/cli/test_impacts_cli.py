@@ -1,0 +1,70 @@
+"""``empreinte impacts`` and ``--version`` through real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from empreinte import __version__
+
+EXE = [sys.executable, "-m", "empreinte.cli"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "EMPREINTE_LOCATION": ""}
+    return subprocess.run([*EXE, *args], capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_version() -> None:
+    out = run("--version")
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"empreinte {__version__}"
+
+
+def test_impacts_json_has_all_criteria_bounds_and_sources() -> None:
+    out = run("impacts", "--energy-kwh", "100", "--location", "FRA", "--pue", "1.2", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data["impacts"]) == {"gwp_kgco2e", "adpe_kgsbe", "pe_mj", "water_l"}
+    for crit in data["impacts"].values():
+        assert {"value", "low", "high"} <= set(crit["total"])
+    assert abs(data["impacts"]["gwp_kgco2e"]["usage"]["value"] - 4.9728) < 1e-9
+    assert "ecologits-electricity-mix" in data["sources"]
+    assert any(s["name"] == "facility_energy_kwh" for s in data["explain"])
+
+
+def test_impacts_table_with_hardware() -> None:
+    out = run(
+        "impacts",
+        "--energy-kwh",
+        "100",
+        "--location",
+        "FRA",
+        "--pue",
+        "1.2",
+        "--hardware",
+        "H100 SXM",
+        "--count",
+        "8",
+        "--hours",
+        "10",
+        "--server",
+        "hgx-8gpu",
+    )
+    assert out.returncode == 0, out.stderr
+    assert "gwp_kgco2e" in out.stdout and "embodied" in out.stdout
+
+
+def test_unknown_zone_is_one_line_with_suggestions() -> None:
+    out = run("impacts", "--energy-kwh", "1", "--location", "FRQ")
+    assert out.returncode == 2
+    assert out.stderr.strip() == "error: unknown zone 'FRQ' (did you mean: IRQ, FRO, FRA?)"
+    assert "Traceback" not in out.stderr
+
+
+def test_missing_hours_is_a_clear_error() -> None:
+    out = run("impacts", "--energy-kwh", "1", "--location", "FRA", "--hardware", "H100 SXM")
+    assert out.returncode == 2
+    assert "--hours" in out.stderr
