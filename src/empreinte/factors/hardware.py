@@ -7,9 +7,7 @@
   string psutil or ``/proc/cpuinfo`` gives, deterministically, and returns ``None`` rather than
   a made-up TDP when no entry matches unambiguously.
 - ``data/servers.json``: server archetypes (non-accelerator embodied impacts, host power,
-  lifetime and utilisation).
-
-Every number is a :class:`~empreinte.factors._base.SourcedValue`; see ``data/README.md``.
+  lifetime and utilisation). Every number is a sourced value; see ``data/README.md``.
 """
 
 from __future__ import annotations
@@ -107,13 +105,7 @@ def _parse_accelerators(raw: Any) -> dict[str, Accelerator]:
     return {a.id: a for a in (Accelerator.model_validate(r) for r in raw["accelerators"])}
 
 
-def _parse_servers(raw: Any) -> dict[str, Server]:
-    return {s.id: s for s in (Server.model_validate(r) for r in raw["servers"])}
-
-
-_NOISE = re.compile(
-    r"\(r\)|\(tm\)|®|™|@.*$|\bcpu\b|\bprocessor\b|\b\d+-core\b|\bwith radeon.*$|\s+$",
-)
+_NOISE = re.compile(r"\(r\)|\(tm\)|®|™|@.*$|\bcpu\b|\bprocessor\b|\b\d+-core\b|\bwith radeon.*$")
 _IGNORABLE = {"intel", "amd", "genuine", "core", "gen", "apu", "mobile", "eight", "six", "quad"}
 
 
@@ -190,7 +182,10 @@ class HardwareRepository:
 
     @cached_property
     def _servers(self) -> dict[str, Server]:
-        return self._load("servers", lambda: _parse_servers(self._srv_loader()))
+        raw = self._load("servers", self._srv_loader)
+        return self._load(
+            "servers", lambda: {s["id"]: Server.model_validate(s) for s in raw["servers"]}
+        )
 
     def servers(self) -> list[Server]:
         return sorted(self._servers.values(), key=lambda s: s.id)
@@ -297,6 +292,7 @@ def list_accelerators() -> list[Accelerator]:
 
 
 def find_cpu(brand: str) -> Cpu | None:
+    """The CPU matching a psutil / ``/proc/cpuinfo`` brand string, or ``None``."""
     return default_repository().find_cpu(brand)
 
 
