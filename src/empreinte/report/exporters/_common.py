@@ -1,0 +1,94 @@
+"""Helpers shared by the exporters: unit conversion, stage names, formatting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from empreinte.report.models import Estimate, Impacts, PhaseSplit, Report
+
+__all__ = [
+    "CRITERIA",
+    "G_PER_KG",
+    "PHASES",
+    "Exported",
+    "fmt",
+    "fmt_estimate",
+    "grid_gwp_kgco2e_per_kwh",
+    "hardware_summary",
+    "iter_criteria",
+    "utc_seconds",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    """An exported report: its ``content``, ``media_type`` and file ``extension`` (no dot)."""
+
+    content: str | bytes
+    media_type: str
+    extension: str
+
+
+G_PER_KG = 1000.0
+"""Grams per kilogram: the one conversion constant of the exporters."""
+
+CRITERIA: dict[str, tuple[str, str]] = {
+    "gwp_kgco2e": ("Global warming (GWP)", "kgCO2e"),
+    "water_l": ("Water consumption", "L"),
+    "adpe_kgsbe": ("Abiotic resources (ADPe)", "kgSbeq"),
+    "pe_mj": ("Primary energy (PE)", "MJ"),
+}
+"""Report criterion key -> (label, unit)."""
+
+PHASES = ("usage", "embodied", "end_of_life")
+
+
+def iter_criteria(impacts: Impacts) -> Iterator[tuple[str, PhaseSplit]]:
+    """``(criterion key, PhaseSplit)`` for each criterion assessed, in :data:`CRITERIA` order."""
+    for key in CRITERIA:
+        split: PhaseSplit | None = getattr(impacts, key)
+        if split is not None:
+            yield key, split
+
+
+def fmt(x: float | None, digits: int = 4) -> str:
+    """A number with ``digits`` significant digits (``-`` for a value not assessed)."""
+    if x is None:
+        return "-"
+    return f"{x:.{digits}g}"
+
+
+def fmt_estimate(e: Estimate | None, digits: int = 4) -> str:
+    """``value [low–high]``, or just the value when the bounds are equal."""
+    if e is None:
+        return "-"
+    if e.low == e.high:
+        return fmt(e.value, digits)
+    return f"{fmt(e.value, digits)} [{fmt(e.low, digits)}–{fmt(e.high, digits)}]"
+
+
+def hardware_summary(report: Report) -> str:
+    """``"8 x NVIDIA H100 SXM, 2 x AMD EPYC 9654"`` (empty when no hardware is listed)."""
+    parts = []
+    for h in report.hardware:
+        n = int(h.count) if float(h.count).is_integer() else h.count
+        parts.append(f"{n} x {h.name}")
+    return ", ".join(parts)
+
+
+def grid_gwp_kgco2e_per_kwh(report: Report) -> Estimate | None:
+    """The grid carbon intensity used, read back from ``provenance.explain`` (None if absent)."""
+    for step in report.provenance.explain:
+        if step.get("name") == "grid_gwp_kgco2e_per_kwh" and "value" in step:
+            v = float(step["value"])
+            return Estimate(value=v, low=float(step.get("low", v)), high=float(step.get("high", v)))
+    return None
+
+
+def utc_seconds(dt: datetime) -> datetime:
+    """``dt`` in UTC without microseconds (naive datetimes are taken as UTC)."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).replace(microsecond=0)

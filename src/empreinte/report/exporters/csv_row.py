@@ -1,0 +1,132 @@
+"""One flat CSV row per report, with a stable, documented column list.
+
+The observatory's CSV export uses the same :data:`CSV_COLUMNS` and :func:`csv_row`. A value
+not in the report is an empty cell (never 0). Add columns only at the end; never rename one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from empreinte.report.exporters._common import Exported, hardware_summary
+from empreinte.report.models import Estimate, Report
+
+__all__ = ["CSV_COLUMNS", "csv_row", "export"]
+
+Cell = str | float | None
+
+_CRITERIA = ("gwp_kgco2e", "water_l", "adpe_kgsbe", "pe_mj")
+
+
+def _columns() -> tuple[str, ...]:
+    cols = [
+        "report_id",
+        "created_at",
+        "status",
+        "name",
+        "publisher",
+        "licence",
+        "model_id",
+        "parameters_total",
+        "parameters_active",
+        "precision",
+        "lifecycle_stage",
+        "task",
+        "functional_unit_type",
+        "functional_unit_count",
+        "hardware",
+        "location_zone",
+        "cloud_provider",
+        "cloud_region",
+        "pue",
+        "wue_l_per_kwh",
+        "method",
+        "m_tier",
+        "a_tier",
+        "boundary",
+        "attribution",
+        "duration_s",
+    ]
+    for e in ("energy_kwh", "gpu_kwh", "cpu_kwh", "ram_kwh", "other_kwh", "facility_kwh"):
+        cols += [e, f"{e}_low", f"{e}_high"]
+    for c in _CRITERIA:
+        cols += [c, f"{c}_low", f"{c}_high", f"{c}_usage", f"{c}_embodied", f"{c}_end_of_life"]
+    cols += ["per_unit_energy_kwh", "per_unit_energy_kwh_low", "per_unit_energy_kwh_high"]
+    for c in _CRITERIA:
+        cols += [f"per_unit_{c}", f"per_unit_{c}_low", f"per_unit_{c}_high"]
+    cols += ["warnings", "tool_version", "factors_version"]
+    return tuple(cols)
+
+
+CSV_COLUMNS: tuple[str, ...] = _columns()
+"""The CSV columns, in order (documented in ``docs/report.md``)."""
+
+
+def _put(row: dict[str, Cell], key: str, e: Estimate | None) -> None:
+    row[key] = e.value if e else None
+    row[f"{key}_low"] = e.low if e else None
+    row[f"{key}_high"] = e.high if e else None
+
+
+def csv_row(report: Report) -> dict[str, Cell]:
+    """The report as ``{column: value}`` over :data:`CSV_COLUMNS` (``None`` when unknown)."""
+    s, fu, dc, m = report.system, report.functional_unit, report.datacenter, report.measurement
+    pub = report.publisher
+    row: dict[str, Cell] = {
+        "report_id": report.report_id,
+        "created_at": report.created_at.isoformat(),
+        "status": report.status,
+        "name": report.name,
+        "publisher": (pub.organization or pub.name) if pub else None,
+        "licence": report.licence,
+        "model_id": s.model_id if s else None,
+        "parameters_total": s.parameters_total if s else None,
+        "parameters_active": s.parameters_active if s else None,
+        "precision": s.precision if s else None,
+        "lifecycle_stage": report.lifecycle_stage,
+        "task": report.task,
+        "functional_unit_type": fu.type if fu else None,
+        "functional_unit_count": fu.count if fu else None,
+        "hardware": hardware_summary(report) or None,
+        "location_zone": report.location.zone,
+        "cloud_provider": report.location.cloud_provider,
+        "cloud_region": report.location.cloud_region,
+        "pue": dc.pue.value if dc.pue else None,
+        "wue_l_per_kwh": dc.wue_l_per_kwh.value if dc.wue_l_per_kwh else None,
+        "method": m.method,
+        "m_tier": report.m_tier,
+        "a_tier": report.verification.a_tier if report.verification else None,
+        "boundary": "+".join(m.boundary),
+        "attribution": m.attribution,
+        "duration_s": m.duration_s,
+    }
+    en = report.energy
+    _put(row, "energy_kwh", en.total_kwh)
+    for comp in ("gpu_kwh", "cpu_kwh", "ram_kwh", "other_kwh", "facility_kwh"):
+        _put(row, comp, getattr(en, comp))
+    for c in _CRITERIA:
+        split = getattr(report.impacts, c)
+        _put(row, c, split.total if split else None)
+        for phase in ("usage", "embodied", "end_of_life"):
+            e = getattr(split, phase) if split else None
+            row[f"{c}_{phase}"] = e.value if e else None
+    pu = report.per_unit
+    _put(row, "per_unit_energy_kwh", pu.energy_kwh if pu else None)
+    for c in _CRITERIA:
+        split = getattr(pu.impacts, c) if pu else None
+        _put(row, f"per_unit_{c}", split.total if split else None)
+    row["warnings"] = ";".join(w.code for w in report.warnings) or None
+    row["tool_version"] = report.provenance.tool_version
+    row["factors_version"] = report.provenance.factors_version
+    assert tuple(row) == CSV_COLUMNS, "csv_row and CSV_COLUMNS disagree"
+    return row
+
+
+def export(report: Report) -> Exported:
+    """A header line and one row (RFC 4180, ``\\r\\n`` line ends)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerow({k: ("" if v is None else v) for k, v in csv_row(report).items()})
+    return Exported(buf.getvalue(), "text/csv", "csv")

@@ -1,0 +1,165 @@
+"""Self-contained HTML summary: inline CSS, an inline SVG bar chart of impacts by phase.
+
+No external asset, no script. Every text from the report is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from empreinte.report.exporters._common import (
+    CRITERIA,
+    PHASES,
+    Exported,
+    fmt,
+    fmt_estimate,
+    hardware_summary,
+    iter_criteria,
+)
+from empreinte.report.models import PhaseSplit, Report
+
+__all__ = ["export", "html", "phase_chart_svg"]
+
+_COLOURS = {"usage": "#2f6f9f", "embodied": "#d08a2e", "end_of_life": "#6b8e23"}
+_LABELS = {"usage": "usage", "embodied": "embodied", "end_of_life": "end of life"}
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:60rem;margin:2rem auto;
+padding:0 1rem;color:#1d1d1f;line-height:1.45}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}
+th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;font-variant-numeric:tabular-nums}
+th{background:#f2f2f2}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}
+dt{font-weight:600}dd{margin:0}.warn{color:#8a4b00}.note{color:#555;font-size:.9rem}
+"""
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def phase_chart_svg(splits: list[tuple[str, PhaseSplit]]) -> str:
+    """Horizontal bars, one per criterion, split by phase as shares of the total."""
+    row_h, label_w, bar_w = 34, 210, 420
+    height = 30 + row_h * len(splits) + 30
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 20}" '
+        f'height="{height}" role="img" aria-label="Impacts by life-cycle phase">'
+    ]
+    x0 = 10
+    for i, phase in enumerate(PHASES):  # legend
+        out.append(
+            f'<rect x="{x0 + i * 140}" y="6" width="12" height="12" fill="{_COLOURS[phase]}"/>'
+            f'<text x="{x0 + i * 140 + 18}" y="17" font-size="12">{_LABELS[phase]}</text>'
+        )
+    for row, (key, split) in enumerate(splits):
+        label, unit = CRITERIA[key]
+        y = 30 + row * row_h
+        out.append(f'<text x="10" y="{y + 16}" font-size="12">{_e(label)}</text>')
+        parts = [(p, getattr(split, p)) for p in PHASES]
+        values = [(p, e.value) for p, e in parts if e is not None and e.value > 0]
+        total = sum(v for _, v in values)
+        x = float(label_w)
+        for phase, v in values:
+            w = bar_w * v / total if total > 0 else 0.0
+            out.append(
+                f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="16" '
+                f'fill="{_COLOURS[phase]}"><title>{_e(_LABELS[phase])}: {fmt(v)} {unit}'
+                f"</title></rect>"
+            )
+            x += w
+        out.append(
+            f'<text x="{label_w}" y="{y + 32}" font-size="10" fill="#555">total '
+            f"{_e(fmt_estimate(split.total))} {unit}</text>"
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    h = "".join(f"<th>{_e(c)}</th>" for c in head)
+    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def html(report: Report) -> str:
+    """The summary as one HTML document."""
+    s = report.system
+    title = report.name or (s.model_id if s else None) or report.report_id
+    facts = [
+        ("Report", report.report_id),
+        ("Status", report.status),
+        ("Life-cycle stage", report.lifecycle_stage),
+        ("Model", s.model_id if s else "-"),
+        ("Hardware", hardware_summary(report) or "-"),
+        ("Grid zone", report.location.zone),
+        ("PUE", fmt_estimate(report.datacenter.pue)),
+        ("Method", f"{report.measurement.method} ({report.m_tier})"),
+        ("Boundary", ", ".join(report.measurement.boundary)),
+        ("Created", report.created_at.isoformat()),
+    ]
+    splits = list(iter_criteria(report.impacts))
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width,initial-scale=1">',
+        f"<title>Footprint: {_e(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>Environmental footprint: {_e(title)}</h1>",
+        "<dl>" + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts) + "</dl>",
+        "<h2>Impacts by phase</h2>",
+        phase_chart_svg(splits),
+        _table(
+            ["criterion", "unit", "usage", "embodied", "end of life", "total"],
+            [
+                [CRITERIA[k][0], CRITERIA[k][1]]
+                + [fmt_estimate(getattr(sp, p)) for p in PHASES]
+                + [fmt_estimate(sp.total)]
+                for k, sp in splits
+            ],
+        ),
+        "<h2>Energy by component</h2>",
+    ]
+    energy_rows = []
+    for attr, label in (
+        ("total_kwh", "IT total"),
+        ("gpu_kwh", "GPU"),
+        ("cpu_kwh", "CPU"),
+        ("ram_kwh", "RAM"),
+        ("other_kwh", "other"),
+        ("facility_kwh", "facility (× PUE)"),
+    ):
+        e = getattr(report.energy, attr)
+        if e is not None:
+            energy_rows.append([label, fmt_estimate(e)])
+    parts.append(_table(["component", "kWh"], energy_rows))
+    pu = report.per_unit
+    if pu is not None:
+        fu = pu.functional_unit
+        rows = [["energy", "kWh", fmt_estimate(pu.energy_kwh)]]
+        rows += [
+            [CRITERIA[k][0], CRITERIA[k][1], fmt_estimate(sp.total)]
+            for k, sp in iter_criteria(pu.impacts)
+        ]
+        parts.append(f"<h2>Per {_e(fu.type)} ({_e(f'{fu.count:g}')} in total)</h2>")
+        parts.append(_table(["quantity", "unit", "value"], rows))
+    if report.warnings:
+        items = "".join(
+            f'<li class="warn"><code>{_e(w.code)}</code>: {_e(w.message)}</li>'
+            for w in report.warnings
+        )
+        parts.append(f"<h2>Warnings</h2><ul>{items}</ul>")
+    if report.provenance.sources:
+        items = "".join(
+            f"<li>{_e(src.title or src.id)}" + (f" ({_e(src.url)})" if src.url else "") + "</li>"
+            for src in report.provenance.sources
+        )
+        parts.append(f"<h2>Sources</h2><ul>{items}</ul>")
+    parts.append(
+        '<p class="note">Values are value [low–high]; “-” means not assessed (never zero).</p>'
+        "</body></html>"
+    )
+    return "\n".join(parts) + "\n"
+
+
+def export(report: Report) -> Exported:
+    return Exported(html(report), "text/html", "html")

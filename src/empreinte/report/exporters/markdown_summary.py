@@ -1,0 +1,89 @@
+"""Markdown summary: criteria by phase with bounds, energy by component, per unit, warnings."""
+
+from __future__ import annotations
+
+from empreinte.report.exporters._common import (
+    CRITERIA,
+    Exported,
+    fmt_estimate,
+    hardware_summary,
+    iter_criteria,
+)
+from empreinte.report.models import Report
+
+__all__ = ["export", "markdown"]
+
+_ENERGY_ROWS = (
+    ("total_kwh", "IT total"),
+    ("gpu_kwh", "GPU"),
+    ("cpu_kwh", "CPU"),
+    ("ram_kwh", "RAM"),
+    ("other_kwh", "other"),
+    ("facility_kwh", "facility (× PUE)"),
+)
+
+
+def _cell(text: str) -> str:
+    """Text safe in a Markdown table cell (no raw HTML either)."""
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown(report: Report) -> str:
+    """The summary as Markdown (values as ``value [low–high]``; ``-`` = not assessed)."""
+    s = report.system
+    title = report.name or (s.model_id if s else None) or report.report_id
+    lines = [f"# Environmental footprint: {_cell(title)}", ""]
+    facts = [
+        ("Report", report.report_id),
+        ("Status", report.status),
+        ("Life-cycle stage", report.lifecycle_stage),
+        ("Model", s.model_id if s else "-"),
+        ("Task", report.task or "-"),
+        ("Hardware", hardware_summary(report) or "-"),
+        ("Grid zone", report.location.zone),
+        ("PUE", fmt_estimate(report.datacenter.pue)),
+        ("Method", f"{report.measurement.method} ({report.m_tier})"),
+        ("Boundary", ", ".join(report.measurement.boundary)),
+        ("Created", report.created_at.isoformat()),
+    ]
+    lines += [f"- **{k}**: {_cell(v)}" for k, v in facts]
+    lines += ["", "## Impacts by phase", ""]
+    lines += [
+        "| criterion | unit | usage | embodied | end of life | total |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key, split in iter_criteria(report.impacts):
+        label, unit = CRITERIA[key]
+        cells = [fmt_estimate(getattr(split, p)) for p in ("usage", "embodied", "end_of_life")]
+        lines.append(f"| {label} | {unit} | {' | '.join(cells)} | {fmt_estimate(split.total)} |")
+    lines += ["", "## Energy by component", "", "| component | kWh |", "|---|---|"]
+    for attr, label in _ENERGY_ROWS:
+        e = getattr(report.energy, attr)
+        if e is not None:
+            lines.append(f"| {label} | {fmt_estimate(e)} |")
+    pu = report.per_unit
+    if pu is not None:
+        fu = pu.functional_unit
+        lines += ["", f"## Per {_cell(fu.type)} ({fu.count:g} in total)", ""]
+        lines += ["| quantity | unit | value |", "|---|---|---|"]
+        lines.append(f"| energy | kWh | {fmt_estimate(pu.energy_kwh)} |")
+        for key, split in iter_criteria(pu.impacts):
+            label, unit = CRITERIA[key]
+            lines.append(f"| {label} | {unit} | {fmt_estimate(split.total)} |")
+    if report.warnings:
+        lines += ["", "## Warnings", ""]
+        lines += [f"- `{w.code}`: {_cell(w.message)}" for w in report.warnings]
+    if report.provenance.sources:
+        lines += ["", "## Sources", ""]
+        for src in report.provenance.sources:
+            text = src.title or src.id
+            lines.append(f"- {_cell(text)}" + (f" ({_cell(src.url)})" if src.url else ""))
+    if report.provenance.citation:
+        lines += ["", f"Citation: {_cell(report.provenance.citation)}"]
+    lines += ["", "Values are `value [low–high]`; `-` means not assessed (never zero)."]
+    return "\n".join(lines) + "\n"
+
+
+def export(report: Report) -> Exported:
+    return Exported(markdown(report), "text/markdown", "md")
