@@ -2,6 +2,8 @@
 
 - :class:`ScriptedMeter` draws a constant (or scripted) power per channel on an injectable
   clock, so ``energy = power × time`` exactly;
+- :func:`make_powercap_zone` builds a fake RAPL powercap tree in a folder (point
+  ``EMPREINTE_POWERCAP_ROOT`` at it) and :func:`set_powercap_energy` advances a counter;
 - :class:`ReplayMeter` replays recorded cumulative samples (a list or a JSON-lines file),
   for example a trace taken on a GPU server, so a test sees real-world shapes offline.
 
@@ -25,7 +27,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from empreinte.errors import CodedWarning, MeterError
 from empreinte.measure.base import Availability, EnergySample
 
-__all__ = ["ReplayMeter", "ScriptedMeter", "write_samples"]
+__all__ = [
+    "ReplayMeter",
+    "ScriptedMeter",
+    "make_powercap_zone",
+    "set_powercap_energy",
+    "write_samples",
+]
 
 
 class ScriptedMeter:
@@ -175,3 +183,26 @@ def write_samples(samples: Iterable[EnergySample], path: str | os.PathLike[str])
             if s.high_j:
                 row["high_j"] = dict(s.high_j)
             f.write(json.dumps(row) + "\n")
+
+
+def make_powercap_zone(root: str | os.PathLike[str], dirname: str, name: str, energy_uj: int = 0,
+                       max_range_uj: int | None = 262_143_328_850) -> str:
+    """Create ``root/dirname`` as a powercap zone (``intel-rapl:0``, ``"package-0"``)."""
+    zone = os.path.join(root, dirname)
+    os.makedirs(zone)
+    with open(os.path.join(zone, "name"), "w") as f:
+        f.write(name + "\n")
+    set_powercap_energy(zone, energy_uj)
+    if max_range_uj is not None:
+        with open(os.path.join(zone, "max_energy_range_uj"), "w") as f:
+            f.write(f"{max_range_uj}\n")
+    return zone
+
+
+def set_powercap_energy(zone: str | os.PathLike[str], energy_uj: int) -> None:
+    """Set a fake zone's ``energy_uj`` counter (atomically, as the kernel would)."""
+    path = os.path.join(zone, "energy_uj")
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(f"{energy_uj}\n")
+    os.replace(tmp, path)

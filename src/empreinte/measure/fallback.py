@@ -21,7 +21,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from empreinte.errors import CodedWarning, WarningCode
+from empreinte.errors import CodedWarning, DataError, WarningCode
 from empreinte.measure.base import Availability, EnergySample
 from empreinte.ranges import Range
 
@@ -76,6 +76,11 @@ def ram_power_w(total_gb: float) -> Range:
     return Range(r["value"], r["low"], r["high"]) * total_gb
 
 
+def _per_thread() -> Range:
+    per = power_models()["unknown_cpu_tdp_w_per_thread"]
+    return Range(per["value"], per["low"], per["high"])
+
+
 def cpu_brand() -> str:
     """The CPU model name from ``/proc/cpuinfo`` (``""`` when unknown)."""
     import platform
@@ -110,11 +115,15 @@ class CpuModel:
 def resolve_cpu(brand: str, logical_cpus: int, in_vm: bool) -> CpuModel:
     """TDP range for ``brand`` from the hardware catalog, else the sourced per-thread range."""
     cpu: Any = None
+    warnings_data: CodedWarning | None = None
     try:
         from empreinte.factors.hardware import find_cpu  # type: ignore[import-not-found,unused-ignore]
 
         cpu = find_cpu(brand)
     except ImportError:  # catalog not available in this build
+        cpu = None
+    except DataError as exc:  # a broken catalog must not stop a measurement: say so
+        warnings_data = CodedWarning(WarningCode.HARDWARE_UNKNOWN, f"CPU catalog unusable: {exc}")
         cpu = None
     warnings = [
         CodedWarning(
@@ -122,9 +131,11 @@ def resolve_cpu(brand: str, logical_cpus: int, in_vm: bool) -> CpuModel:
             "no CPU energy counter: CPU power estimated from TDP and load",
         )
     ]
+    if warnings_data is not None:
+        warnings.append(warnings_data)
     if cpu is None:
         per = power_models()["unknown_cpu_tdp_w_per_thread"]
-        tdp = Range(per["value"], per["low"], per["high"]) * logical_cpus
+        tdp = _per_thread() * logical_cpus
         warnings.append(
             CodedWarning(
                 WarningCode.CPU_TDP_UNKNOWN,
@@ -138,13 +149,14 @@ def resolve_cpu(brand: str, logical_cpus: int, in_vm: bool) -> CpuModel:
     if in_vm and isinstance(threads, int) and threads > logical_cpus:
         share = logical_cpus / threads
         tdp = tdp * share
-        warnings.append(
-            CodedWarning(
-                WarningCode.VM_SHARE,
-                f"virtual machine: {logical_cpus} of the host CPU's {threads} threads "
-                f"({share:.1%} of its TDP)",
-            )
-        )
+        why = f"{logical_cpus} of the host CPU's {threads} threads ({share:.1%} of its TDP)"
+    elif in_vm:  # host thread count unknown: the per-thread range, capped by the whole TDP
+        per = _per_thread() * logical_cpus
+        tdp = Range(min(per.value, tdp.value), min(per.low, tdp.low), min(per.high, tdp.high))
+        why = f"{logical_cpus} vCPUs x the per-thread TDP range, capped by the host CPU's TDP"
+    else:
+        return CpuModel(brand, tdp, tuple(warnings))
+    warnings.append(CodedWarning(WarningCode.VM_SHARE, f"virtual machine: {why}"))
     return CpuModel(brand, tdp, tuple(warnings))
 
 
