@@ -1,0 +1,147 @@
+"""``empreinte report validate|show|export``: check, display and convert report files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+__all__ = ["register"]
+
+report_app = typer.Typer(
+    name="report",
+    help="Validate, show and export footprint reports (schema empreinte.report/1).",
+    no_args_is_help=True,
+)
+
+
+FORMAT_NAMES = ("hf", "boamps", "sci", "spdx", "csv", "md", "html")
+"""Kept equal to ``empreinte.report.exporters.FORMATS`` (a test checks), without importing it."""
+
+
+@report_app.command("validate")
+def validate(
+    files: list[Path] = typer.Argument(..., help="Report JSON files.", metavar="FILE..."),
+) -> None:
+    """Check report files: prints OK, or each bad field; exit code 1 if any is invalid."""
+    from empreinte.errors import ReportError
+    from empreinte.report import load_report
+
+    bad = 0
+    for path in files:
+        try:
+            load_report(path)
+        except ReportError as exc:
+            bad += 1
+            errors = exc.errors or [("(root)", str(exc))]
+            for field, msg in errors:
+                typer.echo(f"{path}: {field}: {msg}")
+            continue
+        typer.echo(f"{path}: OK")
+    if bad:
+        typer.echo(f"{bad} of {len(files)} report(s) invalid", err=True)
+        raise typer.Exit(1)
+
+
+@report_app.command("show")
+def show(
+    file: Path = typer.Argument(..., help="Report JSON file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the validated report as JSON."),
+) -> None:
+    """Print a report: energy, impacts by phase with bounds, per unit and warnings."""
+    from empreinte.report import load_report
+
+    report = load_report(file)
+    if as_json:
+        typer.echo(report.to_json())
+        return
+    _print_report(report)
+
+
+@report_app.command("export")
+def export(
+    file: Path = typer.Argument(..., help="Report JSON file."),
+    fmt: str = typer.Option(
+        ..., "--format", "-f", help=f"Output format: {'|'.join(FORMAT_NAMES)}.", metavar="FORMAT"
+    ),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write here instead of stdout."),
+) -> None:
+    """Convert a report to Hugging Face, BoAmps, SCI, SPDX 3, CSV, Markdown or HTML."""
+    from empreinte.errors import ConfigError
+    from empreinte.report import load_report
+    from empreinte.report.exporters import FORMATS, export_report
+
+    if fmt not in FORMATS:  # before reading the file: the cheaper error first
+        raise ConfigError(f"unknown format {fmt!r} (choose from: {', '.join(FORMATS)})")
+    exported = export_report(load_report(file), fmt)
+    content = exported.content
+    if out is None:
+        text = content.decode("utf-8") if isinstance(content, bytes) else content
+        typer.echo(text, nl=False)
+        return
+    try:
+        if isinstance(content, bytes):
+            out.write_bytes(content)
+        else:
+            out.write_text(content, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {out}: {exc.strerror}") from None
+    typer.echo(f"wrote {out} ({exported.media_type})", err=True)
+
+
+def _print_report(report: object) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from empreinte.report.exporters._common import CRITERIA, fmt_estimate, iter_criteria
+    from empreinte.report.models import Report
+
+    assert isinstance(report, Report)
+    console = Console()
+    s = report.system
+    title = report.name or (s.model_id if s else None) or report.report_id
+    console.print(f"[bold]{escape(title)}[/]  ({escape(report.report_id)})")
+    console.print(
+        f"stage {report.lifecycle_stage}, status {report.status}, zone "
+        f"{escape(report.location.zone)}, method {report.measurement.method} ({report.m_tier}), "
+        f"boundary {'+'.join(report.measurement.boundary)}"
+    )
+    energy = Table(title="Energy (kWh, value \\[low–high])")
+    energy.add_column("component")
+    energy.add_column("kWh", justify="right")
+    for attr in ("total_kwh", "gpu_kwh", "cpu_kwh", "ram_kwh", "other_kwh", "facility_kwh"):
+        e = getattr(report.energy, attr)
+        if e is not None:
+            energy.add_row(attr.removesuffix("_kwh"), fmt_estimate(e))
+    console.print(energy)
+    table = Table(title="Impacts by phase (value \\[low–high]; - = not assessed)")
+    for col in ("criterion", "unit", "usage", "embodied", "end of life", "total"):
+        table.add_column(col, justify="left" if col in ("criterion", "unit") else "right")
+    for key, split in iter_criteria(report.impacts):
+        label, unit = CRITERIA[key]
+        table.add_row(
+            label,
+            unit,
+            fmt_estimate(split.usage),
+            fmt_estimate(split.embodied),
+            fmt_estimate(split.end_of_life),
+            fmt_estimate(split.total),
+        )
+    console.print(table)
+    pu = report.per_unit
+    if pu is not None:
+        per = Table(title=f"Per {escape(pu.functional_unit.type)}")
+        per.add_column("quantity")
+        per.add_column("value", justify="right")
+        per.add_row("energy (kWh)", fmt_estimate(pu.energy_kwh))
+        for key, split in iter_criteria(pu.impacts):
+            label, unit = CRITERIA[key]
+            per.add_row(f"{label} ({unit})", fmt_estimate(split.total))
+        console.print(per)
+    for w in report.warnings:
+        console.print(f"[yellow]warning[/] {escape(w.code)}: {escape(w.message)}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(report_app, name="report")
