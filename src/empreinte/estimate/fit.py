@@ -123,7 +123,9 @@ def design_matrix(
     task_a = _as_array(task, n, object)
     unknown_p = set(prec.tolist()) - set(BYTES_PER_PARAM)
     if unknown_p:
-        raise EstimateError(f"unknown precision {sorted(unknown_p)}; known: {list(BYTES_PER_PARAM)}")
+        raise EstimateError(
+            f"unknown precision {sorted(unknown_p)}; known: {list(BYTES_PER_PARAM)}"
+        )
     unknown_g = set(gpu_a.tolist()) - set(GPUS)
     if unknown_g:
         raise EstimateError(

@@ -1,0 +1,119 @@
+"""Helpers shared by the estimators: resolving inputs to ranges, PUE, models and hardware."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from empreinte.errors import CodedWarning, EstimateError, WarningCode
+from empreinte.estimate.assumptions import assumption
+from empreinte.ranges import Range, as_range
+
+__all__ = [
+    "ModelParams",
+    "default_or",
+    "hardware_item",
+    "model_params",
+    "resolve_pue",
+    "to_json_range",
+]
+
+
+def default_or(value: Range | float | None, key: str, sources: list[str]) -> Range:
+    """``value`` as a range, or the sourced default ``key`` (its sources appended)."""
+    if value is not None:
+        return as_range(value)
+    sv = assumption(key)
+    sources.extend(sv.sources)
+    return sv.range
+
+
+def resolve_pue(
+    pue: Range | float | None, location: str | None, warnings: list[CodedWarning]
+) -> Range:
+    """The PUE given, else the preset of the location's data centre, else the default one."""
+    if pue is not None:
+        return as_range(pue)
+    from empreinte.factors.datacenters import default_datacenter, get_datacenter
+    from empreinte.factors.grid import resolve_location
+
+    preset = resolve_location(location).datacenter
+    dc = get_datacenter(preset) if preset else default_datacenter()
+    warnings.append(
+        CodedWarning(WarningCode.PUE_DEFAULT, f"no PUE given: data-centre preset {dc.id!r} used")
+    )
+    return dc.pue.range
+
+
+@dataclass(frozen=True, slots=True)
+class ModelParams:
+    """Total and active parameters (counts, not billions) and where they come from."""
+
+    model_id: str | None
+    total: Range
+    active: Range
+    sources: tuple[str, ...]
+    disclosed: bool
+
+
+def model_params(
+    model: str | None,
+    params_total: float | None,
+    params_active: float | None,
+    warnings: list[CodedWarning],
+) -> ModelParams:
+    """Parameters from explicit counts, else from the model catalog (ranges if undisclosed)."""
+    if params_total is not None or params_active is not None:
+        total = params_total if params_total is not None else params_active
+        active = params_active if params_active is not None else params_total
+        assert total is not None and active is not None
+        if active > total:
+            raise EstimateError("active parameters exceed total parameters")
+        return ModelParams(model, Range.point(total), Range.point(active), ("user",), True)
+    if model is None:
+        raise EstimateError("give a model name or its parameter counts")
+    from empreinte.factors.models import get_model
+
+    card = get_model(model)
+    total_r = card.total_params_b.range * 1e9
+    active_r = card.active_params_b.range * 1e9
+    disclosed = total_r.is_point and active_r.is_point
+    if not disclosed:
+        warnings.append(
+            CodedWarning(
+                "parameters-undisclosed",
+                f"{card.id}: parameter counts are not disclosed; the catalog's bracket is used "
+                f"({card.active_params_b.note or 'see the model catalog'})",
+            )
+        )
+    srcs = (*card.total_params_b.sources, *card.active_params_b.sources)
+    return ModelParams(card.id, total_r, active_r, tuple(dict.fromkeys(srcs)), disclosed)
+
+
+def hardware_item(acc: Any, count: float) -> Any:
+    """A report :class:`HardwareItem` for a catalog accelerator."""
+    from empreinte.report.models import HardwareItem
+
+    kind = {"gpu": "gpu", "tpu": "tpu", "npu": "npu"}.get(acc.kind, "accelerator")
+    return HardwareItem(
+        kind=kind,
+        name=acc.name,
+        catalog_id=acc.id,
+        count=count,
+        memory_gb=acc.memory_gb.value,
+        tdp_w=acc.tdp_w.value if acc.tdp_w is not None else None,
+    )
+
+
+def to_json_range(r: Range | None) -> dict[str, float] | None:
+    """A range as a plain dict of floats (``None`` stays ``None``)."""
+    if r is None:
+        return None
+    return {"value": float(r.value), "low": float(r.low), "high": float(r.high)}
+
+
+def estimate_warning(what: str) -> CodedWarning:
+    """The warning every proxy estimate carries."""
+    return CodedWarning(
+        WarningCode.ESTIMATE, f"{what}: estimated from proxies (tier M4), not measured"
+    )

@@ -1,0 +1,228 @@
+"""Inference footprints per request (or per N requests) from a model name or its parameters.
+
+Two methods, both giving the accelerator layer, then host, idle and facility layers
+(:mod:`empreinte.estimate.layers`):
+
+- ``fitted`` (default): the per-token model fitted on ML.ENERGY v3 measurements
+  (:mod:`empreinte.estimate.pertoken`), GPU energy per output token, prefill included for the
+  task's typical prompt; H100 SXM and B200 only.
+- ``flops``: Epoch AI's method. ``t = 2 N_active tokens / (peak × MFU)``;
+  ``E_acc = t × P × load``. Input tokens run at the (compute-bound) training MFU, output
+  tokens at the decoding MFU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from empreinte.errors import CodedWarning, EstimateError
+from empreinte.estimate.common import (
+    ModelParams,
+    default_or,
+    estimate_warning,
+    hardware_item,
+    model_params,
+    resolve_pue,
+    to_json_range,
+)
+from empreinte.estimate.layers import LAYERS, Layers, boundary_layers
+from empreinte.ranges import Range, as_range
+
+__all__ = ["InferenceEstimate", "estimate_inference", "flops_energy_j"]
+
+J_PER_KWH = 3.6e6
+Method = Literal["fitted", "flops"]
+
+
+def flops_energy_j(
+    params_active: Range | float,
+    tokens: Range | float,
+    peak_flops: float,
+    mfu: Range | float,
+    power_w: Range | float,
+    load: Range | float,
+) -> Range:
+    """Accelerator energy (J) of ``2 × N_active × tokens`` FLOP (Epoch AI, 2025)."""
+    seconds = as_range(params_active) * as_range(tokens) * 2.0 / (as_range(mfu) * peak_flops)
+    return seconds * as_range(power_w) * as_range(load)
+
+
+@dataclass
+class InferenceEstimate:
+    """Energy of ``requests`` requests by boundary layer, and per request."""
+
+    method: Method
+    hardware: Any
+    params: ModelParams
+    input_tokens: float
+    output_tokens: float
+    requests: float
+    per_request: Layers
+    pue: Range
+    location: str | None
+    gpus: int | None = None
+    batch: Range | None = None
+    warnings: list[CodedWarning] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> Layers:
+        return self.per_request.scaled(self.requests)
+
+    def to_report(self, name: str | None = None) -> Any:
+        """A validated report for all requests, with per-request values (tier M4)."""
+        from empreinte.report.build import make_report
+        from empreinte.report.models import System
+
+        t = self.total
+        return make_report(
+            stage="inference",
+            method="proxy_model",
+            energy_kwh={"gpu": t.accelerators, "other": t.host + t.idle},
+            location=self.location,
+            pue=self.pue,
+            hardware=[hardware_item(self.hardware, self.gpus or 1)],
+            functional_unit=("inference", self.requests),
+            layers=t.as_dict(),
+            measurement={"boundary": list(LAYERS)},
+            warnings=[estimate_warning(f"inference energy ({self.method} method)"), *self.warnings],
+            name=name,
+            system=System(
+                model_id=self.params.model_id or "unnamed",
+                parameters_total=float(self.params.total.value),
+                parameters_active=float(self.params.active.value),
+            ),
+            counters={
+                "requests": self.requests,
+                "input_tokens": self.input_tokens * self.requests,
+                "output_tokens": self.output_tokens * self.requests,
+            },
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        def wh(layers: Layers) -> dict[str, Any]:
+            d = {k: to_json_range(v * 1000) for k, v in layers.as_dict().items()}
+            return d | {
+                "it": to_json_range(layers.it * 1000),
+                "full": to_json_range(layers.full * 1000),
+            }
+
+        return {
+            "method": self.method,
+            "model_id": self.params.model_id,
+            "params_total": to_json_range(self.params.total),
+            "params_active": to_json_range(self.params.active),
+            "hardware": self.hardware.id,
+            "gpus": self.gpus,
+            "batch": to_json_range(self.batch),
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "requests": self.requests,
+            "pue": to_json_range(self.pue),
+            "location": self.location,
+            "per_request_wh": wh(self.per_request),
+            "total_wh": wh(self.total),
+            "warnings": [w.as_dict() for w in self.warnings],
+            "sources": list(dict.fromkeys(self.sources)),
+        }
+
+
+def estimate_inference(
+    *,
+    model: str | None = None,
+    params_total: float | None = None,
+    params_active: float | None = None,
+    input_tokens: float = 0.0,
+    output_tokens: float,
+    requests: float = 1.0,
+    method: Method = "fitted",
+    hardware: str = "nvidia-h100-sxm",
+    batch: Range | float | None = None,
+    gpus: int | None = None,
+    precision: str = "bfloat16",
+    task: str = "lm-arena-chat",
+    mfu: Range | float | None = None,
+    power_w: Range | float | None = None,
+    load: Range | float | None = None,
+    pue: Range | float | None = None,
+    location: str | None = None,
+    host_ratio: Range | float | None = None,
+    idle_ratio: Range | float | None = None,
+) -> InferenceEstimate:
+    """Estimate the energy of ``requests`` requests of ``input_tokens`` + ``output_tokens``."""
+    from empreinte.factors.hardware import get_accelerator
+
+    if output_tokens <= 0 or input_tokens < 0 or requests <= 0:
+        raise EstimateError("output tokens and requests must be positive, input tokens >= 0")
+    acc = get_accelerator(hardware)
+    warnings: list[CodedWarning] = []
+    sources: list[str] = []
+    params = model_params(model, params_total, params_active, warnings)
+    sources.extend(params.sources)
+    batch_r = None
+    n_gpus = gpus
+    if method == "fitted":
+        from empreinte.estimate.pertoken import fitted_gpu, fitted_model, profile
+
+        batch_r = default_or(batch, "inference_batch", sources)
+        prof, n_gpus = profile(
+            active=params.active,
+            total=params.total,
+            precision=precision,
+            batch=batch_r,
+            gpus=gpus,
+            gpu=fitted_gpu(acc.id),
+            memory_gb=acc.memory_gb.value,
+            task=task,
+        )
+        exponent = 1.0 + fitted_model().output_len_exponent
+        acc_j = prof * output_tokens**exponent
+        sources.append("ml-energy-v3")
+        if input_tokens:
+            warnings.append(
+                CodedWarning(
+                    "prefill-from-task",
+                    f"fitted method: prefill is included at the typical prompt of task {task!r}; "
+                    "the input token count itself is not used (the data have no input lengths)",
+                )
+            )
+    elif method == "flops":
+        if acc.peak_flops_bf16 is None:
+            raise EstimateError(f"no peak FLOP/s for {acc.id}")
+        if power_w is None and acc.tdp_w is None:
+            raise EstimateError(f"no TDP for {acc.id}: give the power per accelerator")
+        sources.extend(["epoch-ai-2025", *acc.peak_flops_bf16.sources])
+        p = as_range(power_w) if power_w is not None else Range.point(acc.tdp_w.value)  # type: ignore[union-attr]
+        ld = default_or(load, "inference_power_fraction_of_tdp", sources)
+        peak = acc.peak_flops_bf16.value
+        acc_j = flops_energy_j(
+            params.active, output_tokens, peak, default_or(mfu, "inference_mfu", sources), p, ld
+        )
+        if input_tokens:
+            prefill_mfu = default_or(None, "training_mfu", sources)
+            acc_j = acc_j + flops_energy_j(params.active, input_tokens, peak, prefill_mfu, p, ld)
+    else:
+        raise EstimateError(f"unknown method {method!r}: use 'fitted' or 'flops'")
+    pue_r = resolve_pue(pue, location, warnings)
+    per_request = boundary_layers(
+        acc_j / J_PER_KWH,
+        host_ratio=default_or(host_ratio, "host_ratio", sources),
+        idle_ratio=default_or(idle_ratio, "idle_ratio", sources),
+        pue=pue_r,
+    )
+    return InferenceEstimate(
+        method=method,
+        hardware=acc,
+        params=params,
+        input_tokens=float(input_tokens),
+        output_tokens=float(output_tokens),
+        requests=float(requests),
+        per_request=per_request,
+        pue=pue_r,
+        location=location,
+        gpus=n_gpus,
+        batch=batch_r,
+        warnings=warnings,
+        sources=sources,
+    )

@@ -1,0 +1,228 @@
+"""Training footprints from proxies: accelerator-hours, or parameters and tokens, or FLOPs.
+
+    C      = 6 × N_active × D                          (FLOP; or given directly)
+    hours  = C / (peak_FLOP/s × MFU) / 3600            (accelerator-hours; or given directly)
+    E_acc  = hours × P_avg                              (P_avg: given, or TDP × a sourced range)
+
+then the host, idle and facility layers of :mod:`empreinte.estimate.layers`. Every unstated
+input takes a sourced default range (``data/assumptions.json``), so the result is a range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from empreinte.errors import CodedWarning, EstimateError
+from empreinte.estimate.common import (
+    default_or,
+    estimate_warning,
+    hardware_item,
+    model_params,
+    resolve_pue,
+    to_json_range,
+)
+from empreinte.estimate.layers import LAYERS, Layers, boundary_layers
+from empreinte.ranges import Range, as_range
+
+__all__ = ["TrainingEstimate", "estimate_training", "training_flops"]
+
+SECONDS_PER_HOUR = 3600.0
+W_PER_KW = 1000.0
+
+
+def training_flops(params_active: Range | float, tokens: Range | float) -> Range:
+    """Training compute ``6 × N_active × D`` in FLOP (Kaplan et al. 2020)."""
+    return as_range(params_active) * as_range(tokens) * 6.0
+
+
+@dataclass
+class TrainingEstimate:
+    """A training estimate: compute, accelerator-hours, power and energy by layer."""
+
+    hardware: Any
+    count: float | None
+    accelerator_hours: Range
+    power_w: Range
+    pue: Range
+    layers: Layers
+    location: str | None
+    flops: Range | None = None
+    mfu: Range | None = None
+    model_id: str | None = None
+    params_total: Range | None = None
+    params_active: Range | None = None
+    server: str | None = None
+    warnings: list[CodedWarning] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    stage: str = "training"
+
+    @property
+    def wall_hours(self) -> float | None:
+        return None if not self.count else float(self.accelerator_hours.value) / self.count
+
+    def embodied_shares(self) -> list[Any]:
+        """Hardware whose manufacturing is allocated to the run (accelerators, servers)."""
+        from empreinte.impacts import HardwareShare
+
+        hours = float(self.accelerator_hours.value)
+        shares = []
+        if self.hardware.embodied is not None:
+            shares.append(HardwareShare.accelerator(self.hardware.id, 1, hours))
+        if self.server is not None:
+            from empreinte.factors.hardware import get_server
+
+            slots = get_server(self.server).accelerator_slots or 1
+            shares.append(HardwareShare.server(self.server, 1, hours / slots))
+        return shares
+
+    def to_report(self, name: str | None = None) -> Any:
+        """A validated report (method ``proxy_model``, tier M4) with every layer."""
+        from empreinte.report.build import make_report
+        from empreinte.report.models import System
+
+        warnings = [estimate_warning(f"{self.stage} energy"), *self.warnings]
+        if self.server is None:
+            warnings.append(
+                CodedWarning(
+                    "embodied-partial",
+                    "no server archetype given: embodied impacts cover the accelerators only",
+                )
+            )
+        system = None
+        if self.model_id or self.params_total is not None:
+            system = System(
+                model_id=self.model_id or "unnamed",
+                parameters_total=None if self.params_total is None else self.params_total.value,
+                parameters_active=None if self.params_active is None else self.params_active.value,
+            )
+        count = self.count or 1
+        return make_report(
+            stage=self.stage,
+            method="proxy_model",
+            energy_kwh={
+                "gpu": self.layers.accelerators,
+                "other": self.layers.host + self.layers.idle,
+            },
+            location=self.location,
+            pue=self.pue,
+            hardware=[hardware_item(self.hardware, count)],
+            embodied=self.embodied_shares(),
+            layers=self.layers.as_dict(),
+            measurement={
+                "boundary": list(LAYERS),
+                "duration_s": None if self.wall_hours is None else self.wall_hours * 3600,
+            },
+            warnings=warnings,
+            name=name,
+            system=system,
+            counters={"accelerator_hours": float(self.accelerator_hours.value)},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "hardware": self.hardware.id,
+            "count": self.count,
+            "model_id": self.model_id,
+            "flops": to_json_range(self.flops),
+            "mfu": to_json_range(self.mfu),
+            "accelerator_hours": to_json_range(self.accelerator_hours),
+            "power_w": to_json_range(self.power_w),
+            "pue": to_json_range(self.pue),
+            "energy_kwh": {k: to_json_range(v) for k, v in self.layers.as_dict().items()}
+            | {"it": to_json_range(self.layers.it), "full": to_json_range(self.layers.full)},
+            "location": self.location,
+            "warnings": [w.as_dict() for w in self.warnings],
+            "sources": list(dict.fromkeys(self.sources)),
+        }
+
+
+def estimate_training(
+    *,
+    hardware: str,
+    accelerator_hours: Range | float | None = None,
+    flops: Range | float | None = None,
+    model: str | None = None,
+    params_total: float | None = None,
+    params_active: float | None = None,
+    tokens: float | None = None,
+    mfu: Range | float | None = None,
+    count: float | None = None,
+    power_w: Range | float | None = None,
+    pue: Range | float | None = None,
+    location: str | None = None,
+    host_ratio: Range | float | None = None,
+    idle_ratio: Range | float | None = None,
+    server: str | None = None,
+    stage: str = "training",
+) -> TrainingEstimate:
+    """Estimate a training (or fine-tuning) run; see the module docstring for the formulas.
+
+    Give one of ``accelerator_hours``, ``flops``, or ``tokens`` with the parameters (counts,
+    or a ``model`` name from the catalog). ``power_w`` is the average power per accelerator;
+    when it already includes the host's share (as Patterson et al.'s figures do), pass
+    ``host_ratio=0``.
+    """
+    from empreinte.factors.hardware import get_accelerator
+
+    acc = get_accelerator(hardware)
+    warnings: list[CodedWarning] = []
+    sources: list[str] = []
+    params = None
+    if accelerator_hours is None and flops is None:
+        if tokens is None:
+            raise EstimateError("give accelerator-hours, FLOPs, or tokens with the parameters")
+        params = model_params(model, params_total, params_active, warnings)
+        sources.extend(params.sources)
+    elif model is not None or params_total is not None or params_active is not None:
+        params = model_params(model, params_total, params_active, warnings)
+    c = None
+    mfu_r = None
+    if accelerator_hours is not None:
+        hours = as_range(accelerator_hours)
+    else:
+        if flops is not None:
+            c = as_range(flops)
+        else:
+            assert params is not None and tokens is not None
+            c = training_flops(params.active, tokens)
+        if acc.peak_flops_bf16 is None:
+            raise EstimateError(f"no peak FLOP/s for {acc.id}: give accelerator-hours instead")
+        sources.extend(acc.peak_flops_bf16.sources)
+        mfu_r = default_or(mfu, "training_mfu", sources)
+        hours = c / (mfu_r * acc.peak_flops_bf16.value) / SECONDS_PER_HOUR
+    if hours.low <= 0:
+        raise EstimateError("accelerator-hours must be positive")
+    if power_w is not None:
+        p = as_range(power_w)
+    else:
+        if acc.tdp_w is None:
+            raise EstimateError(f"no TDP for {acc.id}: give the average power per chip (power_w)")
+        sources.extend(acc.tdp_w.sources)
+        p = default_or(None, "training_power_fraction_of_tdp", sources) * acc.tdp_w.value
+    pue_r = resolve_pue(pue, location, warnings)
+    layers = boundary_layers(
+        hours * p / W_PER_KW,
+        host_ratio=default_or(host_ratio, "host_ratio", sources),
+        idle_ratio=default_or(idle_ratio, "idle_ratio", sources),
+        pue=pue_r,
+    )
+    return TrainingEstimate(
+        hardware=acc,
+        count=count,
+        accelerator_hours=hours,
+        power_w=p,
+        pue=pue_r,
+        layers=layers,
+        location=location,
+        flops=c,
+        mfu=mfu_r,
+        model_id=params.model_id if params else model,
+        params_total=params.total if params else None,
+        params_active=params.active if params else None,
+        server=server,
+        warnings=warnings,
+        sources=sources,
+        stage=stage,
+    )
