@@ -40,7 +40,9 @@ def validate(
         typer.echo(f"{path}: OK")
     if bad:
         typer.echo(f"{bad} of {len(files)} report(s) invalid", err=True)
-        raise typer.Exit(1)
+        # SystemExit, not typer.Exit: with standalone_mode=False click returns Exit's code
+        # from app() instead of raising it, and cli.main() drops that return value.
+        raise SystemExit(1)
 
 
 @report_app.command("show")

@@ -1,0 +1,134 @@
+"""The BoAmps export validates against Boavizta's official JSON Schemas, offline.
+
+The schemas are read from the repository's copy (``empreinte/report/exporters/boamps_schemas``);
+``report_schema.json`` refers to the others by their public URLs, mapped here to local files.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import pytest
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+from empreinte.report.build import make_report
+from empreinte.report.exporters import export_report
+from empreinte.report.exporters.boamps import boamps_report, quality
+from empreinte.report.models import Report
+
+BASE = "https://raw.githubusercontent.com/Boavizta/BoAmps/main/model/"
+NAMES = ("report", "algorithm", "dataset", "hardware", "measure")
+
+
+def _schemas() -> dict[str, dict[str, Any]]:
+    folder = resources.files("empreinte.report.exporters") / "boamps_schemas"
+    return {n: json.loads((folder / f"{n}_schema.json").read_text("utf-8")) for n in NAMES}
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft4Validator:
+    schemas = _schemas()
+    registry: Registry[Any] = Registry().with_resources(
+        (f"{BASE}{n}_schema.json", Resource.from_contents(s, default_specification=DRAFT4))
+        for n, s in schemas.items()
+    )
+    return jsonschema.Draft4Validator(schemas["report"], registry=registry)
+
+
+def _errors(v: jsonschema.Draft4Validator, doc: dict[str, Any]) -> list[str]:
+    return [f"{list(e.absolute_path)}: {e.message}" for e in v.iter_errors(doc)]
+
+
+def test_schema_ids_match_refs() -> None:
+    for name, schema in _schemas().items():
+        assert schema["id"] == f"{BASE}{name}_schema.json"
+
+
+def test_validator_rejects_a_bad_document(validator: jsonschema.Draft4Validator) -> None:
+    """The registry resolves the referenced schemas: an error inside one is caught."""
+    bad = {
+        "task": {"taskStage": "x", "taskFamily": "y", "algorithms": [{}], "dataset": [{}]},
+        "measures": [{"measurementMethod": "m"}],
+        "infrastructure": {"infraType": "other", "components": [{"componentType": "gpu"}]},
+    }
+    messages = " ".join(_errors(validator, bad))
+    assert "'dataUsage' is a required property" in messages  # dataset_schema.json
+    assert "'powerConsumption' is a required property" in messages  # measure_schema.json
+    assert "'nbComponent' is a required property" in messages  # hardware_schema.json
+
+
+def test_training_export_validates(
+    validator: jsonschema.Draft4Validator, training_report: Report
+) -> None:
+    doc = boamps_report(training_report)
+    assert _errors(validator, doc) == []
+    assert doc["measures"][0]["powerConsumption"] == 100.0
+    assert doc["task"]["taskStage"] == "training"
+    assert doc["environment"] == {"country": "FRA", "powerSourceCarbonIntensity": 41.44}
+    assert doc["infrastructure"]["components"] == [
+        {"componentName": "unspecified", "componentType": "gpu", "nbComponent": 1}
+    ]
+    assert doc["header"]["reportId"] == training_report.report_id
+    assert doc["quality"] == "high"  # point values: no spread
+
+
+def test_inference_export_validates(
+    validator: jsonschema.Draft4Validator, inference_report: Report
+) -> None:
+    content = export_report(inference_report, "boamps").content
+    assert isinstance(content, str)
+    doc = json.loads(content)
+    assert _errors(validator, doc) == []
+    assert doc["task"]["nbRequest"] == 1000
+    assert doc["task"]["algorithms"][0]["parametersNumber"] == 8.0  # billions
+    assert doc["infrastructure"]["infraType"] == "publicCloud"
+    assert doc["infrastructure"]["cloudProvider"] == "aws"
+    assert doc["infrastructure"]["components"][0]["nbComponent"] == 8
+    assert doc["header"]["publisher"]["name"] == "ACME <Labs> & Co"
+    assert doc["measures"][0]["powerConsumption"] == pytest.approx(10.0)
+    assert doc["quality"] == "high"  # GPU 7–9 of 10 kWh: ±10 %
+
+
+def test_quality_bands() -> None:
+    from empreinte.ranges import Range
+
+    def q(low: float, high: float) -> str:
+        r = make_report(
+            stage="training",
+            method="proxy_model",
+            total_kwh=Range(100.0, low, high),
+            location="FRA",
+            pue=1.0,
+            wue_l_per_kwh=0.0,
+        )
+        return quality(r)
+
+    assert q(95, 105) == "high"
+    assert q(80, 120) == "medium"
+    assert q(50, 200) == "low"
+
+
+def test_fractional_hardware_share(validator: jsonschema.Draft4Validator) -> None:
+    from empreinte.report.models import HardwareItem
+
+    r = make_report(
+        stage="inference",
+        method="hw_counter",
+        energy_kwh={"gpu": 1.0},
+        location="FRA",
+        pue=1.1,
+        wue_l_per_kwh=0.0,
+        hardware=[HardwareItem(kind="gpu", name="L4", count=0.5)],
+    )
+    doc = boamps_report(r)
+    assert _errors(validator, doc) == []
+    assert doc["infrastructure"]["components"][0] == {
+        "componentName": "L4",
+        "componentType": "gpu",
+        "nbComponent": 1,
+        "share": 0.5,
+    }
