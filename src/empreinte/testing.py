@@ -185,8 +185,13 @@ def write_samples(samples: Iterable[EnergySample], path: str | os.PathLike[str])
             f.write(json.dumps(row) + "\n")
 
 
-def make_powercap_zone(root: str | os.PathLike[str], dirname: str, name: str, energy_uj: int = 0,
-                       max_range_uj: int | None = 262_143_328_850) -> str:
+def make_powercap_zone(
+    root: str | os.PathLike[str],
+    dirname: str,
+    name: str,
+    energy_uj: int = 0,
+    max_range_uj: int | None = 262_143_328_850,
+) -> str:
     """Create ``root/dirname`` as a powercap zone (``intel-rapl:0``, ``"package-0"``)."""
     zone = os.path.join(root, dirname)
     os.makedirs(zone)

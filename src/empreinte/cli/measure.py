@@ -76,7 +76,8 @@ def run(
     _summary(report, path)
     if submit:
         _submit(path)
-    raise typer.Exit(code)
+    # SystemExit, not typer.Exit: click in non-standalone mode returns Exit's code instead
+    raise SystemExit(code)
 
 
 def _submit(path: Path) -> None:

@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from empreinte.errors import MeterError, WarningCode
+from empreinte.measure.base import J_PER_KWH, EnergySample
+from empreinte.measure.monitor import Tracker, track
+from empreinte.testing import ReplayMeter, ScriptedMeter, write_samples
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_energy_windows_counters_and_functional_unit() -> None:
+    clock = Clock()
+    meter = ScriptedMeter({"gpu:0": 300.0, "cpu:0": 60.0}, clock=clock)
+    with track("train", stage="training", meters=[meter], interval_s=60, live=False) as t:
+        clock.t = 10.0
+        with t.window("epoch-1"):
+            clock.t = 20.0
+            with t.window("step"):
+                clock.t = 25.0
+                t.count(tokens=1000)
+            t.count(samples=4)
+        clock.t = 30.0
+    r = t.report()
+    assert r.energy.gpu_kwh.value == pytest.approx(300 * 30 / J_PER_KWH)
+    assert r.energy.cpu_kwh.value == pytest.approx(60 * 30 / J_PER_KWH)
+    assert r.measurement.method == "hw_counter"
+    assert r.lifecycle_stage == "training"
+    assert r.functional_unit.type == "tokens" and r.functional_unit.count == 1000
+    assert r.per_unit.energy_kwh.value == pytest.approx(r.energy.total_kwh.value / 1000)
+    step, epoch = r.windows
+    assert (step.name, step.parent, epoch.name, epoch.parent) == (
+        "step",
+        "epoch-1",
+        "epoch-1",
+        None,
+    )
+    assert step.energy_kwh.value == pytest.approx(360 * 5 / J_PER_KWH)
+    assert epoch.energy_kwh.value == pytest.approx(360 * 15 / J_PER_KWH)
+    assert epoch.counters == {"tokens": 1000, "samples": 4} and step.counters == {"tokens": 1000}
+    assert meter.closed
+
+
+def test_weakest_method_and_bounds_from_modelled_meter() -> None:
+    clock = Clock()
+    counter = ScriptedMeter({"gpu:0": 100.0}, clock=clock)
+    model = ScriptedMeter(
+        {"cpu:0": 50.0}, clock=clock, method="software_model", rel_bounds=0.5, name="estimate"
+    )
+    t = Tracker("x", meters=[counter, model], interval_s=60, live=False).start()
+    clock.t = 100.0
+    r = t.stop()
+    assert r.measurement.method == "software_model"
+    assert r.energy.cpu_kwh.low == pytest.approx(0.5 * 5000 / J_PER_KWH)
+    assert {m.name for m in r.measurement.meters} == {"scripted", "estimate"}
+    assert r.measurement.boundary == ["accelerators", "host"]
+
+
+def test_decorator_measures_each_call(tmp_path: Path) -> None:
+    clock = Clock()
+    tracker = track(
+        "f",
+        meters=[ScriptedMeter({"cpu:0": 10.0}, clock=clock)],
+        live=False,
+        out=tmp_path / "r.json",
+    )
+
+    @tracker
+    def work() -> int:
+        clock.t += 6.0
+        return 42
+
+    assert work() == 42
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["status"] == "complete"
+    assert r["energy"]["cpu_kwh"]["value"] == pytest.approx(60 / J_PER_KWH)
+
+
+def test_exception_marks_the_report_incomplete(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    with (
+        pytest.raises(RuntimeError),
+        track("x", meters=[ScriptedMeter({"cpu:0": 1.0})], out=out, live=False) as t,
+        t.window("w"),
+    ):
+        raise RuntimeError("boom")
+    r = json.loads(out.read_text())
+    assert r["status"] == "incomplete" and r["windows"][0]["name"] == "w"
+    assert WarningCode.INCOMPLETE in [w["code"] for w in r["warnings"]]
+
+
+def test_periodic_checkpoint_is_incomplete_and_atomic(tmp_path: Path) -> None:
+    import time
+
+    out = tmp_path / "r.json"
+    t = Tracker(
+        "x",
+        meters=[ScriptedMeter({"cpu:0": 100.0})],
+        interval_s=0.02,
+        checkpoint_s=0.05,
+        out=out,
+        live=False,
+    ).start()
+    deadline = time.monotonic() + 5
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    r = json.loads(out.read_text())
+    assert r["status"] == "incomplete" and r["energy"]["cpu_kwh"]["value"] > 0
+    assert not list(tmp_path.glob(".*.tmp"))
+    assert t.stop().status == "complete"
+
+
+def test_meter_failure_keeps_energy_and_warns() -> None:
+    clock = Clock()
+    good = ScriptedMeter({"cpu:0": 10.0}, clock=clock)
+    bad = ScriptedMeter({"gpu:0": 100.0}, clock=clock, fail_after=2, name="flaky")
+    t = Tracker("x", meters=[good, bad], interval_s=60, live=False).start()
+    clock.t = 5.0
+    t.sampler.read_now()  # second read of "flaky": its last good one
+    clock.t = 10.0
+    r = t.stop()
+    assert r.energy.gpu_kwh.value == pytest.approx(500 / J_PER_KWH)  # up to its failure
+    assert r.energy.cpu_kwh.value == pytest.approx(100 / J_PER_KWH)
+    assert WarningCode.METER_FAILED in [w.code for w in r.warnings]
+
+
+def test_no_reading_is_an_error_not_zero() -> None:
+    t = Tracker("x", meters=[ScriptedMeter({"cpu:0": 1.0}, fail_after=0)], live=False).start()
+    with pytest.raises(MeterError, match="no meter produced a reading"):
+        t.stop()
+
+
+def test_replay_meter_from_file(tmp_path: Path) -> None:
+    trace = tmp_path / "trace.jsonl"
+    write_samples(
+        [
+            EnergySample(0.0, {"gpu:0": 0.0}),
+            EnergySample(1.0, {"gpu:0": 250.0}),
+            EnergySample(2.0, {"gpu:0": 700.0}),
+        ],
+        trace,
+    )
+    meter = ReplayMeter.load(trace)
+    assert [meter.read().energy_j["gpu:0"] for _ in range(4)] == [0.0, 250.0, 700.0, 700.0]
+    t = Tracker("x", meters=[ReplayMeter.load(trace)], interval_s=60, live=False).start()
+    t.sampler.read_now()
+    r = t.stop()
+    assert r.energy.gpu_kwh.value == pytest.approx(700 / J_PER_KWH)
+
+
+def test_replay_realtime() -> None:
+    clock = Clock()
+    m = ReplayMeter(
+        [EnergySample(0.0, {"cpu:0": 0.0}), EnergySample(1.0, {"cpu:0": 5.0})],
+        realtime=True,
+        clock=clock,
+    )
+    assert m.read().energy_j["cpu:0"] == 0.0
+    clock.t = 1.5
+    assert m.read().energy_j["cpu:0"] == 5.0
+
+
+def test_torch_sync_callable_called_at_edges() -> None:
+    calls: list[int] = []
+    with (
+        track(
+            "x", meters=[ScriptedMeter({"cpu:0": 1.0})], sync=lambda: calls.append(1), live=False
+        ) as t,
+        t.window("w"),
+    ):
+        pass
+    assert len(calls) == 4
+
+
+def test_live_line() -> None:
+    from empreinte.measure.monitor import power_line
+    from empreinte.measure.sampler import Totals
+
+    line = power_line(
+        "train",
+        Totals(0.0, {"gpu:0": (0.0, 0.0, 0.0)}),
+        Totals(2.0, {"gpu:0": (600.0, 600.0, 600.0)}),
+        0.0,
+    )
+    assert "300.0 W" in line and "train" in line and "00:00:02" in line
