@@ -49,11 +49,16 @@ def bench_ecologits(sample: int) -> float | None:
     rng = np.random.default_rng(0)
     args = [
         dict(
-            model_active_parameter_count=70.0, model_total_parameter_count=70.0,
-            output_token_count=float(rng.integers(50, 1000)), if_electricity_mix_adpe=4.858e-08,
-            if_electricity_mix_pe=9.3135, if_electricity_mix_gwp=0.04144,
-            if_electricity_mix_wue=3.6737, datacenter_pue=float(rng.uniform(1.05, 1.8)),
-            datacenter_wue=0.5, request_latency=5.0,
+            model_active_parameter_count=70.0,
+            model_total_parameter_count=70.0,
+            output_token_count=float(rng.integers(50, 1000)),
+            if_electricity_mix_adpe=4.858e-08,
+            if_electricity_mix_pe=9.3135,
+            if_electricity_mix_gwp=0.04144,
+            if_electricity_mix_wue=3.6737,
+            datacenter_pue=float(rng.uniform(1.05, 1.8)),
+            datacenter_wue=0.5,
+            request_latency=5.0,
         )
         for _ in range(sample)
     ]
@@ -70,17 +75,23 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=2000)
     ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}"
+    )
     t, totals = bench_empreinte(a.rows, a.repeats)
     per_row = t / a.rows
-    print(f"empreinte compute_batch: {a.rows:,} rows in {t:.3f} s ({per_row * 1e9:.0f} ns/row); "
-          f"sum GWP {totals['gwp_kgco2e']:.4g} kgCO2e")
+    print(
+        f"empreinte compute_batch: {a.rows:,} rows in {t:.3f} s ({per_row * 1e9:.0f} ns/row); "
+        f"sum GWP {totals['gwp_kgco2e']:.4g} kgCO2e"
+    )
     eco = bench_ecologits(a.sample)
     if eco is None:
         print("ecologits: not installed in this environment (pip install ecologits)")
         return
-    print(f"ecologits compute_llm_impacts: {eco * 1e6:.1f} µs/row (sample of {a.sample:,}); "
-          f"{a.rows:,} rows would take {eco * a.rows:.1f} s")
+    print(
+        f"ecologits compute_llm_impacts: {eco * 1e6:.1f} µs/row (sample of {a.sample:,}); "
+        f"{a.rows:,} rows would take {eco * a.rows:.1f} s"
+    )
     print(f"ratio (ecologits per row / empreinte per row): {eco / per_row:,.0f}x")
 
 
