@@ -1,0 +1,372 @@
+"""Request logs: per-row energy and usage impacts of millions of requests, vectorised.
+
+A log has one row per request with columns ``model``, ``output_tokens`` and optionally
+``input_tokens``, ``timestamp`` (ISO 8601 or Unix seconds), ``zone`` (grid zone or
+``cloud:PROVIDER:REGION``) and ``provider``. Files are CSV, JSONL or Parquet (read with
+pyarrow when installed; CSV and JSONL also without it).
+
+The fitted per-token model is evaluated once per distinct model (a *profile*), then every row
+is ``E = profile × L_out^(1 + c_L)``, the boundary layers are common factors, and
+:func:`empreinte.impacts.compute_batch` gives the usage impacts per row. Rows whose model is
+not in the catalog are left unestimated (NaN), counted and reported, never set to zero.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from empreinte.errors import CodedWarning, ConfigError, EstimateError, UnknownKeyError
+from empreinte.estimate.common import default_or, resolve_pue
+from empreinte.ranges import Range
+
+__all__ = ["Categorical", "LogEstimate", "estimate_log", "read_log"]
+
+J_PER_KWH = 3.6e6
+_NUMERIC = ("input_tokens", "output_tokens")
+
+
+def read_log(path: str | Path) -> dict[str, Any]:
+    """Columns of a CSV, JSONL or Parquet log as numpy arrays."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if not p.exists():
+        raise ConfigError(f"no such file: {p}")
+    try:
+        import pyarrow  # noqa: F401
+
+        has_arrow = True
+    except ImportError:
+        has_arrow = False
+    if suffix == ".parquet":
+        if not has_arrow:
+            raise ConfigError("reading Parquet needs pyarrow (pip install 'empreinte[server]')")
+        import pyarrow.parquet as pq
+
+        return _from_table(pq.read_table(p))
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        if has_arrow:
+            import pyarrow.json as pj
+
+            return _from_table(pj.read_json(p))
+        rows = [json.loads(line) for line in p.read_text("utf-8").splitlines() if line.strip()]
+        return {k: np.array([r.get(k) for r in rows]) for k in (rows[0] if rows else {})}
+    if suffix in (".csv", ".txt"):
+        if has_arrow:
+            import pyarrow.csv as pc
+
+            return _from_table(pc.read_csv(p))
+        with p.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            cols: dict[str, list[str]] = {k: [] for k in reader.fieldnames or []}
+            for row in reader:
+                for k in cols:
+                    cols[k].append(row[k])
+        return {k: np.array(v) for k, v in cols.items()}
+    raise ConfigError(f"unknown log format {suffix!r}: use .csv, .jsonl or .parquet")
+
+
+@dataclass(frozen=True, slots=True)
+class Categorical:
+    """A text column as its distinct values and one integer code per row."""
+
+    uniques: Any
+    codes: Any
+
+    @classmethod
+    def of(cls, col: Any) -> Categorical:
+        if isinstance(col, Categorical):
+            return col
+        uniques, codes = np.unique(np.asarray(col).astype(str), return_inverse=True)
+        return cls(uniques, codes)
+
+    def values(self) -> Any:
+        return self.uniques[self.codes]
+
+    def map(self, f: Any) -> Categorical:
+        """Apply ``f`` to each distinct value (codes unchanged; values may then repeat)."""
+        return Categorical(np.array([f(u) for u in self.uniques.tolist()]), self.codes)
+
+
+def _encode(col: Any) -> Categorical:
+    import pyarrow as pa
+
+    enc = col.dictionary_encode().combine_chunks()
+    codes = enc.indices.to_numpy(zero_copy_only=False)
+    if enc.null_count:
+        raise EstimateError("the log has empty text cells")
+    return Categorical(np.asarray(enc.dictionary.cast(pa.string()).to_pylist()), codes)
+
+
+def _from_table(table: Any) -> dict[str, Any]:
+    import pyarrow as pa
+    import pyarrow.compute as pac
+
+    out: dict[str, Any] = {}
+    for name in table.column_names:
+        col = table.column(name)
+        if pa.types.is_timestamp(col.type) or pa.types.is_date(col.type):
+            out[name] = _encode(col.cast(pa.timestamp("s")).cast(pa.date32()))
+        elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            if name == "timestamp":  # ISO 8601: the date is the first ten characters
+                out[name] = _encode(pac.utf8_slice_codeunits(col, 0, 10))
+            else:
+                out[name] = _encode(col)
+        else:
+            out[name] = col.to_numpy()
+    return out
+
+
+def _days(ts: Any) -> Categorical:
+    if isinstance(ts, Categorical):
+        return ts
+    a = np.asarray(ts)
+    if np.issubdtype(a.dtype, np.number):
+        return Categorical.of((a.astype(np.int64) // 86400).astype("datetime64[D]").astype(str))
+    return Categorical.of(a.astype(str).astype("U10"))
+
+
+@dataclass
+class LogEstimate:
+    """Per-row results (Ranges of arrays) and the log's columns."""
+
+    rows: int
+    model: Categorical
+    day: Categorical | None
+    provider: Categorical | None
+    zone: Categorical
+    energy_kwh: Range  # full boundary per row
+    layers_kwh: dict[str, Range]  # totals per layer
+    impacts: dict[str, Range]  # usage impacts per row (facility energy, GWP, ...)
+    unestimated: int
+    pue: Range
+    warnings: list[CodedWarning] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+    def totals_by(self, key: str) -> list[dict[str, Any]]:
+        """Totals (requests, energy kWh, GWP kgCO2e, each value/low/high) grouped by a column."""
+        col = {"model": self.model, "day": self.day, "provider": self.provider}.get(key)
+        if col is None:
+            return []
+        ok = np.isfinite(self.energy_kwh.value)
+        uniq, inv = np.unique(col.uniques, return_inverse=True)
+        inv = inv[col.codes]
+        out = []
+        sums = {
+            name: [np.bincount(inv, weights=np.where(ok, a, 0.0), minlength=len(uniq)) for a in f]
+            for name, f in (
+                ("energy_kwh", (self.energy_kwh.value, self.energy_kwh.low, self.energy_kwh.high)),
+                ("gwp_kgco2e", _fields(self.impacts["gwp_kgco2e"])),
+            )
+        }
+        counts = np.bincount(inv, minlength=len(uniq))
+        for i, u in enumerate(uniq.tolist()):
+            row: dict[str, Any] = {key: u, "requests": int(counts[i])}
+            for name, (v, lo, hi) in sums.items():
+                row[name] = {"value": float(v[i]), "low": float(lo[i]), "high": float(hi[i])}
+            out.append(row)
+        return out
+
+    def total(self, r: Range) -> Range:
+        ok = np.isfinite(r.value)
+        return Range(float(r.value[ok].sum()), float(r.low[ok].sum()), float(r.high[ok].sum()))
+
+    def to_report(self, name: str | None = None) -> Any:
+        """A validated report of the whole log (usage impacts summed row by row)."""
+        from empreinte.estimate.common import estimate_warning
+        from empreinte.estimate.layers import LAYERS
+        from empreinte.report.build import estimate, make_report, scale_impacts
+        from empreinte.report.models import Impacts, PhaseSplit, Report
+
+        done = self.rows - self.unestimated
+        if done == 0:
+            raise EstimateError("no row of the log could be estimated")
+        zones = np.unique(self.zone.uniques[np.unique(self.zone.codes)]).tolist()
+        lay = self.layers_kwh
+        multi = len(zones) > 1
+        warnings = [estimate_warning("request-log energy (fitted method)"), *self.warnings]
+        if multi:
+            warnings.append(
+                CodedWarning("multi-zone", f"{len(zones)} zones: usage impacts summed per row")
+            )
+        report = make_report(
+            stage="inference",
+            method="proxy_model",
+            energy_kwh={"gpu": lay["accelerators"], "other": lay["host"] + lay["idle"]},
+            location=None if multi else zones[0],
+            pue=self.pue,
+            functional_unit=("inference", done),
+            layers=lay,
+            measurement={"boundary": list(LAYERS)},
+            warnings=warnings,
+            name=name,
+            counters={"requests": float(self.rows), "requests_estimated": float(done)},
+        )
+        if not multi:
+            return report
+        splits = {}
+        for crit in ("gwp_kgco2e", "water_l", "adpe_kgsbe", "pe_mj"):
+            t = estimate(self.total(self.impacts[crit]))
+            assert t is not None
+            splits[crit] = PhaseSplit(usage=t, total=t)
+        impacts = Impacts(**splits)
+        assert report.per_unit is not None
+        per_unit = report.per_unit.model_copy(update={"impacts": scale_impacts(impacts, 1 / done)})
+        data = report.model_dump() | {
+            "impacts": impacts.model_dump(),
+            "per_unit": per_unit.model_dump(),
+            "warnings": [
+                w for w in report.model_dump()["warnings"] if w["code"] != "location-unknown"
+            ],
+        }
+        data["location"]["zone"] = "WOR" if len(zones) > 1 else zones[0]
+        return Report.model_validate(data)
+
+    def write_rows(self, path: str | Path) -> None:
+        """Per-row CSV: model, day, provider, zone, energy (Wh) and GWP (g) with bounds."""
+        cols: dict[str, Any] = {"model": self.model}
+        if self.day is not None:
+            cols["day"] = self.day
+        if self.provider is not None:
+            cols["provider"] = self.provider
+        cols["zone"] = self.zone
+        for name, r, k in (
+            ("energy_wh", self.energy_kwh, 1e3),
+            ("gwp_gco2e", self.impacts["gwp_kgco2e"], 1e3),
+            ("water_ml", self.impacts["water_l"], 1e3),
+        ):
+            cols[name] = r.value * k
+            cols[f"{name}_low"] = r.low * k
+            cols[f"{name}_high"] = r.high * k
+        _write_csv(Path(path), cols)
+
+
+def _fields(r: Range) -> tuple[Any, Any, Any]:
+    return r.value, r.low, r.high
+
+
+def _write_csv(path: Path, cols: Mapping[str, Any]) -> None:
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pc
+    except ImportError:
+        plain = [c.values() if isinstance(c, Categorical) else np.asarray(c) for c in cols.values()]
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(list(cols))
+            w.writerows(zip(*(c.tolist() for c in plain), strict=True))
+        return
+
+    def arrow(c: Any) -> Any:
+        if isinstance(c, Categorical):
+            return pa.DictionaryArray.from_arrays(
+                pa.array(np.asarray(c.codes, dtype=np.int32)), pa.array(c.uniques.tolist())
+            ).cast(pa.string())
+        return pa.array(np.asarray(c, dtype=np.float32))  # 7 digits: ample for an estimate
+
+    pc.write_csv(pa.table({k: arrow(v) for k, v in cols.items()}), path)
+
+
+def estimate_log(
+    data: Mapping[str, Any],
+    *,
+    hardware: str = "nvidia-h100-sxm",
+    location: str | None = None,
+    pue: Range | float | None = None,
+    batch: float | None = None,
+    task: str = "lm-arena-chat",
+) -> LogEstimate:
+    """Estimate every row of a log (columns as returned by :func:`read_log`)."""
+    from empreinte.estimate.common import model_params
+    from empreinte.estimate.pertoken import fitted_gpu, fitted_model, profile
+    from empreinte.factors.grid import resolve_location
+    from empreinte.factors.hardware import get_accelerator
+    from empreinte.impacts import compute_batch
+
+    for col in ("model", "output_tokens"):
+        if col not in data:
+            raise EstimateError(f"the log has no {col!r} column (columns: {sorted(data)})")
+    models = Categorical.of(data["model"])
+    out_tok = np.asarray(data["output_tokens"], dtype=float)
+    n = out_tok.size
+    acc = get_accelerator(hardware)
+    gpu = fitted_gpu(acc.id)
+    warnings: list[CodedWarning] = []
+    sources: list[str] = ["ml-energy-v3"]
+    batch_r = default_or(batch, "inference_batch", sources)
+    prof = np.full((3, models.uniques.size), np.nan)
+    unknown: list[str] = []
+    for i, name in enumerate(models.uniques.tolist()):
+        try:
+            params = model_params(name, None, None, [])
+        except UnknownKeyError:
+            unknown.append(name)
+            continue
+        pr, _ = profile(
+            active=params.active,
+            total=params.total,
+            precision="bfloat16",
+            batch=batch_r,
+            gpus=None,
+            gpu=gpu,
+            memory_gb=acc.memory_gb.value,
+            task=task,
+        )
+        prof[:, i] = (pr.value, pr.low, pr.high)
+    scale = np.where(out_tok > 0, out_tok, np.nan) ** (1.0 + fitted_model().output_len_exponent)
+    acc_kwh = Range(*(prof[j][models.codes] * scale / J_PER_KWH for j in range(3)))
+    host = default_or(None, "host_ratio", sources)
+    idle = default_or(None, "idle_ratio", sources)
+    it_kwh = acc_kwh * ((host + 1.0) * (idle + 1.0))
+    if "zone" in data:
+        zones = Categorical.of(data["zone"]).map(lambda z: resolve_location(z).zone.zone)
+    else:
+        loc = resolve_location(location)
+        warnings.extend(loc.warnings)
+        zones = Categorical(np.array([loc.zone.zone]), np.zeros(n, dtype=np.intp))
+    pue_r = resolve_pue(pue, location, warnings)
+    # impacts are linear in the IT energy: factors per distinct zone, then one product per row
+    per_kwh = compute_batch(np.ones(zones.uniques.size), zones.uniques, pue_r)
+    impacts = {
+        k: it_kwh * Range(r.value[zones.codes], r.low[zones.codes], r.high[zones.codes])
+        for k, r in per_kwh.items()
+    }
+    full = impacts["facility_energy_kwh"]
+    unest = int((~np.isfinite(acc_kwh.value)).sum())
+    if unknown:
+        warnings.append(
+            CodedWarning(
+                "rows-unestimated",
+                f"{unest} rows not estimated: model not in the catalog ({', '.join(unknown[:5])})",
+            )
+        )
+    le = LogEstimate(
+        rows=n,
+        model=models,
+        day=_days(data["timestamp"]) if "timestamp" in data else None,
+        provider=Categorical.of(data["provider"]) if "provider" in data else None,
+        zone=zones,
+        energy_kwh=full,
+        layers_kwh={},
+        impacts=impacts,
+        unestimated=unest,
+        pue=pue_r,
+        warnings=warnings,
+        sources=sources,
+    )
+    acc_t = le.total(acc_kwh)
+    host_t = acc_t * host
+    idle_t = (acc_t + host_t) * idle
+    le.layers_kwh = {
+        "accelerators": acc_t,
+        "host": host_t,
+        "idle": idle_t,
+        "facility": (acc_t + host_t + idle_t) * (pue_r - 1.0),
+    }
+    return le
