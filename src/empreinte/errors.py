@@ -115,6 +115,9 @@ class WarningCode:
     METER_FAILED = "meter-failed"  # a meter stopped answering during the run
     ESTIMATE = "estimate"  # values come from a proxy model, not a measurement
     INCOMPLETE = "incomplete"  # the tracked job did not finish
+    PUBLISHED_GRID_FACTOR = "published-grid-factor"  # publisher's own grid factor differs from ours
+    PUBLISHED_PUE_NOTE = "published-pue-note"  # PUE set to 1 because the figure already includes it
+    PUBLISHED_MEAN = "published-mean"  # value is a mean across models/runs as published
     PROCESS_ATTRIBUTION = "process-attribution"  # CPU/RAM energy scaled by CPU-time share
 
 

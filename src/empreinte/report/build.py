@@ -118,6 +118,8 @@ def make_report(
     machine_total_kwh: Range | float | None = None,
     warnings: Sequence[CodedWarning] = (),
     citation: str | None = None,
+    lifetime_years: float | Range | None = None,
+    utilisation: float | Range | None = None,
     **fields: Any,
 ) -> Report:
     """A validated :class:`Report`.
@@ -144,6 +146,8 @@ def make_report(
         wue_l_per_kwh=wue_l_per_kwh,
         datacenter=datacenter,
         hardware=embodied,
+        lifetime_years=lifetime_years,
+        utilisation=utilisation,
     )
     impacts = impacts_block(result)
     energy = Energy(

@@ -311,6 +311,11 @@ class Report(_Model):
     per_unit: PerUnit | None = None
     quality_metrics: dict[str, float] = Field(default_factory=dict)
     counters: dict[str, float] = Field(default_factory=dict)
+    published: dict[str, float] = Field(
+        default_factory=dict,
+        description="figures as stated by the publisher, unit in the key (e.g. "
+        "gwp_kgco2e, grid_gwp_kgco2e_per_kwh, pue); kept beside ours, never instead of them",
+    )
     windows: list[Window] = Field(default_factory=list)
     topology: Topology | None = None
     provenance: Provenance = Field(default_factory=Provenance)
@@ -319,7 +324,7 @@ class Report(_Model):
     supersedes: str | None = Field(default=None, max_length=64)
     tags: list[str] = Field(default_factory=list, max_length=50)
 
-    @field_validator("quality_metrics", "counters")
+    @field_validator("quality_metrics", "counters", "published")
     @classmethod
     def _finite(cls, v: dict[str, float]) -> dict[str, float]:
         for k, x in v.items():

@@ -23,7 +23,7 @@ from empreinte.report.models import HardwareItem, Publisher, Report, System
 __all__ = ["PUBLISHED_FACTOR_CODE", "figure_count", "iter_figure_reports", "load_figures"]
 
 PUBLISHED_FACTOR_CODE = "published-grid-factor"
-"""Warning code: the publisher stated its own grid factor and emissions (kept in counters)."""
+"""Warning code: the publisher stated its own grid factor and emissions (kept in `published`)."""
 PUBLISHED_PUE_CODE = "published-pue-note"
 """Warning code: how the publisher's figure relates to PUE (why the PUE given is what it is)."""
 SEED_ESTIMATE_CODE = "estimate"
@@ -61,15 +61,11 @@ def _hardware_item(acc: Mapping[str, Any]) -> HardwareItem:
     )
 
 
-def _published_counters(published: Mapping[str, float]) -> dict[str, float]:
-    return {f"published_{k}": float(v) for k, v in published.items()}
-
-
 def _common(src: Mapping[str, Any], fig: Mapping[str, Any]) -> dict[str, Any]:
     """Keyword arguments shared by every figure: identity, provenance, system, counters."""
     system = fig.get("system")
     counters = {k: float(v) for k, v in fig.get("counters", {}).items()}
-    counters.update(_published_counters(fig.get("published", {})))
+    published = {k: float(v) for k, v in fig.get("published", {}).items()}
     return {
         "report_id": fig["id"],
         "created_at": datetime.fromisoformat(src["created_at"]),
@@ -82,6 +78,7 @@ def _common(src: Mapping[str, Any], fig: Mapping[str, Any]) -> dict[str, Any]:
         "task": fig.get("task"),
         "system": System(**system) if system else None,
         "counters": counters,
+        "published": published,
         "tags": ["seed", fig["source"]],
     }
 
@@ -96,8 +93,8 @@ def _factor_warning(published: Mapping[str, float], location: str | None) -> lis
         CodedWarning(
             PUBLISHED_FACTOR_CODE,
             f"the publisher stated a grid factor of {factor} kgCO2e/kWh{tail}; the impacts here "
-            f"use empreinte's location-based factor for {location or 'the world'}. The report has "
-            "no field for a stated factor: it is kept in counters (published_*) and the citation",
+            f"use empreinte's location-based factor for {location or 'the world'}; the stated "
+            "figures are kept in the report's `published` block",
         )
     ]
 
@@ -229,6 +226,8 @@ def _figure_report(src: Mapping[str, Any], fig: Mapping[str, Any]) -> Report:
         location=fig.get("location"),
         hardware=hardware,
         embodied=embodied,
+        lifetime_years=fig.get("lifetime_years"),
+        utilisation=fig.get("utilisation"),
         measurement=measurement,
         warnings=warnings,
         **energy,
@@ -261,12 +260,13 @@ def _php_reports(php: Mapping[str, Any], src: Mapping[str, Any]) -> Iterator[Rep
             "task": t.get("task", t["slug"]),
         }
         kw = _common(src, fig)
-        kw["counters"] = {
-            "inferences": 1000.0,
-            "published_std_energy_kwh": t["std_kwh"],
-            "published_grid_gwp_kgco2e_per_kwh": factor,
-            **({"published_median_energy_kwh": t["median_kwh"]} if "median_kwh" in t else {}),
-            **({"published_max_energy_kwh": t["max_kwh"]} if "max_kwh" in t else {}),
+        kw["counters"] = {"inferences": 1000.0}
+        kw["published"] = {
+            "mean_energy_kwh": t["mean_kwh"],
+            "std_energy_kwh": t["std_kwh"],
+            "grid_gwp_kgco2e_per_kwh": factor,
+            **({"median_energy_kwh": t["median_kwh"]} if "median_kwh" in t else {}),
+            **({"max_energy_kwh": t["max_kwh"]} if "max_kwh" in t else {}),
         }
         yield make_report(
             total_kwh=t["mean_kwh"],
@@ -279,7 +279,7 @@ def _php_reports(php: Mapping[str, Any], src: Mapping[str, Any]) -> Iterator[Rep
                     "published-mean",
                     "the value is the mean over the task's models as published; the spread "
                     "across models (standard deviation, and median or maximum where the paper "
-                    "states them) is kept in counters, not as the bounds of this value",
+                    "states them) is kept in `published`, not as the bounds of this value",
                 ),
                 *_factor_warning({"grid_gwp_kgco2e_per_kwh": factor}, "USA"),
             ],
