@@ -115,6 +115,7 @@ def test_validation_against_power(
 
 def test_library_missing_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(amd, "amdsmi", None)
+    monkeypatch.setattr(amd, "_IMPORT_FAILED", None)
     import sys
 
     monkeypatch.setitem(sys.modules, "amdsmi", None)  # import raises ImportError

@@ -31,8 +31,13 @@ amdsmi: Any = None
 """The vendor module, bound on first use (tests replace it with an autospec'd mock)."""
 
 
+_IMPORT_FAILED: MeterUnavailable | None = None
+
+
 def _sdk() -> Any:
-    global amdsmi
+    global amdsmi, _IMPORT_FAILED
+    if _IMPORT_FAILED is not None:  # a failed import is slow and will fail again: once only
+        raise _IMPORT_FAILED
     if amdsmi is None:
         try:  # its loader prints to stdout when the library is missing: keep ours clean
             with (
@@ -41,10 +46,11 @@ def _sdk() -> Any:
             ):
                 import amdsmi as module
         except (ImportError, KeyError, OSError) as exc:  # KeyError: libamd_smi.so missing
-            raise MeterUnavailable(
+            _IMPORT_FAILED = MeterUnavailable(
                 "amdsmi or ROCm's libamd_smi.so is not installed",
                 "install ROCm's amd-smi-lib and `pip install 'empreinte[amd]'`",
-            ) from exc
+            )
+            raise _IMPORT_FAILED from exc
         amdsmi = module
     return amdsmi
 

@@ -112,8 +112,13 @@ class CpuModel:
     warnings: tuple[CodedWarning, ...]
 
 
+@cache
 def resolve_cpu(brand: str, logical_cpus: int, in_vm: bool) -> CpuModel:
-    """TDP range for ``brand`` from the hardware catalog, else the sourced per-thread range."""
+    """TDP range for ``brand`` from the hardware catalog, else the sourced per-thread range.
+
+    Cached per process: the catalog search costs tens of milliseconds and the answer for a
+    given machine does not change.
+    """
     cpu: Any = None
     warnings_data: CodedWarning | None = None
     try:
