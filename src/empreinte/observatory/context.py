@@ -1,0 +1,61 @@
+"""What one app instance holds: settings, engine, sessions, caches, rate limiter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from fastapi import Query, Request
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from empreinte.observatory.aggregates import Aggregates
+from empreinte.observatory.query import Filters
+from empreinte.observatory.security import RateLimiter
+from empreinte.observatory.settings import Settings
+
+__all__ = ["Ctx", "get_ctx", "get_filters"]
+
+
+@dataclass
+class Ctx:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    aggregates: Aggregates
+    limiter: RateLimiter
+    exporters: dict[str, Any]
+
+
+def get_ctx(request: Request) -> Ctx:
+    ctx: Ctx = request.app.state.ctx
+    return ctx
+
+
+def get_filters(
+    stage: str | None = Query(None, max_length=40, description="life-cycle stage"),
+    task: str | None = Query(None, max_length=100),
+    model: str | None = Query(None, max_length=300, description="model id, exact"),
+    hardware: str | None = Query(None, max_length=200, description="catalog id or name"),
+    zone: str | None = Query(None, max_length=40, description="grid zone"),
+    tier: str | None = Query(None, max_length=20, description="M tier(s), e.g. M1 or M1,M2"),
+    unit: str | None = Query(None, max_length=60, description="functional unit type"),
+    date_from: date | None = Query(None, alias="from", description="created on or after"),
+    date_to: date | None = Query(None, alias="to", description="created on or before"),
+    q: str | None = Query(None, max_length=200, description="text in model, name, task, hardware"),
+    include_superseded: bool = Query(False),
+) -> Filters:
+    return Filters(
+        stage=stage or None,
+        task=task or None,
+        model=model or None,
+        hardware=hardware or None,
+        zone=zone or None,
+        tier=tier or None,
+        unit=unit or None,
+        date_from=date_from,
+        date_to=date_to,
+        q=q or None,
+        include_superseded=include_superseded,
+    )

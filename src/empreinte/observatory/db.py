@@ -1,0 +1,135 @@
+"""Database tables (SQLAlchemy 2) and engine setup.
+
+A report is stored whole (``body``, its JSON) plus indexed columns extracted from it for
+filtering and aggregation. The schema is created and changed only by the Alembic migrations in
+``migrations/`` (:func:`empreinte.observatory.migrate.upgrade`). ``meta.data_version`` is bumped
+in every write transaction; cached aggregates are keyed by it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+__all__ = ["Base", "Meta", "ReportRow", "TokenRow", "make_engine", "make_sessionmaker"]
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class TokenRow(Base):
+    """An API token; only its SHA-256 is stored."""
+
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
+
+
+class ReportRow(Base):
+    """One report: the whole JSON plus the columns the API filters, sorts and sums on."""
+
+    __tablename__ = "reports"
+    pk: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    report_id: Mapped[str] = mapped_column(String(64), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(260), nullable=True)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id"), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime())
+    created_at: Mapped[datetime] = mapped_column(DateTime())
+    year: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(40))
+    task: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    model: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    publisher: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    hardware: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    hardware_count: Mapped[float | None] = mapped_column(Float, nullable=True)
+    precision: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    boundary: Mapped[str] = mapped_column(String(60))
+    zone: Mapped[str] = mapped_column(String(40))
+    method: Mapped[str] = mapped_column(String(30))
+    m_tier: Mapped[str] = mapped_column(String(2))
+    a_tier: Mapped[str] = mapped_column(String(2))
+    flags: Mapped[str] = mapped_column(Text, default="")
+    energy_kwh: Mapped[float] = mapped_column(Float)
+    gwp_kgco2e: Mapped[float | None] = mapped_column(Float, nullable=True)
+    water_l: Mapped[float | None] = mapped_column(Float, nullable=True)
+    fu_type: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    fu_count: Mapped[float | None] = mapped_column(Float, nullable=True)
+    energy_per_unit_kwh: Mapped[float | None] = mapped_column(Float, nullable=True)
+    gwp_per_unit_kgco2e: Mapped[float | None] = mapped_column(Float, nullable=True)
+    quality_metric: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    quality_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    supersedes: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    superseded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    body: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_reports_idem", "token_id", "idempotency_key", unique=True),
+        Index("ix_reports_created", "created_at", "pk"),
+        Index("ix_reports_energy", "energy_kwh", "pk"),
+        Index("ix_reports_stage", "stage", "created_at"),
+        Index("ix_reports_task", "task", "fu_type", "energy_per_unit_kwh"),
+        Index("ix_reports_model", "model"),
+        Index("ix_reports_hardware", "hardware"),
+        Index("ix_reports_zone", "zone"),
+        Index("ix_reports_m_tier", "m_tier"),
+        Index("ix_reports_year", "year", "stage"),
+    )
+
+
+class Meta(Base):
+    """Key/value pairs; ``data_version`` counts write transactions."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    # FULL: a commit that was acknowledged survives a crash of the process or the machine.
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, full sync and a busy timeout."""
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[-1] if ":///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Any]:
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,136 @@
+"""Streaming exports of the open data: CSV, JSON Lines (whole reports) and Parquet.
+
+Rows are read in keyset batches and written as they come, so an export of millions of
+reports holds one batch in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from empreinte.observatory.db import ReportRow
+from empreinte.observatory.query import Filters, iter_rows
+
+__all__ = ["COLUMNS", "row_summary", "stream_csv", "stream_jsonl", "stream_parquet"]
+
+COLUMNS = (
+    "report_id", "created_at", "received_at", "stage", "task", "model", "name", "publisher",
+    "hardware", "hardware_count", "precision", "boundary", "zone", "method", "m_tier", "a_tier",
+    "flags", "energy_kwh", "gwp_kgco2e", "water_l", "fu_type", "fu_count",
+    "energy_per_unit_kwh", "gwp_per_unit_kgco2e", "quality_metric", "quality_value",
+    "supersedes", "superseded_by",
+)  # fmt: skip
+"""Columns of the CSV and Parquet exports (one row per report)."""
+
+_FLOATS = {
+    "hardware_count", "energy_kwh", "gwp_kgco2e", "water_l", "fu_count", "energy_per_unit_kwh",
+    "gwp_per_unit_kgco2e", "quality_value",
+}  # fmt: skip
+
+
+def row_summary(row: ReportRow) -> dict[str, Any]:
+    """The export columns of one row (datetimes as ISO 8601 UTC strings)."""
+    out: dict[str, Any] = {}
+    for c in COLUMNS:
+        v = getattr(row, c)
+        if isinstance(v, datetime):
+            v = v.isoformat() + "Z"
+        out[c] = v
+    return out
+
+
+def _csv_cell(v: Any) -> Any:
+    # spreadsheet formula injection: a cell starting with = + - @ is shown, never evaluated
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return "" if v is None else v
+
+
+SessionFactory = Callable[[], Session]
+
+
+def stream_csv(sessions: SessionFactory, filters: Filters) -> Iterator[str]:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    with sessions() as s:
+        for i, row in enumerate(iter_rows(s, filters), 1):
+            w.writerow([_csv_cell(v) for v in row_summary(row).values()])
+            if i % 1000 == 0:
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate()
+    yield buf.getvalue()
+
+
+def stream_jsonl(sessions: SessionFactory, filters: Filters) -> Iterator[str]:
+    chunk: list[str] = []
+    with sessions() as s:
+        for row in iter_rows(s, filters):
+            chunk.append(row.body)
+            if len(chunk) >= 1000:
+                yield "\n".join(chunk) + "\n"
+                chunk = []
+    if chunk:
+        yield "\n".join(chunk) + "\n"
+
+
+class _Sink(io.RawIOBase):
+    """A write-only file whose content is taken out as it is written."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.pos = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        data = bytes(b)
+        self.parts.append(data)
+        self.pos += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.pos
+
+    def take(self) -> bytes:
+        data = b"".join(self.parts)
+        self.parts = []
+        return data
+
+
+def stream_parquet(
+    sessions: SessionFactory, filters: Filters, row_group: int = 10_000
+) -> Iterator[bytes]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    fields = []
+    for c in COLUMNS:
+        fields.append(pa.field(c, pa.float64() if c in _FLOATS else pa.string()))
+    schema = pa.schema(fields)
+    sink = _Sink()
+    writer = pq.ParquetWriter(sink, schema, compression="zstd")
+    batch: list[dict[str, Any]] = []
+
+    def flush() -> bytes:
+        writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+        batch.clear()
+        return sink.take()
+
+    with sessions() as s:
+        for row in iter_rows(s, filters):
+            batch.append(row_summary(row))
+            if len(batch) >= row_group:
+                yield flush()
+    if batch:
+        yield flush()
+    writer.close()
+    yield sink.take()
