@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import sys
 
-import click
 import typer
 
 from empreinte._version import __version__
@@ -58,29 +57,26 @@ for _area in AREAS:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, turning library errors into one-line messages."""
+    """Entry point: run the app, turning library errors into one-line messages.
+
+    Usage errors (missing option, unknown command) are reported by Typer with exit code 2.
+    """
     from empreinte.errors import EmpreinteError
 
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code
+        if code is None:
+            return 0
+        return code if isinstance(code, int) else EXIT_ERROR
     except EmpreinteError as exc:
         typer.echo(f"error: {exc}", err=True)
         return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_ERROR
-    except typer.Exit as exc:
-        return int(exc.exit_code or 0)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        return EXIT_ERROR
-    except SystemExit as exc:
-        return int(exc.code or 0) if isinstance(exc.code, int | None) else EXIT_ERROR
-    except click.ClickException as exc:
-        exc.show()
-        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        return 130
     return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
 
 
 def run() -> None:
