@@ -188,10 +188,16 @@ def _leaderboard(
             )
             for r in rows
         ]
-        ranked = ranking.rank(entries, min_quality=min_quality, relative_gate=gate, higher=higher)
-        threshold = ranking.gate_threshold(
-            entries, min_quality=min_quality, relative_gate=gate, higher=higher
-        )
+        if metric is None:  # nothing to gate on: rank by energy alone, and say so
+            ranked = ranking.rank(entries, require_quality=False)
+            threshold = None
+        else:
+            ranked = ranking.rank(
+                entries, min_quality=min_quality, relative_gate=gate, higher=higher
+            )
+            threshold = ranking.gate_threshold(
+                entries, min_quality=min_quality, relative_gate=gate, higher=higher
+            )
         cohorts.append(
             {
                 "cohort": dict(

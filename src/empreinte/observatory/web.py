@@ -165,7 +165,11 @@ async def download(report_id: str, fmt: str, ctx: Ctx = Depends(get_ctx)) -> Res
     fn = ctx.exporters.get(fmt)
     if fn is None:
         raise ApiError(404, f"no exporter {fmt!r} (available: json, {', '.join(ctx.exporters)})")
-    content, media_type, ext = fn(validate_report(d["report"]), fmt)
+    exported = await run_in_threadpool(fn, validate_report(d["report"]), fmt)
+    if isinstance(exported, tuple):
+        content, media_type, ext = exported
+    else:
+        content, media_type, ext = exported.content, exported.media_type, exported.extension
     return Response(
         content,
         media_type=media_type,

@@ -1,0 +1,203 @@
+"""``empreinte serve``, ``empreinte server ...`` and ``empreinte submit``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from empreinte.observatory.settings import Settings
+
+__all__ = ["register"]
+
+DB_HELP = "Database URL (default: EMPREINTE_DATABASE_URL, else SQLite in the data directory)."
+DIR_HELP = "Data directory (default: EMPREINTE_DATA_DIR, else the user data directory)."
+
+server_app = typer.Typer(help="Operate an observatory database.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API tokens (stored hashed).", no_args_is_help=True)
+server_app.add_typer(token_app, name="token")
+
+
+def _settings(db: str | None, data_dir: Path | None, **kw: Any) -> Settings:
+    from empreinte.observatory.settings import Settings
+
+    return Settings.from_env(db, data_dir, **kw)
+
+
+def _sessions(db: str | None, data_dir: Path | None) -> sessionmaker[Session]:
+    from empreinte.observatory.admin import open_db
+
+    return open_db(_settings(db, data_dir))
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
+    seed: bool = typer.Option(True, help="Seed an empty database with the published figures."),
+    rate_limit: int = typer.Option(120, help="Write requests per minute per token."),
+) -> None:
+    """Run the observatory (migrates the database, and seeds it on first start)."""
+    import uvicorn
+
+    from empreinte.errors import ServerError
+    from empreinte.observatory import admin
+    from empreinte.observatory.app import create_app
+    from empreinte.observatory.settings import Settings
+
+    settings = Settings.from_env(db, data_dir, rate_limit_per_minute=rate_limit)
+    sessions = admin.open_db(settings)
+    with sessions() as s:
+        if seed and admin.count_reports(s) == 0:
+            try:
+                created, _ = admin.seed(s)
+                typer.echo(f"seeded {created} published reports")
+            except ServerError as exc:
+                typer.echo(f"warning: not seeded: {exc}", err=True)
+    where = (
+        settings.database_url.split("@")[-1]
+        if "@" in settings.database_url
+        else settings.database_url
+    )
+    typer.echo(f"observatory on http://{host}:{port}/ (database {where})")
+    uvicorn.run(create_app(settings, migrate=False), host=host, port=port, log_level="info")
+
+
+@server_app.command("migrate")
+def migrate(
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
+) -> None:
+    """Bring the database schema to the latest revision."""
+    from empreinte.observatory.db import make_engine
+    from empreinte.observatory.migrate import current_revision, upgrade
+
+    settings = _settings(db, data_dir)
+    engine = make_engine(settings.database_url)
+    before = current_revision(engine)
+    upgrade(engine)
+    typer.echo(f"database at revision {current_revision(engine)} (was {before or 'empty'})")
+
+
+@server_app.command("seed")
+def seed_cmd(
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
+) -> None:
+    """Load the bundled published figures (idempotent)."""
+    from empreinte.observatory import admin
+
+    with _sessions(db, data_dir)() as s:
+        created, existing = admin.seed(s)
+    typer.echo(f"seed: {created} reports added, {existing} already present")
+
+
+@server_app.command("dump")
+def dump_cmd(
+    out: Path = typer.Option(..., "--out", help="Backup file (JSON Lines; .gz to compress)."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
+) -> None:
+    """Write a full, re-importable backup (tokens hashed, reports with their verification)."""
+    from empreinte.observatory import admin
+
+    with _sessions(db, data_dir)() as s:
+        n_tok, n_rep = admin.dump(s, out)
+    typer.echo(f"wrote {n_rep} reports and {n_tok} tokens to {out}")
+
+
+@server_app.command("load")
+def load_cmd(
+    file: Path = typer.Argument(..., help="A file written by `empreinte server dump`."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
+) -> None:
+    """Restore a backup (rows already present are kept)."""
+    from empreinte.observatory import admin
+
+    with _sessions(db, data_dir)() as s:
+        n_tok, n_rep = admin.load(s, file)
+    typer.echo(f"loaded {n_rep} reports and {n_tok} tokens from {file}")
+
+
+@token_app.command("create")
+def token_create(
+    name: str = typer.Option(..., "--name", help="Who the token is for."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
+) -> None:
+    """Create a token and print it (only this once)."""
+    from empreinte.observatory import store
+
+    with _sessions(db, data_dir)() as s:
+        secret = store.create_token(s, name)
+    typer.echo(secret)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    name: str = typer.Option(..., "--name"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
+) -> None:
+    """Revoke a token: it can no longer submit."""
+    from empreinte.observatory import store
+
+    with _sessions(db, data_dir)() as s:
+        store.revoke_token(s, name)
+    typer.echo(f"revoked {name}")
+
+
+@token_app.command("list")
+def token_list(
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
+) -> None:
+    """List tokens (names and dates, never the secrets)."""
+    from empreinte.observatory import store
+
+    with _sessions(db, data_dir)() as s:
+        rows = store.list_tokens(s)
+    for t in rows:
+        state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+        used = f"last used {t.last_used_at:%Y-%m-%d}" if t.last_used_at else "never used"
+        typer.echo(f"{t.name}\t{state}\tcreated {t.created_at:%Y-%m-%d}\t{used}")
+
+
+def submit(
+    files: list[Path] = typer.Argument(None, help="Report files; none: send the outbox."),
+    server: str | None = typer.Option(None, help="Observatory URL (default: EMPREINTE_SERVER)."),
+    token: str | None = typer.Option(None, help="API token (default: EMPREINTE_TOKEN)."),
+    retries: int = typer.Option(4, min=0, help="Retries on network errors, 5xx and 429."),
+    backoff: float = typer.Option(1.0, min=0, help="First retry delay in seconds (doubles)."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
+) -> None:
+    """Send reports to an observatory; unsent ones wait in a local outbox."""
+    from empreinte.errors import ConfigError
+    from empreinte.observatory.client import Outbox, submit_files
+    from empreinte.observatory.settings import data_dir as resolve_dir
+
+    server = server or os.environ.get("EMPREINTE_SERVER")
+    token = token or os.environ.get("EMPREINTE_TOKEN")
+    if not server:
+        raise ConfigError("no server: give --server URL or set EMPREINTE_SERVER")
+    if not token:
+        raise ConfigError("no token: give --token TOKEN or set EMPREINTE_TOKEN")
+    outbox = Outbox(resolve_dir(data_dir) / "outbox")
+    results = submit_files(files or [], server, token, outbox, retries=retries, backoff_s=backoff)
+    for r in results:
+        typer.echo(f"{'accepted' if r.created else 'already there'}: {r.report_id} {r.url}")
+    if not results:
+        typer.echo("nothing to send")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(server_app, name="server")
+    app.command("submit")(submit)

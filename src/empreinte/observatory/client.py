@@ -1,0 +1,146 @@
+"""Submitting reports to an observatory, with retries and a local outbox.
+
+A report given to :func:`submit_files` is first copied into the outbox
+(``<data dir>/outbox``); it leaves the outbox only once the server has accepted it (201, or
+200 for a report it already had). Network errors, 5xx and 429 are retried with exponential
+backoff; other refusals (401, 422...) are reported with the fields the server named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from empreinte.errors import ServerError
+from empreinte.report.validate import load_report
+
+__all__ = ["Outbox", "SubmitResult", "submit_files", "submit_pending"]
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    path: str
+    report_id: str
+    created: bool
+    url: str
+
+
+class Outbox:
+    """Reports waiting to be accepted by a server: one JSON file each."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def add(self, server: str, report: dict[str, Any]) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        text = json.dumps({"server": server, "report": report}, sort_keys=True)
+        path = self.root / (hashlib.sha256(text.encode()).hexdigest()[:24] + ".json")
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text, "utf-8")
+        tmp.replace(path)
+        return path
+
+    def pending(self, server: str | None = None) -> list[tuple[Path, str, dict[str, Any]]]:
+        if not self.root.is_dir():
+            return []
+        out = []
+        for p in sorted(self.root.glob("*.json")):
+            d = json.loads(p.read_text("utf-8"))
+            if server is None or d["server"] == server:
+                out.append((p, d["server"], d["report"]))
+        return out
+
+
+def _error_text(resp: Any) -> str:
+    try:
+        err = resp.json()["error"]
+        fields = "; ".join(f"{f['field']}: {f['message']}" for f in err.get("fields", []))
+        return str(err["message"]) + (f" [{fields}]" if fields else "")
+    except (ValueError, KeyError, TypeError):
+        return str(resp.text)[:300]
+
+
+def _post(
+    client: Any,
+    server: str,
+    token: str,
+    report: dict[str, Any],
+    retries: int,
+    backoff_s: float,
+    sleep: Callable[[float], None],
+) -> dict[str, Any]:
+    import httpx
+
+    url = server.rstrip("/") + "/api/v1/reports"
+    headers = {"Authorization": f"Bearer {token}"}
+    delay = backoff_s
+    last = ""
+    for attempt in range(retries + 1):
+        try:
+            resp = client.post(url, json=report, headers=headers)
+        except httpx.HTTPError as exc:
+            last = f"cannot reach {server}: {exc}"
+        else:
+            if resp.status_code in (200, 201):
+                body: dict[str, Any] = resp.json()
+                return body
+            if resp.status_code == 429 or resp.status_code >= 500:
+                last = f"HTTP {resp.status_code}: {_error_text(resp)}"
+                retry_after = resp.headers.get("retry-after", "")
+                if retry_after.isdigit():
+                    delay = max(delay, float(retry_after))
+            else:
+                raise ServerError(
+                    f"{server} refused the report (HTTP {resp.status_code}): {_error_text(resp)}",
+                    resp.status_code,
+                )
+        if attempt < retries:
+            sleep(delay)
+            delay *= 2
+    raise ServerError(f"{last} (after {retries + 1} attempts; the report stays in the outbox)")
+
+
+def submit_pending(
+    outbox: Outbox,
+    server: str,
+    token: str,
+    *,
+    retries: int = 4,
+    backoff_s: float = 1.0,
+    timeout_s: float = 30.0,
+    sleep: Callable[[float], None] = time.sleep,
+    transport: Any = None,
+) -> list[SubmitResult]:
+    """Send every outbox entry addressed to ``server``; accepted ones leave the outbox."""
+    import httpx
+
+    results = []
+    with httpx.Client(timeout=timeout_s, transport=transport) as client:
+        for path, _server, report in outbox.pending(server):
+            body = _post(client, server, token, report, retries, backoff_s, sleep)
+            path.unlink(missing_ok=True)
+            results.append(
+                SubmitResult(
+                    str(path),
+                    body["id"],
+                    bool(body["created"]),
+                    server.rstrip("/") + body.get("url", ""),
+                )
+            )
+    return results
+
+
+def submit_files(
+    files: Sequence[Path], server: str, token: str, outbox: Outbox, **kw: Any
+) -> list[SubmitResult]:
+    """Validate ``files`` locally, queue them in the outbox, then send the whole outbox."""
+    for f in files:
+        load_report(f)  # fails early, naming the field, before anything is queued
+        # the file as written (not re-serialised) so that resubmitting it is idempotent
+        outbox.add(server, json.loads(Path(f).read_text("utf-8")))
+    return submit_pending(outbox, server, token, **kw)
