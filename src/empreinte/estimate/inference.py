@@ -70,6 +70,24 @@ class InferenceEstimate:
     def total(self) -> Layers:
         return self.per_request.scaled(self.requests)
 
+    def accelerator_hours(self) -> float | None:
+        """Accelerator-hours implied by the energy at TDP × the sourced inference load."""
+        from empreinte.estimate.assumptions import assumption
+
+        if self.hardware.tdp_w is None:
+            return None
+        load = assumption("inference_power_fraction_of_tdp").value
+        kw = float(self.hardware.tdp_w.value) * load / 1000.0
+        return float(self.total.accelerators.value) / kw
+
+    def embodied_shares(self) -> list[Any]:
+        from empreinte.impacts import HardwareShare
+
+        hours = self.accelerator_hours()
+        if hours is None or self.hardware.embodied is None:
+            return []
+        return [HardwareShare.accelerator(self.hardware.id, 1, hours)]
+
     def to_report(self, name: str | None = None) -> Any:
         """A validated report for all requests, with per-request values (tier M4)."""
         from empreinte.report.build import make_report
@@ -83,6 +101,7 @@ class InferenceEstimate:
             location=self.location,
             pue=self.pue,
             hardware=[hardware_item(self.hardware, self.gpus or 1)],
+            embodied=self.embodied_shares(),
             functional_unit=("inference", self.requests),
             layers=t.as_dict(),
             measurement={"boundary": list(LAYERS)},

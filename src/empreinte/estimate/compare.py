@@ -1,0 +1,102 @@
+"""What-if comparison of lifecycle scenarios: a table, a chart (PNG) and an HTML page."""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from empreinte.estimate.lifecycle import ScenarioResult
+
+__all__ = ["STAGES", "comparison_rows", "write_chart", "write_html"]
+
+STAGES = ("training", "retraining", "fine_tuning", "inference")
+
+
+def _stage_key(name: str) -> str:
+    return "fine_tuning" if name.startswith("fine_tuning") else name
+
+
+def comparison_rows(results: Sequence[ScenarioResult]) -> list[dict[str, Any]]:
+    """One row per scenario: GWP (t) by stage, totals and the amortised per-request values."""
+    rows = []
+    for r in results:
+        by_stage = dict.fromkeys(STAGES, 0.0)
+        for s in r.stages:
+            by_stage[_stage_key(s.stage)] += float(s.gwp_kgco2e.value) / 1000
+        tot = r.total("gwp_kgco2e")
+        per = r.per_request("gwp_kgco2e")
+        energy = r.per_request("energy_kwh")
+        rows.append(
+            {
+                "scenario": r.scenario.name,
+                **{f"{k}_tco2e": v for k, v in by_stage.items()},
+                "total_tco2e": float(tot.value) / 1000,
+                "total_tco2e_low": float(tot.low) / 1000,
+                "total_tco2e_high": float(tot.high) / 1000,
+                "requests": r.requests,
+                "per_request_gco2e": None if per is None else float(per.value) * 1000,
+                "per_request_wh": None if energy is None else float(energy.value) * 1000,
+            }
+        )
+    return rows
+
+
+def write_chart(results: Sequence[ScenarioResult], path: str | Path) -> Path:
+    """Stacked bars of GWP by stage per scenario, with the total's low-high as error bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = comparison_rows(results)
+    names = [r["scenario"] for r in rows]
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.6 * len(rows)), 4.0), dpi=100)
+    bottom = [0.0] * len(rows)
+    for stage in STAGES:
+        vals = [r[f"{stage}_tco2e"] for r in rows]
+        if any(vals):
+            ax.bar(names, vals, bottom=bottom, label=stage.replace("_", "-"))
+            bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
+    lo = [r["total_tco2e"] - r["total_tco2e_low"] for r in rows]
+    hi = [r["total_tco2e_high"] - r["total_tco2e"] for r in rows]
+    ax.errorbar(names, bottom, yerr=[lo, hi], fmt="none", ecolor="black", capsize=4)
+    ax.set_ylabel("tCO2e (estimate, low-high)")
+    ax.set_title("Life-cycle GWP by stage")
+    ax.legend()
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out, format="png")
+    plt.close(fig)
+    return out
+
+
+def write_html(results: Sequence[ScenarioResult], path: str | Path, chart: Path | None) -> Path:
+    """A self-contained HTML page: the comparison table and the chart (embedded)."""
+    rows = comparison_rows(results)
+    cols = list(rows[0]) if rows else []
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(f"<td>{_fmt(r[c])}</td>" for c in cols) + "</tr>" for r in rows)
+    img = ""
+    if chart is not None:
+        data = base64.b64encode(chart.read_bytes()).decode("ascii")
+        img = f'<img alt="GWP by stage" src="data:image/png;base64,{data}">'
+    page = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>empreinte: scenarios</title>"
+        "<style>body{font-family:sans-serif}td,th{padding:4px 8px;border:1px solid #ccc}"
+        "table{border-collapse:collapse}</style></head><body>"
+        "<h1>Life-cycle scenarios (estimates, tier M4)</h1>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{img}"
+        "</body></html>"
+    )
+    out = Path(path)
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:,.4g}"
+    return html.escape(str(v))

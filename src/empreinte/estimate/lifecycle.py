@@ -1,0 +1,299 @@
+"""Lifecycle scenarios: training, fine-tunings, retraining and inference over a deployment.
+
+A scenario file (YAML or JSON) holds one scenario, or ``base`` plus ``variants`` (each a
+partial scenario merged over the base) for what-if comparisons::
+
+    base:
+      name: baseline
+      model: meta-llama/Llama-3.1-70B-Instruct
+      hardware: nvidia-h100-sxm
+      location: USA
+      hardware_lifetime_years: 5
+      training: {tokens: 15.0e12}
+      fine_tunings: [{tokens: 2.0e9, count: 4}]
+      retraining_every_days: 365
+      inference: {requests_per_day: 1.0e6, input_tokens: 400, output_tokens: 300, days: 730}
+    variants:
+      france: {location: FRA}
+      older-gpus: {hardware: nvidia-a100-sxm4-80gb, inference: {method: flops}}
+
+Each stage gets energy by layer and impacts (usage + embodied of the accelerators, allocated
+by accelerator-hours over the hardware lifetime); inference accelerator-hours are the
+accelerator energy divided by the average power (TDP × the sourced inference load).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from empreinte.errors import ConfigError
+from empreinte.estimate.common import to_json_range
+from empreinte.estimate.layers import Layers
+from empreinte.ranges import Range
+
+__all__ = [
+    "Scenario",
+    "ScenarioResult",
+    "StageResult",
+    "load_scenarios",
+    "run_scenario",
+]
+
+W_PER_KW = 1000.0
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Training(_M):
+    tokens: float | None = Field(default=None, gt=0)
+    accelerator_hours: float | None = Field(default=None, gt=0)
+    flops: float | None = Field(default=None, gt=0)
+    mfu: float | None = Field(default=None, gt=0, le=1)
+    count: int | None = Field(default=None, ge=1, description="accelerators used")
+
+
+class FineTuning(Training):
+    runs: int = Field(default=1, ge=1, description="how many such fine-tunings")
+
+
+class Inference(_M):
+    requests_per_day: float = Field(gt=0)
+    days: float = Field(gt=0, description="deployment period")
+    output_tokens: float = Field(gt=0)
+    input_tokens: float = Field(default=0, ge=0)
+    method: Literal["fitted", "flops"] = "fitted"
+    batch: float | None = Field(default=None, gt=0)
+
+
+class Scenario(_M):
+    name: str = Field(min_length=1, max_length=100)
+    model: str | None = None
+    params_total: float | None = Field(default=None, gt=0)
+    params_active: float | None = Field(default=None, gt=0)
+    hardware: str = "nvidia-h100-sxm"
+    location: str | None = None
+    pue: float | None = Field(default=None, ge=1)
+    hardware_lifetime_years: float | None = Field(default=None, gt=0)
+    training: Training | None = None
+    fine_tunings: list[FineTuning] = Field(default_factory=list)
+    retraining_every_days: float | None = Field(default=None, gt=0)
+    inference: Inference | None = None
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = (
+            _merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else v
+        )
+    return out
+
+
+def load_scenarios(path: str | Path) -> list[Scenario]:
+    """Scenarios from a YAML or JSON file: one, a list, or ``base`` + ``variants``."""
+    p = Path(path)
+    try:
+        text = p.read_text("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {p}: {exc}") from exc
+    if p.suffix.lower() == ".json":
+        raw = json.loads(text)
+    else:
+        import yaml
+
+        raw = yaml.safe_load(text)
+    if isinstance(raw, Mapping) and "base" in raw:
+        base = dict(raw["base"])
+        base.setdefault("name", "base")
+        items = [base] + [
+            _merge(base, {**dict(v or {}), "name": name})
+            for name, v in dict(raw.get("variants") or {}).items()
+        ]
+    elif isinstance(raw, list):
+        items = raw
+    elif isinstance(raw, Mapping):
+        items = [raw]
+    else:
+        raise ConfigError(f"{p}: expected a scenario mapping, a list, or base + variants")
+    from pydantic import ValidationError
+
+    try:
+        return [Scenario.model_validate(i) for i in items]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(x) for x in first["loc"])
+        raise ConfigError(f"{p}: {loc}: {first['msg']}") from exc
+
+
+@dataclass
+class StageResult:
+    stage: str
+    layers: Layers
+    accelerator_hours: float
+    gwp_usage_kgco2e: Range
+    gwp_embodied_kgco2e: Range | None
+    water_l: Range
+
+    @property
+    def gwp_kgco2e(self) -> Range:
+        return self.gwp_usage_kgco2e + (self.gwp_embodied_kgco2e or Range.point(0.0))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "energy_kwh": to_json_range(self.layers.full),
+            "layers_kwh": {k: to_json_range(v) for k, v in self.layers.as_dict().items()},
+            "accelerator_hours": self.accelerator_hours,
+            "gwp_kgco2e": to_json_range(self.gwp_kgco2e),
+            "gwp_usage_kgco2e": to_json_range(self.gwp_usage_kgco2e),
+            "gwp_embodied_kgco2e": to_json_range(self.gwp_embodied_kgco2e),
+            "water_l": to_json_range(self.water_l),
+        }
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    stages: list[StageResult]
+    requests: float
+
+    def total(self, attr: str) -> Range:
+        out = Range.point(0.0)
+        for s in self.stages:
+            v = s.layers.full if attr == "energy_kwh" else getattr(s, attr)
+            out = out + v
+        return out
+
+    def per_request(self, attr: str) -> Range | None:
+        return None if not self.requests else self.total(attr) / self.requests
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.scenario.name,
+            "scenario": self.scenario.model_dump(exclude_none=True),
+            "stages": [s.to_dict() for s in self.stages],
+            "total": {
+                "energy_kwh": to_json_range(self.total("energy_kwh")),
+                "gwp_kgco2e": to_json_range(self.total("gwp_kgco2e")),
+                "water_l": to_json_range(self.total("water_l")),
+            },
+            "requests": self.requests,
+            "per_request": {
+                "energy_wh": to_json_range(_times(self.per_request("energy_kwh"), 1e3)),
+                "gwp_gco2e": to_json_range(_times(self.per_request("gwp_kgco2e"), 1e3)),
+            },
+        }
+
+
+def _times(r: Range | None, k: float) -> Range | None:
+    return None if r is None else r * k
+
+
+def _stage(name: str, layers: Layers, hours: float, pue: Range, sc: Scenario) -> StageResult:
+    from empreinte.impacts import HardwareShare, compute_impacts
+
+    acc_share = HardwareShare.accelerator(sc.hardware, 1, hours) if hours > 0 else None
+    res = compute_impacts(
+        layers.it,
+        location=sc.location,
+        pue=pue,
+        hardware=[acc_share] if acc_share and acc_share.gwp_kgco2e is not None else [],
+        lifetime_years=sc.hardware_lifetime_years,
+    )
+    gwp = res.criteria["gwp_kgco2e"]
+    water = res.criteria["water_l"].usage
+    assert gwp.usage is not None and water is not None
+    return StageResult(name, layers, hours, gwp.usage, gwp.embodied, water)
+
+
+def run_scenario(sc: Scenario) -> ScenarioResult:
+    """Estimate every stage of a scenario."""
+    from empreinte.estimate.inference import estimate_inference
+    from empreinte.estimate.training import estimate_training
+
+    stages: list[StageResult] = []
+    if sc.training is not None:
+        t = sc.training
+        est = estimate_training(
+            hardware=sc.hardware,
+            location=sc.location,
+            pue=sc.pue,
+            model=sc.model,
+            params_total=sc.params_total,
+            params_active=sc.params_active,
+            tokens=t.tokens,
+            accelerator_hours=t.accelerator_hours,
+            flops=t.flops,
+            mfu=t.mfu,
+            count=t.count,
+        )
+        stages.append(
+            _stage("training", est.layers, float(est.accelerator_hours.value), est.pue, sc)
+        )
+        days = sc.inference.days if sc.inference else 0.0
+        if sc.retraining_every_days and days > sc.retraining_every_days:
+            n = math.ceil(days / sc.retraining_every_days) - 1
+            stages.append(
+                _stage(
+                    "retraining",
+                    est.layers.scaled(n),
+                    n * float(est.accelerator_hours.value),
+                    est.pue,
+                    sc,
+                )
+            )
+    for i, ft in enumerate(sc.fine_tunings):
+        est = estimate_training(
+            hardware=sc.hardware,
+            location=sc.location,
+            pue=sc.pue,
+            model=sc.model,
+            params_total=sc.params_total,
+            params_active=sc.params_active,
+            tokens=ft.tokens,
+            accelerator_hours=ft.accelerator_hours,
+            flops=ft.flops,
+            mfu=ft.mfu,
+            count=ft.count,
+            stage="fine_tuning",
+        )
+        label = "fine_tuning" if len(sc.fine_tunings) == 1 else f"fine_tuning_{i + 1}"
+        hours = ft.runs * float(est.accelerator_hours.value)
+        stages.append(_stage(label, est.layers.scaled(ft.runs), hours, est.pue, sc))
+    requests = 0.0
+    if sc.inference is not None:
+        inf = sc.inference
+        requests = inf.requests_per_day * inf.days
+        est_i = estimate_inference(
+            hardware=sc.hardware,
+            location=sc.location,
+            pue=sc.pue,
+            model=sc.model,
+            params_total=sc.params_total,
+            params_active=sc.params_active,
+            input_tokens=inf.input_tokens,
+            output_tokens=inf.output_tokens,
+            requests=requests,
+            method=inf.method,
+            batch=inf.batch,
+        )
+        acc = est_i.hardware
+        if acc.tdp_w is None:
+            raise ConfigError(f"no TDP for {acc.id}: cannot allocate its embodied impacts")
+        from empreinte.estimate.assumptions import assumption
+
+        power_kw = acc.tdp_w.value * assumption("inference_power_fraction_of_tdp").value / W_PER_KW
+        hours = float(est_i.total.accelerators.value) / power_kw
+        stages.append(_stage("inference", est_i.total, hours, est_i.pue, sc))
+    if not stages:
+        raise ConfigError(f"scenario {sc.name!r} has no training, fine-tuning or inference")
+    return ScenarioResult(sc, stages, requests)
