@@ -1,0 +1,130 @@
+"""Request logs: formats agree, rows match the single-request estimator, totals add up."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from empreinte.estimate import estimate_inference, estimate_log, read_log
+
+ROWS = [
+    {
+        "model": "llama-3.1-8b",
+        "input_tokens": 100,
+        "output_tokens": 200,
+        "timestamp": "2026-01-01T10:00:00",
+        "zone": "FRA",
+        "provider": "meta",
+    },
+    {
+        "model": "qwen3-8b",
+        "input_tokens": 50,
+        "output_tokens": 400,
+        "timestamp": "2026-01-01T11:00:00",
+        "zone": "USA",
+        "provider": "alibaba",
+    },
+    {
+        "model": "gpt-4o",
+        "input_tokens": 10,
+        "output_tokens": 100,
+        "timestamp": "2026-01-02T09:00:00",
+        "zone": "FRA",
+        "provider": "openai",
+    },
+    {
+        "model": "no-such-model",
+        "input_tokens": 10,
+        "output_tokens": 100,
+        "timestamp": "2026-01-02T09:30:00",
+        "zone": "FRA",
+        "provider": "x",
+    },
+]
+
+
+@pytest.fixture
+def files(tmp_path):
+    import csv
+
+    csv_p = tmp_path / "log.csv"
+    with csv_p.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(ROWS[0]))
+        w.writeheader()
+        w.writerows(ROWS)
+    jsonl = tmp_path / "log.jsonl"
+    jsonl.write_text("\n".join(json.dumps(r) for r in ROWS))
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    parquet = tmp_path / "log.parquet"
+    pq.write_table(pa.Table.from_pylist(ROWS), parquet)
+    return csv_p, jsonl, parquet
+
+
+def test_formats_agree_and_unknown_models_stay_unestimated(files):
+    results = [estimate_log(read_log(f), pue=1.2) for f in files]
+    for le in results:
+        assert le.rows == 4 and le.unestimated == 1
+        assert np.isnan(le.energy_kwh.value[3])  # never zero
+        assert any(w.code == "rows-unestimated" for w in le.warnings)
+        np.testing.assert_allclose(le.energy_kwh.value[:3], results[0].energy_kwh.value[:3])
+
+
+def test_rows_match_the_single_request_estimator(files):
+    le = estimate_log(read_log(files[0]), pue=1.2)
+    for i, row in enumerate(ROWS[:3]):
+        one = estimate_inference(model=row["model"], output_tokens=row["output_tokens"], pue=1.2)
+        assert le.energy_kwh.value[i] == pytest.approx(one.per_request.full.value)
+        assert le.energy_kwh.high[i] == pytest.approx(one.per_request.full.high)
+
+
+def test_totals_by_group_add_up_and_report_validates(files, tmp_path):
+    le = estimate_log(read_log(files[1]), pue=1.2)
+    total = le.total(le.energy_kwh).value
+    for key in ("model", "day", "provider"):
+        groups = le.totals_by(key)
+        assert sum(g["energy_kwh"]["value"] for g in groups) == pytest.approx(total)
+    days = {g["day"]: g["requests"] for g in le.totals_by("day")}
+    assert days == {"2026-01-01": 2, "2026-01-02": 2}
+    r = le.to_report()
+    assert r.functional_unit.count == 3
+    assert r.energy.total_kwh.value * 1.2 == pytest.approx(total)
+    assert any(w.code == "multi-zone" for w in r.warnings)
+    gwp = le.total(le.impacts["gwp_kgco2e"]).value
+    assert r.impacts.gwp_kgco2e.total.value == pytest.approx(gwp)
+    out = tmp_path / "rows.csv"
+    le.write_rows(out)
+    lines = out.read_text().splitlines()
+    assert len(lines) == 5 and "energy_wh" in lines[0]
+
+
+@pytest.mark.slow
+def test_a_million_rows_in_under_five_seconds(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.csv as pc
+
+    rng = np.random.default_rng(0)
+    n = 1_000_000
+    models = np.array(["llama-3.1-8b", "qwen3-8b", "gpt-4o", "gpt-4o-mini"])
+    table = pa.table(
+        {
+            "model": models[rng.integers(0, 4, n)],
+            "input_tokens": rng.integers(10, 2000, n),
+            "output_tokens": rng.integers(1, 1500, n),
+            "timestamp": (1767225600 + rng.integers(0, 86400 * 30, n)).astype("datetime64[s]"),
+            "zone": np.array(["FRA", "USA", "DEU"])[rng.integers(0, 3, n)],
+        }
+    )
+    path = tmp_path / "big.csv"
+    pc.write_csv(table, path)
+    t0 = time.perf_counter()
+    le = estimate_log(read_log(path))
+    le.totals_by("model")
+    le.totals_by("day")
+    le.to_report()
+    assert time.perf_counter() - t0 < 5.0
+    assert le.unestimated == 0
