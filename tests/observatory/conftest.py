@@ -11,7 +11,6 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -96,7 +95,3 @@ def token(app: FastAPI) -> str:
 @pytest.fixture
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-def post(client: TestClient, body: Any, auth: dict[str, str], **headers: str) -> Any:
-    return client.post("/api/v1/reports", json=body, headers={**auth, **headers})

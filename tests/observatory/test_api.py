@@ -8,8 +8,7 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.observatory.conftest import post
-from tests.observatory.samples import sample_report
+from obs_samples import post, sample_report
 
 
 def test_submit_then_read_back(client: TestClient, auth: dict[str, str]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.observatory.samples import sample_report
+from obs_samples import sample_report
 
 from empreinte.observatory.ranking import Entry, higher_is_better, pareto_front, rank
 from empreinte.observatory.verify import verify

@@ -6,8 +6,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.observatory.conftest import post
-from tests.observatory.samples import sample_report
+from obs_samples import post, sample_report
 
 from empreinte.observatory.app import create_app
 from empreinte.observatory.settings import Settings

@@ -65,3 +65,7 @@ def sample_report(**overrides: Any) -> dict[str, Any]:
         else:
             r[k] = copy.deepcopy(v)
     return r
+
+
+def post(client: Any, body: Any, auth: dict[str, str], **headers: str) -> Any:
+    return client.post("/api/v1/reports", json=body, headers={**auth, **headers})

@@ -1,0 +1,65 @@
+"""Fuzz the API from its own OpenAPI document (schemathesis): no input gives a 5xx."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from obs_samples import sample_report  # noqa: E402
+
+from empreinte.observatory import store  # noqa: E402
+from empreinte.observatory.app import create_app  # noqa: E402
+from empreinte.observatory.settings import Settings  # noqa: E402
+
+TOKEN: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    tmp: Path = tmp_path_factory.mktemp("fuzz")
+    app = create_app(
+        Settings(
+            database_url=f"sqlite:///{tmp / 'f.sqlite3'}",
+            data_dir=tmp,
+            rate_limit_per_minute=1_000_000,
+        )
+    )
+    with app.state.ctx.sessions() as s:
+        TOKEN["value"] = store.create_token(s, "fuzz")
+        store.ingest(
+            s,
+            [(r, d) for d in (sample_report(), sample_report(task="x")) for r in [_v(d)]],
+            token_id=None,
+        )
+    yield schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
+    app.state.ctx.engine.dispose()
+
+
+def _v(d: dict[str, Any]) -> Any:
+    from empreinte.report.validate import validate_report
+
+    return validate_report(d)
+
+
+def test_no_server_error(api_schema: Any) -> None:
+    """Every operation, 25 generated cases each (the pytest plugin is not used: it lags pytest)."""
+    ops = [r.ok() for r in api_schema.get_all_operations()]
+    assert len(ops) >= 8
+    for op in ops:
+
+        @given(case=op.as_strategy())
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+        def check(case: Any) -> None:
+            headers = {"Authorization": f"Bearer {TOKEN['value']}"} if case.method == "POST" else {}
+            response = case.call(headers=headers)
+            assert response.status_code < 500, (case.method, case.path, response.text[:500])
+            if response.status_code >= 400:
+                err = response.json()["error"]
+                assert set(err) == {"code", "message", "fields"}
+
+        check()
