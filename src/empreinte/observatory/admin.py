@@ -149,7 +149,10 @@ def load(session: Session, path: Path, batch: int = 1000) -> tuple[int, int]:
             kind = rec.pop("type", None)
             if kind == "token":
                 if rec["name"] not in tokens:
-                    row = TokenRow(**{c: _dt(rec.get(c)) for c in _TOKEN_COLS})
+                    vals = {c: rec.get(c) for c in _TOKEN_COLS}
+                    for c in ("created_at", "revoked_at", "last_used_at"):
+                        vals[c] = _dt(vals[c])
+                    row = TokenRow(**vals)
                     session.add(row)
                     session.flush()
                     tokens[row.name] = row.id
