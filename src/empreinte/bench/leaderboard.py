@@ -162,11 +162,13 @@ def _figure(rows: list[Row]) -> Any:
     fig, axes = plt.subplots(nrows, cols, figsize=(6.5 * cols, 4.6 * nrows), squeeze=False)
     for ax, task in zip(axes.flat, tasks, strict=False):
         tr = [r for r in rows if r.task == task]
+        # a t-interval may reach below zero: on the log axis, cut it at half the lowest mean
+        floor = min(r.energy_wh_per_1000 for r in tr) / 2
         for r in tr:
             xerr = None
             if r.ci_low is not None and r.ci_high is not None:
                 xerr = [
-                    [max(r.energy_wh_per_1000 - max(r.ci_low, 1e-12), 0.0)],
+                    [max(r.energy_wh_per_1000 - max(r.ci_low, floor), 0.0)],
                     [max(r.ci_high - r.energy_wh_per_1000, 0.0)],
                 ]
             ax.errorbar(
