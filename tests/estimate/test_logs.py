@@ -128,3 +128,12 @@ def test_a_million_rows_in_under_five_seconds(tmp_path):
     le.to_report()
     assert time.perf_counter() - t0 < 5.0
     assert le.unestimated == 0
+
+
+def test_csv_and_jsonl_without_pyarrow_give_the_same_rows(files, monkeypatch):
+    with_arrow = estimate_log(read_log(files[0]), pue=1.2)
+    monkeypatch.setitem(__import__("sys").modules, "pyarrow", None)  # import pyarrow -> error
+    for f in files[:2]:
+        le = estimate_log(read_log(f), pue=1.2)
+        np.testing.assert_allclose(le.energy_kwh.value[:3], with_arrow.energy_kwh.value[:3])
+        assert {g["day"] for g in le.totals_by("day")} == {"2026-01-01", "2026-01-02"}
