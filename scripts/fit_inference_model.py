@@ -32,6 +32,28 @@ from empreinte.estimate.fit import (
 DATA_DIR = Path(__file__).resolve().parents[1] / "src" / "empreinte" / "estimate" / "data"
 
 
+def power_fraction_of_tdp(text: str) -> dict[str, float]:
+    """Quantiles of average power / (GPUs x TDP) over the file (inference load assumption)."""
+    import csv
+    import io
+
+    import numpy as np
+
+    from empreinte.estimate.pertoken import _FITTED_GPUS
+    from empreinte.factors.hardware import get_accelerator
+
+    tdp = {}
+    for acc_id, label in _FITTED_GPUS.items():
+        acc = get_accelerator(acc_id)
+        assert acc.tdp_w is not None
+        tdp[label] = acc.tdp_w.value
+    rows = list(csv.DictReader(io.StringIO(text)))
+    frac = np.array(
+        [float(r["avg_power_watts"]) / (float(r["num_gpus"]) * tdp[r["gpu_model"]]) for r in rows]
+    )
+    return {q: float(np.quantile(frac, int(q) / 100)) for q in ("10", "50", "90")}
+
+
 def build(csv_path: Path) -> dict[str, object]:
     raw = csv_path.read_bytes()
     data = read_ml_energy(raw.decode("utf-8"))
@@ -48,21 +70,26 @@ def build(csv_path: Path) -> dict[str, object]:
             "tasks": list(TASKS),
             "reference_task": REFERENCE_TASK,
             "precisions": list(BYTES_PER_PARAM),
-            "active_params_b": [float(data["activated_params_billions"].min()),
-                                float(data["activated_params_billions"].max())],
-            "total_params_b": [float(data["total_params_billions"].min()),
-                               float(data["total_params_billions"].max())],
+            "active_params_b": [
+                float(data["activated_params_billions"].min()),
+                float(data["activated_params_billions"].max()),
+            ],
+            "total_params_b": [
+                float(data["total_params_billions"].min()),
+                float(data["total_params_billions"].max()),
+            ],
             "batch": [float(data["avg_batch_size"].min()), float(data["avg_batch_size"].max())],
         },
         "fit": {
             "data_file": csv_path.name,
             "data_sha256": hashlib.sha256(raw).hexdigest(),
-            "rows": int(len(data["model_id"])),
+            "rows": len(data["model_id"]),
             "method": "ordinary least squares on ln(energy_per_token_joules), numpy.linalg.lstsq",
             "source": "ml-energy-v3",
             "script": "scripts/fit_inference_model.py",
         },
         "leave_one_model_out": lomo,
+        "power_fraction_of_tdp": power_fraction_of_tdp(raw.decode("utf-8")),
     }
 
 
@@ -86,8 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  median of per-model median |error|: {lomo['median_abs_error_by_model']:.1%}")
     print(f"  pooled median |error|:              {lomo['median_abs_error_pooled']:.1%}")
     for p in lomo["per_model"]:
-        print(f"  {p['model_id']:<52} n={p['configurations']:>3} median ratio "
-              f"{p['median_ratio']:.2f} worst {p['worst_ratio']:.2f}")
+        print(
+            f"  {p['model_id']:<52} n={p['configurations']:>3} median ratio "
+            f"{p['median_ratio']:.2f} worst {p['worst_ratio']:.2f}"
+        )
     return 0
 
 

@@ -83,3 +83,13 @@ def test_fitted_model_refuses_hardware_outside_the_data():
             output_len=500,
             task="gpqa",
         )
+
+
+def test_inference_load_assumption_matches_the_data(shipped):
+    from empreinte.estimate.assumptions import assumption
+
+    q = shipped["power_fraction_of_tdp"]
+    a = assumption("inference_power_fraction_of_tdp")
+    assert a.low == pytest.approx(q["10"], abs=0.005)
+    assert a.high == pytest.approx(q["90"], abs=0.005)
+    assert a.value == pytest.approx(q["50"], abs=0.005)  # Epoch AI's 0.7 is the data's median
