@@ -33,6 +33,20 @@ def get_ctx(request: Request) -> Ctx:
     return ctx
 
 
+def _date(name: str, value: str | None) -> date | None:
+    """An ISO date; an empty form field means no date."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        from empreinte.observatory.errors import ApiError
+
+        raise ApiError(
+            422, f"{name}: not a date (YYYY-MM-DD)", fields=[(name, "expected YYYY-MM-DD")]
+        ) from None
+
+
 def get_filters(
     stage: str | None = Query(None, max_length=40, description="life-cycle stage"),
     task: str | None = Query(None, max_length=100),
@@ -41,8 +55,12 @@ def get_filters(
     zone: str | None = Query(None, max_length=40, description="grid zone"),
     tier: str | None = Query(None, max_length=20, description="M tier(s), e.g. M1 or M1,M2"),
     unit: str | None = Query(None, max_length=60, description="functional unit type"),
-    date_from: date | None = Query(None, alias="from", description="created on or after"),
-    date_to: date | None = Query(None, alias="to", description="created on or before"),
+    date_from: str | None = Query(
+        None, alias="from", max_length=10, description="created on or after (YYYY-MM-DD)"
+    ),
+    date_to: str | None = Query(
+        None, alias="to", max_length=10, description="created on or before (YYYY-MM-DD)"
+    ),
     q: str | None = Query(None, max_length=200, description="text in model, name, task, hardware"),
     include_superseded: bool = Query(False),
 ) -> Filters:
@@ -54,8 +72,8 @@ def get_filters(
         zone=zone or None,
         tier=tier or None,
         unit=unit or None,
-        date_from=date_from,
-        date_to=date_to,
+        date_from=_date("from", date_from),
+        date_to=_date("to", date_to),
         q=q or None,
         include_superseded=include_superseded,
     )
