@@ -32,10 +32,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = f"sqlite:///{tmp / 'ui.sqlite3'}"
     sessions = admin.open_db(Settings(database_url=db, data_dir=tmp))
     with sessions() as s:
-        try:
-            admin.seed(s)
-        except Exception:
-            pass
+        admin.seed(s)
         reps = [sample_report(energy_kwh=0.2 + 0.1 * i, quality=0.6 + 0.05 * i) for i in range(5)]
         reps.append(sample_report(model=XSS))
         store.ingest(s, [(validate_report(r), r) for r in reps], token_id=None)
