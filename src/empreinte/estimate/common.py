@@ -117,3 +117,22 @@ def estimate_warning(what: str) -> CodedWarning:
     return CodedWarning(
         WarningCode.ESTIMATE, f"{what}: estimated from proxies (tier M4), not measured"
     )
+
+
+def with_sources(report: Any, ids: list[str]) -> Any:
+    """The report with the estimator's source ids added to its provenance (titles resolved)."""
+    from empreinte.estimate.assumptions import extra_sources
+    from empreinte.factors._base import load_sources
+    from empreinte.report.models import SourceRef
+
+    known = {s.id: (s.title, s.url) for s in load_sources().values()}
+    known |= {s["id"]: (s["title"], s.get("url")) for s in extra_sources()}
+    have = {s.id for s in report.provenance.sources}
+    refs = list(report.provenance.sources)
+    for sid in dict.fromkeys(ids):
+        if sid in have or sid == "user":
+            continue
+        title, url = known.get(sid, (None, None))
+        refs.append(SourceRef(id=sid, title=title, url=url))
+    prov = report.provenance.model_copy(update={"sources": refs})
+    return report.model_copy(update={"provenance": prov})

@@ -25,6 +25,7 @@ from empreinte.estimate.common import (
     model_params,
     resolve_pue,
     to_json_range,
+    with_sources,
 )
 from empreinte.estimate.layers import LAYERS, Layers, boundary_layers
 from empreinte.ranges import Range, as_range
@@ -94,7 +95,7 @@ class InferenceEstimate:
         from empreinte.report.models import System
 
         t = self.total
-        return make_report(
+        report = make_report(
             stage="inference",
             method="proxy_model",
             energy_kwh={"gpu": t.accelerators, "other": t.host + t.idle},
@@ -118,6 +119,7 @@ class InferenceEstimate:
                 "output_tokens": self.output_tokens * self.requests,
             },
         )
+        return with_sources(report, self.sources)
 
     def to_dict(self) -> dict[str, Any]:
         def wh(layers: Layers) -> dict[str, Any]:

@@ -208,6 +208,9 @@ class LogEstimate:
             name=name,
             counters={"requests": float(self.rows), "requests_estimated": float(done)},
         )
+        from empreinte.estimate.common import with_sources
+
+        report = with_sources(report, self.sources)
         if not multi:
             return report
         splits = {}

@@ -21,6 +21,7 @@ from empreinte.estimate.common import (
     model_params,
     resolve_pue,
     to_json_range,
+    with_sources,
 )
 from empreinte.estimate.layers import LAYERS, Layers, boundary_layers
 from empreinte.ranges import Range, as_range
@@ -97,7 +98,7 @@ class TrainingEstimate:
                 parameters_active=None if self.params_active is None else self.params_active.value,
             )
         count = self.count or 1
-        return make_report(
+        report = make_report(
             stage=self.stage,
             method="proxy_model",
             energy_kwh={
@@ -118,6 +119,7 @@ class TrainingEstimate:
             system=system,
             counters={"accelerator_hours": float(self.accelerator_hours.value)},
         )
+        return with_sources(report, self.sources)
 
     def to_dict(self) -> dict[str, Any]:
         return {
