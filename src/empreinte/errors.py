@@ -119,6 +119,11 @@ class WarningCode:
     PUBLISHED_PUE_NOTE = "published-pue-note"  # PUE set to 1 because the figure already includes it
     PUBLISHED_MEAN = "published-mean"  # value is a mean across models/runs as published
     PROCESS_ATTRIBUTION = "process-attribution"  # CPU/RAM energy scaled by CPU-time share
+    PARAMETERS_UNDISCLOSED = "parameters-undisclosed"  # model size is a published range, not a fact
+    PREFILL_FROM_TASK = "prefill-from-task"  # per-token model: prompt length enters via the task
+    EMBODIED_PARTIAL = "embodied-partial"  # embodied impacts cover only part of the hardware
+    ROWS_UNESTIMATED = "rows-unestimated"  # log rows left without estimate (unknown model...)
+    MULTI_ZONE = "multi-zone"  # rows in several zones: usage impacts summed per row
 
 
 @dataclass(frozen=True, slots=True)

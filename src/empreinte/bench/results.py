@@ -297,6 +297,18 @@ def build_result(
         name=f"bench {task.name} / {spec.name}: {stats.mean:.3g} Wh per 1,000 inferences{ci}"
         + (f", class {cls}" if cls else ""),
         counters={"inferences": float(n_inf), "samples": float(samples)},
+        statistics={
+            "energy_per_1000_inferences_wh": {
+                "unit": "Wh",
+                "n": stats.n,
+                "mean": stats.mean,
+                "std": stats.std,
+                "ci_low": stats.ci_low,
+                "ci_high": stats.ci_high,
+                "confidence": stats.confidence,
+                "values": list(stats.values),
+            }
+        },
         windows=[_window(p) for p in phases if p.name != "train"],
         **common,
     )

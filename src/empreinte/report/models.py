@@ -28,6 +28,7 @@ __all__ = [
     "MeterInfo",
     "PerUnit",
     "PhaseSplit",
+    "RepeatStatistic",
     "Provenance",
     "Publisher",
     "Report",
@@ -247,6 +248,36 @@ class Topology(_Model):
     backend: str | None = None
 
 
+class RepeatStatistic(_Model):
+    """Statistics of a quantity measured over repeated runs (e.g. a benchmark's repeats).
+
+    ``ci_low``/``ci_high`` is a confidence interval of the mean (Student's t); unlike the
+    bounds of an :class:`Estimate` it may extend below zero when the repeats are noisy.
+    """
+
+    unit: str = Field(min_length=1, max_length=40)
+    n: int = Field(ge=1)
+    mean: float
+    std: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    confidence: float | None = Field(default=None, gt=0, lt=1)
+    values: list[float] = Field(default_factory=list, max_length=10_000)
+
+    @model_validator(mode="after")
+    def _check(self) -> RepeatStatistic:
+        xs = [self.mean, *(x for x in (self.std, self.ci_low, self.ci_high) if x is not None)]
+        if not all(math.isfinite(x) for x in [*xs, *self.values]):
+            raise ValueError("statistics must be finite numbers")
+        if (self.ci_low is None) != (self.ci_high is None):
+            raise ValueError("give both ci_low and ci_high, or neither")
+        if self.ci_low is not None and self.ci_high is not None and self.ci_low > self.ci_high:
+            raise ValueError("ci_low must be <= ci_high")
+        if self.values and len(self.values) != self.n:
+            raise ValueError(f"n={self.n} but {len(self.values)} values")
+        return self
+
+
 class SourceRef(_Model):
     id: str
     title: str | None = None
@@ -315,6 +346,11 @@ class Report(_Model):
         default_factory=dict,
         description="figures as stated by the publisher, unit in the key (e.g. "
         "gwp_kgco2e, grid_gwp_kgco2e_per_kwh, pue); kept beside ours, never instead of them",
+    )
+    statistics: dict[str, RepeatStatistic] = Field(
+        default_factory=dict,
+        description="statistics over repeats, keyed by quantity "
+        "(e.g. energy_per_1000_inferences_wh)",
     )
     windows: list[Window] = Field(default_factory=list)
     topology: Topology | None = None
