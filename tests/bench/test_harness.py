@@ -116,6 +116,10 @@ def test_warmup_is_excluded_and_the_report_is_per_inference(clock: FakeClock) ->
     assert rep.measurement.idle_power_w.value == pytest.approx(10.0)
     assert rep.counters["inferences"] == 192
     assert "short-window" in {w.code for w in rep.warnings}
+    st = rep.statistics["energy_per_1000_inferences_wh"]
+    assert st.n == 3 and st.unit == "Wh" and len(st.values) == 3
+    assert st.mean == pytest.approx(r.energy_wh_per_1000.mean)
+    assert st.ci_low == r.energy_wh_per_1000.ci_low and st.ci_high == r.energy_wh_per_1000.ci_high
 
 
 def test_quality_class_and_gate(clock: FakeClock) -> None:
