@@ -116,8 +116,22 @@ def test_validation_against_power(
 def test_library_missing_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(amd, "amdsmi", None)
     monkeypatch.setattr(amd, "_IMPORT_FAILED", None)
+    monkeypatch.setattr(amd, "_driver_present", lambda: True)
     import sys
 
     monkeypatch.setitem(sys.modules, "amdsmi", None)  # import raises ImportError
     avail = AmdMeter().probe()
     assert not avail.ok and "libamd_smi" in avail.reason
+
+
+def test_no_driver_is_unavailable_without_importing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(amd, "amdsmi", None)
+    monkeypatch.setattr(amd, "_IMPORT_FAILED", None)
+    monkeypatch.setattr(amd, "_DRIVER_NODES", ("/nonexistent/kfd",))
+    monkeypatch.setattr("sys.platform", "linux")
+    import sys
+
+    monkeypatch.delitem(sys.modules, "amdsmi", raising=False)
+    avail = AmdMeter().probe()
+    assert not avail.ok and "no AMD GPU driver" in avail.reason and avail.fix
+    assert "amdsmi" not in sys.modules

@@ -100,3 +100,33 @@ def test_meter_integrates_power_over_time(monkeypatch: pytest.MonkeyPatch) -> No
     lo, hi = s.bounds("ram:0")
     assert lo < s.energy_j["ram:0"] < hi
     assert WarningCode.RAM_POWER_ESTIMATED in [w.code for w in m.warnings]
+
+
+def test_catalog_lookup_waits_until_energy_is_looked_at(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = iter([0.0, 0.0, 10.0])  # probe, first read, second read
+    cpu = iter([(0.0, 0.0), (0.0, 0.0), (5.0, 20.0)])
+    monkeypatch.setattr(fallback.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(fallback, "machine_cpu_seconds", lambda: next(cpu))
+    calls: list[str] = []
+
+    def resolve(b: str, n: int, v: bool) -> fallback.CpuModel:
+        calls.append(b)
+        return fallback.CpuModel(b, Range(100.0), ())
+
+    monkeypatch.setattr(fallback, "resolve_cpu", resolve)
+    m = FallbackMeter(("cpu",), brand="x", logical_cpus=2)
+    assert m.probe(describe=False).ok and calls == []
+    m.read()
+    s = m.read()
+    assert calls == [] and "cpu:0" in s.energy_j
+    assert s.energy_j["cpu:0"] == pytest.approx(cpu_power_w(Range(100.0), 0.25).value * 10)
+    assert calls == ["x"]
+
+
+def test_machine_cpu_seconds_matches_psutil() -> None:
+    import psutil
+
+    busy, total = fallback.machine_cpu_seconds()
+    t = psutil.cpu_times()
+    ref_total = sum(t) - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)
+    assert total == pytest.approx(ref_total, abs=2.0) and 0 <= busy <= total

@@ -193,3 +193,75 @@ def test_live_line() -> None:
         0.0,
     )
     assert "300.0 W" in line and "train" in line and "00:00:02" in line
+
+
+def test_fallback_is_cheap_at_start_stop_and_windows_are_interpolated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    from empreinte.measure import fallback
+    from empreinte.ranges import Range
+
+    looked_up: list[str] = []
+
+    def resolve(brand: str, n: int, vm: bool) -> fallback.CpuModel:
+        looked_up.append(brand)
+        return fallback.CpuModel(brand, Range(100.0, 80.0, 120.0), ())
+
+    monkeypatch.setattr(fallback, "resolve_cpu", resolve)
+    meter = fallback.FallbackMeter(("cpu", "ram"), brand="x", logical_cpus=2, ram_gb=16)
+    with track("fb", meters=[meter], interval_s=0.03, live=False) as t:
+        for name in ("a", "b", "c"):
+            with t.window(name):
+                time.sleep(0.1)
+        calls_while_running = len(looked_up)  # the sampler thread may have looked it up
+    assert t.sampler is not None and t.sampler.final_s is not None
+    windows = t.windows
+    assert [w.name for w in windows] == ["a", "b", "c"]
+    ram_w = 0.3725 * 16
+    for w in windows:  # constant power: the interpolation is exact
+        assert w.energy_j["ram:0"][0] == pytest.approx(ram_w * (w.end_s - w.start_s), rel=1e-6)
+        v, lo, hi = w.energy_j["cpu:0"]
+        assert 0 < lo <= v <= hi
+    r = t.report()
+    assert looked_up and calls_while_running <= len(looked_up)
+    total_cpu = r.energy.cpu_kwh.value * J_PER_KWH
+    assert sum(w.energy_j["cpu:0"][0] for w in windows) <= total_cpu * (1 + 1e-9)
+    assert [w.name for w in r.windows] == ["a", "b", "c"]
+
+
+def test_exit_does_not_build_the_report_but_stop_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    from empreinte.measure import monitor
+
+    built: list[str] = []
+    real = monitor.to_report
+
+    def spy(*a: object, **k: object) -> object:
+        built.append(str(k.get("status")))
+        return real(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(monitor, "to_report", spy)
+    clock = Clock()
+    with track("x", meters=[ScriptedMeter({"cpu:0": 10.0}, clock=clock)], live=False) as t:
+        clock.t = 5.0
+    assert built == []
+    assert t.report().status == "complete" and built == ["complete"]
+    assert t.report() is t.report() and built == ["complete"]  # built once after the end
+    t2 = track("y", meters=[ScriptedMeter({"cpu:0": 10.0}, clock=clock)], live=False)
+    with pytest.raises(RuntimeError), t2:
+        raise RuntimeError("boom")
+    assert t2.report().status == "incomplete"
+
+
+def test_series_interpolates_between_samples() -> None:
+    from empreinte.measure.sampler import Series
+
+    s = Series()
+    s.add(EnergySample(0.0, {"cpu:0": 0.0}, {"cpu:0": 0.0}, {"cpu:0": 0.0}))
+    s.add(EnergySample(1.0, {"cpu:0": 10.0}, {"cpu:0": 8.0}, {"cpu:0": 12.0}))
+    s.add(EnergySample(2.0, {"cpu:0": 30.0}, {"cpu:0": 20.0}, {"cpu:0": 40.0}))
+    assert s.at(0.5)["cpu:0"] == pytest.approx((5.0, 4.0, 6.0))
+    assert s.at(1.5)["cpu:0"] == pytest.approx((20.0, 14.0, 26.0))
+    assert s.at(-1.0)["cpu:0"] == (0.0, 0.0, 0.0)
+    assert s.at(3.0)["cpu:0"] == pytest.approx((50.0, 32.0, 68.0))  # last slope onwards

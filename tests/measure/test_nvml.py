@@ -100,3 +100,12 @@ def test_vendor_sdk_not_imported_by_empreinte() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_no_driver_is_unavailable_without_importing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(nvml, "pynvml", None)
+    monkeypatch.setattr(nvml, "_DRIVER_NODES", ("/nonexistent/nvidiactl",))
+    monkeypatch.setattr("sys.platform", "linux")
+    avail = NvmlMeter().probe()
+    assert not avail.ok and "no NVIDIA driver" in avail.reason and avail.fix
+    assert nvml.pynvml is None

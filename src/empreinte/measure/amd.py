@@ -20,7 +20,14 @@ import time
 from typing import Any
 
 from empreinte.errors import CodedWarning, MeterError, MeterUnavailable, WarningCode
-from empreinte.measure.base import Availability, CounterAccumulator, EnergySample
+from empreinte.measure.base import (
+    AMD_DRIVER_NODES,
+    Availability,
+    CounterAccumulator,
+    EnergySample,
+    driver_loaded,
+    no_driver,
+)
 from empreinte.measure.vendor_errors import translate
 
 __all__ = ["VALIDATE_AFTER_S", "AmdMeter"]
@@ -34,11 +41,21 @@ amdsmi: Any = None
 _IMPORT_FAILED: MeterUnavailable | None = None
 
 
+_DRIVER_NODES = AMD_DRIVER_NODES
+
+
+def _driver_present() -> bool:
+    """On Linux, whether the amdgpu driver is loaded (a cheap check before importing)."""
+    return driver_loaded(_DRIVER_NODES)
+
+
 def _sdk() -> Any:
     global amdsmi, _IMPORT_FAILED
     if _IMPORT_FAILED is not None:  # a failed import is slow and will fail again: once only
         raise _IMPORT_FAILED
     if amdsmi is None:
+        if not _driver_present():
+            raise no_driver("amd", _DRIVER_NODES)
         try:  # its loader prints to stdout when the library is missing: keep ours clean
             with (
                 contextlib.redirect_stdout(io.StringIO()),

@@ -16,18 +16,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from empreinte.errors import CodedWarning
+from empreinte.errors import CodedWarning, MeterUnavailable
 
 __all__ = [
+    "AMD_DRIVER_NODES",
     "COMPONENTS",
+    "GPU_DRIVERS",
     "J_PER_KWH",
     "METHOD_ORDER",
+    "NVIDIA_DRIVER_NODES",
     "Availability",
     "CounterAccumulator",
     "EnergySample",
     "Meter",
     "PowerIntegrator",
     "component_of",
+    "driver_loaded",
+    "no_driver",
     "weakest_method",
 ]
 
@@ -39,6 +44,39 @@ J_PER_KWH = 3.6e6
 
 METHOD_ORDER = ("external_meter", "hw_counter", "software_model", "proxy_model", "declared")
 """Measurement methods from the strongest to the weakest (verification tiers M1 to M5)."""
+
+
+NVIDIA_DRIVER_NODES = ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/dxg")  # dxg: WSL2
+AMD_DRIVER_NODES = ("/dev/kfd", "/sys/module/amdgpu")
+GPU_DRIVERS = {
+    "nvml": (
+        "NVIDIA",
+        NVIDIA_DRIVER_NODES,
+        "install the NVIDIA driver (in a container: the NVIDIA container toolkit)",
+    ),
+    "amd": (
+        "AMD GPU",
+        AMD_DRIVER_NODES,
+        "load the amdgpu driver (in a container: pass /dev/kfd and /dev/dri)",
+    ),
+}
+"""Per GPU meter: vendor, the device nodes that exist when its driver is loaded, the fix."""
+
+
+def no_driver(meter: str, nodes: tuple[str, ...] | None = None) -> MeterUnavailable:
+    """The error of a GPU meter whose driver is not loaded."""
+    vendor, default_nodes, fix = GPU_DRIVERS[meter]
+    nodes = default_nodes if nodes is None else nodes
+    return MeterUnavailable(f"no {vendor} driver loaded (none of {', '.join(nodes)} exists)", fix)
+
+
+def driver_loaded(nodes: tuple[str, ...]) -> bool:
+    """Whether a GPU driver is loaded, from its device nodes: a check costing microseconds,
+    made before importing a vendor SDK (tens of ms). Always true outside Linux."""
+    import os
+    import sys
+
+    return not sys.platform.startswith("linux") or any(map(os.path.exists, nodes))
 
 
 def component_of(channel: str) -> str:

@@ -14,7 +14,6 @@ not import torch is not distributed.
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from dataclasses import replace
 from typing import Any
@@ -27,6 +26,8 @@ __all__ = ["combine", "is_distributed", "is_measurer", "node_name", "reduce"]
 
 
 def node_name() -> str:
+    import socket
+
     return os.environ.get("SLURMD_NODENAME") or socket.gethostname()
 
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from empreinte.errors import CodedWarning, DataError, WarningCode
@@ -41,7 +42,14 @@ __all__ = [
 @cache
 def power_models() -> dict[str, Any]:
     """The sourced constants of the fallback (``measure/data/power_models.json``)."""
-    text = resources.files("empreinte.measure").joinpath("data/power_models.json").read_text()
+    path = os.path.join(os.path.dirname(__file__), "data", "power_models.json")
+    try:  # a plain file (importlib.resources costs ~20 ms to import and resolve on a cold start)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:  # installed in a zip
+        from importlib import resources
+
+        text = resources.files("empreinte.measure").joinpath("data/power_models.json").read_text()
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -81,26 +89,40 @@ def _per_thread() -> Range:
     return Range(per["value"], per["low"], per["high"])
 
 
-def cpu_brand() -> str:
-    """The CPU model name from ``/proc/cpuinfo`` (``""`` when unknown)."""
-    import platform
-
+@cache
+def _cpuinfo() -> str:
+    """``/proc/cpuinfo``, read once per process (``""`` where it does not exist)."""
     try:
         with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.partition(":")[2].strip()
+            return f.read()
     except OSError:
-        pass
+        return ""
+
+
+def cpu_brand() -> str:
+    """The CPU model name from ``/proc/cpuinfo`` (``""`` when unknown)."""
+    for line in _cpuinfo().splitlines():
+        if line.startswith("model name"):
+            return line.partition(":")[2].strip()
+    import platform
+
     return platform.processor()
 
 
 def _in_vm() -> bool:
+    return any(
+        line.startswith("flags") and " hypervisor" in line for line in _cpuinfo().splitlines()
+    )
+
+
+def _ram_gb() -> float:
+    """Installed memory in GB (``sysconf``, else psutil)."""
     try:
-        with open("/proc/cpuinfo") as f:
-            return any(line.startswith("flags") and " hypervisor" in line for line in f)
-    except OSError:
-        return False
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
+    except (AttributeError, ValueError, OSError):
+        import psutil
+
+        return float(psutil.virtual_memory().total) / 1e9
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,15 +187,59 @@ def resolve_cpu(brand: str, logical_cpus: int, in_vm: bool) -> CpuModel:
     return CpuModel(brand, tdp, tuple(warnings))
 
 
+class _Lazy:
+    """Energy per channel from TDP-free sums, computed when first looked at.
+
+    The CPU catalog lookup (tens of ms: pydantic and a fuzzy search) is thus done in the
+    sampler thread or when the report is built, never on ``start``/``stop``/window paths.
+    """
+
+    __slots__ = ("_meter", "_sums", "_values")
+
+    def __init__(self, meter: FallbackMeter, sums: dict[str, tuple[float, float, float]]):
+        self._meter = meter
+        self._sums = sums
+        self._values: dict[str, tuple[float, float, float]] | None = None
+
+    def values(self) -> dict[str, tuple[float, float, float]]:
+        if self._values is None:
+            self._values = {ch: self._meter.joules(ch, s) for ch, s in self._sums.items()}
+        return self._values
+
+
+class _View(Mapping[str, float]):
+    __slots__ = ("_i", "_lazy")
+
+    def __init__(self, lazy: _Lazy, i: int) -> None:
+        self._lazy, self._i = lazy, i
+
+    def __getitem__(self, key: str) -> float:
+        return self._lazy.values()[key][self._i]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lazy._sums)
+
+    def __len__(self) -> int:
+        return len(self._lazy._sums)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._lazy._sums
+
+
 class FallbackMeter:
     """CPU and RAM energy estimated from TDP, load and installed memory (``software_model``).
 
     ``components`` picks what to estimate (those without a counter): ``("cpu", "ram")``.
+    A read only samples the machine's CPU time and accumulates TDP-free sums; joules are
+    computed (and the CPU looked up in the catalog, once per process) when a sample's values
+    are first looked at. Windows interpolate this meter's samples rather than reading it at
+    their edges (``window_edges = "interpolate"``).
     """
 
     name = "estimate"
     method = "software_model"
     poll_interval_s: float | None = None
+    window_edges = "interpolate"
 
     def __init__(
         self,
@@ -189,42 +255,67 @@ class FallbackMeter:
         self.warnings: list[CodedWarning] = []
         self._cpu: CpuModel | None = None
         self._ram: Range | None = None
+        self._lock = threading.Lock()
         self._last: tuple[float, float, float] | None = None  # time, busy_s, total_s
-        self._energy: dict[str, Range] = {}
+        self._sums: dict[str, tuple[float, float, float]] = {}
         self.last_load = 0.0
 
-    def probe(self) -> Availability:
+    def probe(self, describe: bool = True) -> Availability:
+        """Always available; ``describe=False`` skips the catalog lookup (the tracker's path)."""
         self._setup()
+        channels = tuple(f"{c}:0" for c in self.components)
+        if not describe:
+            return Availability(True, "estimate: " + ", ".join(self.components), None, channels)
         parts = []
-        if self._cpu is not None:
-            t = self._cpu.tdp_w
-            parts.append(f"CPU {self._cpu.brand or '?'} TDP {t.low:.0f}-{t.high:.0f} W")
-        if self._ram is not None:
-            parts.append(f"RAM {self._ram.value:.1f} W")
-        return Availability(
-            True, "estimate: " + ", ".join(parts), None, tuple(f"{c}:0" for c in self.components)
-        )
+        if "cpu" in self.components:
+            cpu = self.cpu_model()
+            t = cpu.tdp_w
+            parts.append(f"CPU {cpu.brand or '?'} TDP {t.low:.0f}-{t.high:.0f} W")
+        if self._ram_gb is not None and "ram" in self.components:
+            parts.append(f"RAM {ram_power_w(self._ram_gb).value:.1f} W")
+        return Availability(True, "estimate: " + ", ".join(parts), None, channels)
 
     def _setup(self) -> None:
         if self._last is not None:
             return
-        import psutil
-
         if "cpu" in self.components:
-            n = self._logical or os.cpu_count() or 1
-            self._cpu = resolve_cpu(self._brand or cpu_brand(), n, _in_vm())
-            self.warnings.extend(self._cpu.warnings)
+            self.warnings.append(
+                CodedWarning(
+                    WarningCode.CPU_POWER_ESTIMATED,
+                    "no CPU energy counter: CPU power estimated from TDP and load",
+                )
+            )
         if "ram" in self.components:
-            gb = self._ram_gb or psutil.virtual_memory().total / 1e9
-            self._ram = ram_power_w(gb)
+            self._ram_gb = self._ram_gb or _ram_gb()
             self.warnings.append(
                 CodedWarning(
                     WarningCode.RAM_POWER_ESTIMATED,
-                    f"no DRAM counter: RAM power estimated from {gb:.1f} GB installed",
+                    f"no DRAM counter: RAM power estimated from {self._ram_gb:.1f} GB installed",
                 )
             )
-        self._energy = {f"{c}:0": Range(0.0) for c in self.components}
+        self._sums = {f"{c}:0": (0.0, 0.0, 0.0) for c in self.components}
         self._last = (time.monotonic(), *machine_cpu_seconds())
+
+    def cpu_model(self) -> CpuModel:
+        """The CPU's TDP range (catalog lookup on first call; its warnings join the meter's)."""
+        with self._lock:
+            if self._cpu is None:
+                n = self._logical or os.cpu_count() or 1
+                self._cpu = resolve_cpu(self._brand or cpu_brand(), n, _in_vm())
+                self.warnings.extend(w for w in self._cpu.warnings if w not in self.warnings)
+            return self._cpu
+
+    def joules(self, channel: str, sums: tuple[float, float, float]) -> tuple[float, float, float]:
+        """Energy (value, low, high) in J for ``channel`` from its TDP-free sums."""
+        if sums == (0.0, 0.0, 0.0):
+            return sums
+        if channel == "cpu:0":
+            tdp = self.cpu_model().tdp_w
+            return sums[0] * tdp.value, sums[1] * tdp.low, sums[2] * tdp.high
+        if self._ram is None:
+            self._ram = ram_power_w(self._ram_gb or _ram_gb())
+        r = self._ram
+        return sums[0] * r.value, sums[1] * r.low, sums[2] * r.high
 
     def read(self) -> EnergySample:
         self._setup()
@@ -235,29 +326,39 @@ class FallbackMeter:
         dt = now - t0
         if dt > 0:
             load = (busy - busy0) / (total - total0) if total > total0 else self.last_load
-            self.last_load = min(max(load, 0.0), 1.0)
-            if self._cpu is not None:
-                self._energy["cpu:0"] += cpu_power_w(self._cpu.tdp_w, self.last_load) * dt
-            if self._ram is not None:
-                self._energy["ram:0"] += self._ram * dt
+            self.last_load = load = min(max(load, 0.0), 1.0)
+            sums = self._sums
+            if "cpu:0" in sums:
+                a, b = codecarbon_fraction(load), boavizta_fraction(load)
+                v, lo, hi = sums["cpu:0"]
+                sums["cpu:0"] = (v + dt * (a + b) / 2, lo + dt * min(a, b), hi + dt * max(a, b))
+            if "ram:0" in sums:
+                v = sums["ram:0"][0] + dt
+                sums["ram:0"] = (v, v, v)
             self._last = (now, busy, total)
-        e = self._energy
-        return EnergySample(
-            now,
-            {k: r.value for k, r in e.items()},
-            {k: r.low for k, r in e.items()},
-            {k: r.high for k, r in e.items()},
-        )
+        lazy = _Lazy(self, dict(self._sums))
+        return EnergySample(now, _View(lazy, 0), _View(lazy, 1), _View(lazy, 2))
 
     def close(self) -> None:
         pass
 
 
-def machine_cpu_seconds() -> tuple[float, float]:
-    """Machine-wide (busy, total) CPU seconds since boot."""
-    import psutil
+_CLK_TCK = float(os.sysconf("SC_CLK_TCK")) if hasattr(os, "sysconf") else 100.0
 
-    t = psutil.cpu_times()
-    idle = t.idle + getattr(t, "iowait", 0.0)
-    total = sum(t) - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)  # in user
-    return total - idle, total
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """Machine-wide (busy, total) CPU seconds since boot (``/proc/stat``, else psutil)."""
+    try:
+        with open("/proc/stat", "rb") as f:
+            fields = [int(x) for x in f.readline().split()[1:9]]
+        # user nice system idle iowait irq softirq steal (guest time is inside user/nice)
+        total = sum(fields)
+        idle = fields[3] + fields[4]
+        return (total - idle) / _CLK_TCK, total / _CLK_TCK
+    except (OSError, ValueError, IndexError):
+        import psutil
+
+        t = psutil.cpu_times()
+        idle_s = t.idle + getattr(t, "iowait", 0.0)
+        total_s = sum(t) - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)  # in user
+        return total_s - idle_s, total_s

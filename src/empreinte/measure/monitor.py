@@ -8,18 +8,25 @@ atomically to ``out`` with ``status: "incomplete"``, so a ``kill -9`` loses at m
 interval; a normal end writes ``status: "complete"``. ``sync="torch"`` synchronises CUDA at
 window edges so queued kernels are charged to the right window. When stderr is a terminal a
 live power line is shown (rich).
+
+Overhead: ``start`` probes the meters (probe results of absent GPU SDKs are cached per
+process) and starts the sampler; ``stop`` (and leaving the ``with`` block) only stops the
+sampler, takes a last reading and closes the meters. The full :class:`Report` (pydantic
+model, impacts, per-window energy) is built lazily: when :meth:`Tracker.report` is called,
+when ``out`` is written (at the end and at each checkpoint, in the sampler thread), or by
+:meth:`Tracker.stop`, which returns it. Windows record times and the counters' readings at
+their edges; meters that model power from load (the estimation fallback) are interpolated
+between their samples instead (see :mod:`empreinte.measure.sampler`).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ContextDecorator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from empreinte.errors import ConfigError
@@ -28,6 +35,8 @@ from empreinte.measure.result import Attribution, Measured, WindowRecord, to_rep
 from empreinte.measure.sampler import Sampler, Totals
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from empreinte.report.models import Report
 
 __all__ = ["Tracker", "power_line", "track", "write_atomic"]
@@ -35,6 +44,9 @@ __all__ = ["Tracker", "power_line", "track", "write_atomic"]
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old or the new file, never half."""
+    import tempfile
+    from pathlib import Path
+
     target = Path(path)
     fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
     try:
@@ -46,6 +58,15 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _is_measurer() -> bool:
+    """:func:`empreinte.measure.distributed.is_measurer` without importing that module."""
+    if "empreinte.measure.distributed" in sys.modules:  # it may be patched
+        from empreinte.measure.distributed import is_measurer
+
+        return is_measurer()
+    return os.environ.get("LOCAL_RANK", os.environ.get("SLURM_LOCALID", "0")) == "0"
 
 
 def _torch_sync() -> None:
@@ -79,7 +100,11 @@ class Tracker(ContextDecorator):
             raise ConfigError(f"sync must be 'torch' or a callable, got {sync!r}")
         self.name, self.stage, self.task = name, stage, task
         self.interval_s, self.checkpoint_s = interval_s, checkpoint_s
-        self.out = Path(out) if out is not None else None
+        self.out: Path | None = None
+        if out is not None:
+            from pathlib import Path
+
+            self.out = Path(out)
         self.location, self.pue, self.functional_unit = location, pue, functional_unit
         self._sync: Callable[[], None] | None = None
         if sync == "torch":
@@ -95,24 +120,30 @@ class Tracker(ContextDecorator):
 
     def _reset(self) -> None:
         self.counters: dict[str, float] = {}
-        self.windows: list[WindowRecord] = []
-        self._stack: list[tuple[str, float, Totals, dict[str, float]]] = []
+        self._edges: list[tuple[str, str | None, Totals, Totals, dict[str, float]]] = []
+        self._windows: list[WindowRecord] | None = None
+        self._stack: list[tuple[str, Totals, dict[str, float]]] = []
         self._t0 = 0.0
         self._started_at = datetime.now(UTC)
-        self._final: Totals | None = None
+        self._ended_at: datetime | None = None
+        self._status: str | None = None
+        self._reduced: Measured | None = None
+        self._reports: dict[str, Report] = {}
         self._last_checkpoint = 0.0
         self._live: Any = None
         self._prev: Totals | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> Tracker:
-        from empreinte.measure.distributed import is_measurer
-        from empreinte.measure.doctor import default_meters
-
         self._reset()
         meters: list[Meter] = []
-        if is_measurer():  # one measurer per node in distributed runs
-            meters = self._given_meters if self._given_meters is not None else default_meters()[0]
+        if _is_measurer():  # one measurer per node in distributed runs
+            if self._given_meters is not None:
+                meters = self._given_meters
+            else:
+                from empreinte.measure.doctor import default_meters
+
+                meters = default_meters(describe=False)[0]
         self.sampler = Sampler(meters, self.interval_s, on_sample=self._on_sample)
         if self._sync:
             self._sync()
@@ -123,22 +154,32 @@ class Tracker(ContextDecorator):
             self._start_live()
         return self
 
-    def stop(self, status: str = "complete") -> Report:
-        """Stop measuring, write ``out`` (if set) and return the report."""
+    def _finish(self, status: str) -> None:
+        """Stop measuring (cheap: no report is built here, see the module docstring)."""
         if self.sampler is None:
             raise ConfigError("the tracker was not started")
         if self._sync:
             self._sync()
         while self._stack:  # windows left open by an exception
             self._close_window()
-        self._final = self.sampler.stop()
+        self.sampler.finish()
+        self._ended_at = datetime.now(UTC)
+        self._status = status
         if self._live is not None:
             self._live.stop()
             self._live = None
-        report = self.report(status)
+        if "torch" in sys.modules:  # distributed only if torch was imported
+            from empreinte.measure import distributed
+
+            if distributed.is_distributed():  # a collective: every rank takes part, now
+                self._reduced = distributed.reduce(self.measured())
         if self.out is not None and self.is_writer:
-            write_atomic(self.out, report.to_json())
-        return report
+            write_atomic(self.out, self.report(status).to_json())
+
+    def stop(self, status: str = "complete") -> Report:
+        """Stop measuring, write ``out`` (if set) and return the report (built here)."""
+        self._finish(status)
+        return self.report(status)
 
     @property
     def is_writer(self) -> bool:
@@ -149,7 +190,7 @@ class Tracker(ContextDecorator):
         return self.start()
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self.stop("complete" if exc_type is None else "incomplete")
+        self._finish("complete" if exc_type is None else "incomplete")
 
     # -- windows and counters -----------------------------------------------------------
     def window(self, name: str) -> _Window:
@@ -161,26 +202,45 @@ class Tracker(ContextDecorator):
             raise ConfigError("open windows inside a started tracker")
         if self._sync:
             self._sync()
-        self._stack.append((name, time.monotonic(), self.sampler.read_now(), {}))
+        self._stack.append((name, self.sampler.read_edge(), {}))
 
     def _close_window(self) -> None:
         assert self.sampler is not None
         if self._sync:
             self._sync()
-        end = self.sampler.read_now()
-        name, t_start, start, counters = self._stack.pop()
+        end = self.sampler.read_edge()
+        name, start, counters = self._stack.pop()
         parent = self._stack[-1][0] if self._stack else None
-        self.windows.append(
+        self._edges.append((name, parent, start, end, counters))
+
+    @property
+    def windows(self) -> list[WindowRecord]:
+        """The closed windows with their energy (computed on first access after the end)."""
+        if self._windows is not None and len(self._windows) == len(self._edges):
+            return self._windows
+        if self.sampler is None:
+            return []
+        sampler = self.sampler
+        out = [
             WindowRecord(
-                name, parent, t_start - self._t0, end.time_s - self._t0, end.minus(start), counters
+                name,
+                parent,
+                start.time_s - self._t0,
+                end.time_s - self._t0,
+                sampler.window(start, start.time_s, end, end.time_s),
+                counters,
             )
-        )
+            for name, parent, start, end, counters in self._edges
+        ]
+        if sampler.final_s is not None:  # final: interpolation has every sample it needs
+            self._windows = out
+        return out
 
     def count(self, **counters: float) -> None:
         """Add work done (``tokens=512, samples=8``) to the run and to every open window."""
         for k, v in counters.items():
             self.counters[k] = self.counters.get(k, 0.0) + v
-            for *_, wc in self._stack:
+            for _, _, wc in self._stack:
                 wc[k] = wc.get(k, 0.0) + v
 
     # -- results ------------------------------------------------------------------------
@@ -188,7 +248,7 @@ class Tracker(ContextDecorator):
         """What was measured so far (totals at the last reading)."""
         if self.sampler is None:
             raise ConfigError("the tracker was not started")
-        totals = self._final or self.sampler.totals()
+        totals = self.sampler.totals()
         duration = totals.time_s - self._t0
         meters = [(m.name, m.method, ch) for m, ch in self.sampler.channel_owners()]
         return Measured(
@@ -199,19 +259,25 @@ class Tracker(ContextDecorator):
             interval_s=self.interval_s,
             duration_s=max(duration, 0.0),
             started_at=self._started_at,
-            ended_at=datetime.now(UTC),
+            ended_at=self._ended_at or datetime.now(UTC),
             windows=list(self.windows),
             counters=dict(self.counters),
             warnings=self.sampler.meter_warnings(),
             topology=self.topology,
         )
 
-    def report(self, status: str = "complete") -> Report:
-        m = self.measured()
+    def report(self, status: str | None = None) -> Report:
+        """The full report (built on each call while running, once after the end).
+
+        ``status`` defaults to how the run ended (``"incomplete"`` after an exception)."""
+        status = status or self._status or "complete"
+        done = self._ended_at is not None
+        if done and status in self._reports:
+            return self._reports[status]
         from empreinte.measure import distributed
 
-        m = distributed.reduce(m)
-        return to_report(
+        m = self._reduced if self._reduced is not None else distributed.reduce(self.measured())
+        report = to_report(
             m,
             status=status,
             location=self.location,
@@ -220,6 +286,9 @@ class Tracker(ContextDecorator):
             attribution=self.attribution,
             task=self.task,
         )
+        if done:
+            self._reports[status] = report
+        return report
 
     # -- periodic work (sampler thread) -------------------------------------------------
     def _on_sample(self, totals: Totals) -> None:

@@ -20,7 +20,15 @@ import time
 from typing import Any
 
 from empreinte.errors import CodedWarning, MeterError, MeterUnavailable, WarningCode
-from empreinte.measure.base import Availability, CounterAccumulator, EnergySample, PowerIntegrator
+from empreinte.measure.base import (
+    NVIDIA_DRIVER_NODES,
+    Availability,
+    CounterAccumulator,
+    EnergySample,
+    PowerIntegrator,
+    driver_loaded,
+    no_driver,
+)
 from empreinte.measure.vendor_errors import translate
 
 __all__ = ["POLL_INTERVAL_S", "NvmlMeter", "visible_devices"]
@@ -32,9 +40,19 @@ pynvml: Any = None
 """The vendor module, bound on first use (tests replace it with an autospec'd mock)."""
 
 
+_DRIVER_NODES = NVIDIA_DRIVER_NODES
+
+
+def _driver_present() -> bool:
+    """On Linux, whether an NVIDIA driver is loaded (a cheap check before importing NVML)."""
+    return driver_loaded(_DRIVER_NODES)
+
+
 def _sdk() -> Any:
     global pynvml
     if pynvml is None:
+        if not _driver_present():
+            raise no_driver("nvml", _DRIVER_NODES)
         try:
             import pynvml as module
         except ImportError as exc:
