@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "observat
 from obs_samples import sample_report
 from obs_server import free_port, start_server, stop
 
-from empreinte.observatory import store
+from empreinte.observatory import cohorts, store
 from empreinte.observatory.admin import open_db
 from empreinte.observatory.db import ReportRow
 from empreinte.observatory.settings import Settings
@@ -110,6 +110,7 @@ def fill(url: str, rows: int, chunk: int = 20_000) -> float:
             c.execute(insert(ReportRow), batch)
         todo -= len(batch)
     with eng.begin() as c:
+        cohorts.rebuild(c)  # the summary ingestion keeps, rebuilt after the bulk insert
         c.execute(text("UPDATE meta SET value = value + 1 WHERE key = 'data_version'"))
         if url.startswith("postgresql"):
             c.execute(text("ANALYZE reports"))
@@ -117,6 +118,23 @@ def fill(url: str, rows: int, chunk: int = 20_000) -> float:
             c.execute(text("ANALYZE"))
     eng.dispose()
     return time.perf_counter() - t0
+
+
+def after_writes(base: str, token: str, q: str, repeat: int) -> dict[str, float]:
+    """p50/p95 of ``q`` right after a write (one report submitted before each request)."""
+    rng = random.Random(3)
+    times = []
+    with httpx.Client(timeout=300) as c:
+        for _ in range(repeat):
+            r = varied_report(rng)
+            r["task"] = "text-generation"
+            c.post(
+                f"{base}/api/v1/reports", json=r, headers={"Authorization": f"Bearer {token}"}
+            ).raise_for_status()
+            t0 = time.perf_counter()
+            c.get(base + q).raise_for_status()
+            times.append((time.perf_counter() - t0) * 1000)
+    return {"p50_ms": statistics.median(times), "p95_ms": pct(times, 95), "max_ms": max(times)}
 
 
 def bench_reads(base: str, repeat: int) -> dict[str, dict[str, float]]:
@@ -182,6 +200,10 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         proc = start_server(url, tmp, port)
         try:
             reads = bench_reads(base, args.repeat)
+            reads["leaderboard_after_write"] = after_writes(
+                base, token, "/api/v1/leaderboard?task=text-generation&unit=inference", args.repeat
+            )
+            reads["stats_after_write"] = after_writes(base, token, "/api/v1/stats", 10)
         finally:
             stop(proc)
         print(backend, "reads", json.dumps(reads, indent=1), flush=True)

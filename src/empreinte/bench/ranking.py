@@ -6,7 +6,7 @@
 - :func:`passes_gate`: an entry whose quality metric is below the task's minimum is never
   ranked (a model that is cheap because it is useless must not win).
 - :func:`rank` and :func:`pareto_front`: the observatory's pure leaderboard logic
-  (:mod:`empreinte.observatory.ranking`), reused so that the command line and the
+  (:mod:`empreinte.ranking`), reused so that the command line and the
   observatory's leaderboard page rank the same way. ``Entry.energy`` is Wh per 1,000
   inferences and ``Entry.quality`` the gate metric (higher is better).
 
@@ -22,9 +22,9 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from empreinte.observatory.ranking import Entry, Ranked
-from empreinte.observatory.ranking import pareto_front as _pareto_front
-from empreinte.observatory.ranking import rank as _rank
+from empreinte.ranking import Entry, Ranked
+from empreinte.ranking import pareto_front as _pareto_front
+from empreinte.ranking import rank as _rank
 
 __all__ = [
     "CLASSES",

@@ -1,7 +1,7 @@
 """The observatory: open database, HTTP API and web UI of AI footprint reports.
 
 Build the web application with :func:`create_app` from :class:`Settings`; nothing here holds
-module-level state. :mod:`empreinte.observatory.ranking` (quality-gated ranking and Pareto
+module-level state. :mod:`empreinte.ranking` (quality-gated ranking and Pareto
 front) is pure and importable without the server dependencies.
 """
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from empreinte.errors import DataError, ServerError
-from empreinte.observatory import store
+from empreinte.observatory import cohorts, store
 from empreinte.observatory.db import ReportRow, TokenRow, make_engine, make_sessionmaker
 from empreinte.observatory.settings import Settings
 from empreinte.report.models import Report
@@ -139,6 +139,7 @@ def load(session: Session, path: Path, batch: int = 1000) -> tuple[int, int]:
         ]
         if rows:
             session.execute(insert(ReportRow), rows)
+            cohorts.add_rows(session, rows)
             store.bump_version(session)
         session.commit()
         n_rep += len(rows)

@@ -7,14 +7,14 @@ whichever process made it.
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from empreinte.observatory import ranking
+from empreinte.observatory import cohorts
 from empreinte.observatory.db import Meta, ReportRow
 from empreinte.observatory.query import Filters
 
@@ -68,7 +68,9 @@ class Aggregates:
             self._cached(
                 session,
                 key,
-                lambda: _leaderboard(session, task, unit, min_quality, gate, limit),
+                lambda: cohorts.leaderboard(
+                    session, task, unit, min_quality=min_quality, gate=gate, limit=limit
+                ),
             )
         )
 
@@ -117,101 +119,3 @@ def _facets(session: Session) -> dict[str, list[str]]:
         vals = session.scalars(select(col).where(live, col.is_not(None)).distinct().limit(500))
         out[name] = sorted(vals)
     return out
-
-
-def _boards(session: Session) -> list[dict[str, Any]]:
-    stmt = (
-        select(ReportRow.task, ReportRow.fu_type, func.count(ReportRow.pk))
-        .where(
-            ReportRow.superseded_by.is_(None),
-            ReportRow.task.is_not(None),
-            ReportRow.energy_per_unit_kwh.is_not(None),
-        )
-        .group_by(ReportRow.task, ReportRow.fu_type)
-        .order_by(func.count(ReportRow.pk).desc())
-    )
-    return [{"task": t, "unit": u, "reports": n} for t, u, n in session.execute(stmt)]
-
-
-def _entry_dict(e: ranking.Entry) -> dict[str, Any]:
-    return {"id": e.id, "energy_per_unit_kwh": e.energy, "quality": e.quality, **e.extra}
-
-
-def _leaderboard(
-    session: Session,
-    task: str | None,
-    unit: str | None,
-    min_quality: float | None,
-    gate: float | None,
-    limit: int,
-) -> dict[str, Any]:
-    boards = _boards(session)
-    if task is None:
-        return {"boards": boards}
-    if unit is None:
-        units = [b["unit"] for b in boards if b["task"] == task]
-        unit = units[0] if units else None
-    cols = (
-        ReportRow.report_id,
-        ReportRow.model,
-        ReportRow.hardware,
-        ReportRow.precision,
-        ReportRow.boundary,
-        ReportRow.m_tier,
-        ReportRow.energy_per_unit_kwh,
-        ReportRow.quality_metric,
-        ReportRow.quality_value,
-    )
-    stmt = select(*cols).where(
-        ReportRow.task == task,
-        ReportRow.fu_type == unit,
-        ReportRow.energy_per_unit_kwh.is_not(None),
-        ReportRow.superseded_by.is_(None),
-    )
-    groups: dict[tuple[str, ...], list[Any]] = {}
-    for r in session.execute(stmt):
-        key = ranking.cohort_key(r.hardware, r.precision, r.boundary, r.m_tier)
-        groups.setdefault(key, []).append(r)
-    cohorts = []
-    for key, rows in sorted(groups.items(), key=lambda kv: -len(kv[1])):
-        metrics = Counter(r.quality_metric for r in rows if r.quality_metric)
-        metric = metrics.most_common(1)[0][0] if metrics else None
-        higher = ranking.higher_is_better(metric)
-        entries = [
-            ranking.Entry(
-                id=r.report_id,
-                energy=r.energy_per_unit_kwh,
-                quality=r.quality_value if r.quality_metric == metric else None,
-                label=r.model or r.report_id,
-                cohort=key,
-                extra={"model": r.model},
-            )
-            for r in rows
-        ]
-        if metric is None:  # nothing to gate on: rank by energy alone, and say so
-            ranked = ranking.rank(entries, require_quality=False)
-            threshold = None
-        else:
-            ranked = ranking.rank(
-                entries, min_quality=min_quality, relative_gate=gate, higher=higher
-            )
-            threshold = ranking.gate_threshold(
-                entries, min_quality=min_quality, relative_gate=gate, higher=higher
-            )
-        cohorts.append(
-            {
-                "cohort": dict(
-                    zip(("hardware", "precision", "boundary", "m_tier"), key, strict=True)
-                ),
-                "reports": len(rows),
-                "quality_metric": metric,
-                "higher_is_better": higher,
-                "quality_gate": threshold,
-                "ranking": [{"rank": x.rank, **_entry_dict(x.entry)} for x in ranked[:limit]],
-                "pareto_front": [
-                    _entry_dict(e) for e in ranking.pareto_front(entries, higher=higher)
-                ],
-                "points": [_entry_dict(e) for e in entries[:2000]],
-            }
-        )
-    return {"task": task, "unit": unit, "boards": boards, "cohorts": cohorts[:20]}

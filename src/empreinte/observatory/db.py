@@ -23,11 +23,12 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
-__all__ = ["Base", "Meta", "ReportRow", "TokenRow", "make_engine", "make_sessionmaker"]
+__all__ = ["Base", "CohortRow", "Meta", "ReportRow", "TokenRow", "make_engine", "make_sessionmaker"]
 
 
 class Base(DeclarativeBase):
@@ -44,6 +45,13 @@ class TokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
+
+
+BOARD_INDEX = (
+    "task", "fu_type", "hardware", "precision", "boundary", "m_tier", "quality_metric",
+    "energy_per_unit_kwh", "quality_value", "report_id", "model",
+)  # fmt: skip
+"""Columns of ``ix_reports_board`` (leaderboard reads: cohort, metric, then energy order)."""
 
 
 class ReportRow(Base):
@@ -98,7 +106,30 @@ class ReportRow(Base):
         Index("ix_reports_zone", "zone"),
         Index("ix_reports_m_tier", "m_tier"),
         Index("ix_reports_year", "year", "stage"),
+        # migration 0002: leaderboard reads (covering, live reports only)
+        Index(
+            "ix_reports_board",
+            *BOARD_INDEX,
+            sqlite_where=text("superseded_by IS NULL"),
+            postgresql_where=text("superseded_by IS NULL"),
+        ),
     )
+
+
+class CohortRow(Base):
+    """Live reports per leaderboard cohort and quality metric (kept at ingestion)."""
+
+    __tablename__ = "cohorts"
+    task: Mapped[str] = mapped_column(String(100), primary_key=True)
+    fu_type: Mapped[str] = mapped_column(String(60), primary_key=True)
+    hardware: Mapped[str] = mapped_column(String(200), primary_key=True)
+    precision: Mapped[str] = mapped_column(String(50), primary_key=True)
+    boundary: Mapped[str] = mapped_column(String(60), primary_key=True)
+    m_tier: Mapped[str] = mapped_column(String(2), primary_key=True)
+    quality_metric: Mapped[str] = mapped_column(String(100), primary_key=True)
+    reports: Mapped[int] = mapped_column(BigInteger, default=0)
+    q_max: Mapped[float | None] = mapped_column(Float, nullable=True)
+    q_min: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Meta(Base):

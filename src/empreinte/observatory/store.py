@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from empreinte.errors import ConfigError, ServerError
+from empreinte.observatory import cohorts
 from empreinte.observatory.db import Meta, ReportRow, TokenRow
 from empreinte.observatory.verify import catalog_entry, verify
 from empreinte.report.models import Report
@@ -261,10 +262,12 @@ def _ingest_once(
         raise Conflict("some reports cannot be stored", errors)
     if rows:
         session.execute(insert(ReportRow), rows)
+        cohorts.add_rows(session, rows)
         for old, new in supersede:
             session.execute(
                 update(ReportRow).where(ReportRow.report_id == old).values(superseded_by=new)
             )
+        cohorts.recount(session, [old for old, _ in supersede])
         bump_version(session)
         if token_id is not None:
             session.execute(

@@ -6,7 +6,7 @@ front* keeps every entry that no other entry beats on both axes (less or equal e
 better or equal quality, one of them strictly). Rank only within one cohort (same task,
 functional unit, hardware class, precision, boundary, M tier): :func:`cohort_key` builds it.
 
-No I/O and no server dependency, so the frugal benchmark can reuse it.
+No I/O and no dependency on the observatory or the benchmark: both import it.
 """
 
 from __future__ import annotations
