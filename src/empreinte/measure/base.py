@@ -25,6 +25,8 @@ __all__ = [
     "J_PER_KWH",
     "METHOD_ORDER",
     "NVIDIA_DRIVER_NODES",
+    "POWERCAP_DEFAULT_ROOT",
+    "RAPL_FIX",
     "Availability",
     "CounterAccumulator",
     "EnergySample",
@@ -33,6 +35,7 @@ __all__ = [
     "component_of",
     "driver_loaded",
     "no_driver",
+    "rapl_root_absent",
     "weakest_method",
 ]
 
@@ -61,6 +64,22 @@ GPU_DRIVERS = {
     ),
 }
 """Per GPU meter: vendor, the device nodes that exist when its driver is loaded, the fix."""
+
+
+POWERCAP_DEFAULT_ROOT = "/sys/class/powercap"
+RAPL_FIX = (
+    "on bare metal load the intel_rapl_common / intel_rapl_msr modules; in a "
+    "container mount the host's powercap tree and set EMPREINTE_POWERCAP_ROOT"
+)
+
+
+def rapl_root_absent(root: str) -> Availability:
+    """The RAPL meter's availability when its powercap root does not exist."""
+    return Availability(
+        False,
+        f"{root} does not exist (no RAPL here: not Linux, a VM, or an unsupported CPU)",
+        RAPL_FIX,
+    )
 
 
 def no_driver(meter: str, nodes: tuple[str, ...] | None = None) -> MeterUnavailable:

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 
 from empreinte.measure.base import (
     GPU_DRIVERS,
+    POWERCAP_DEFAULT_ROOT,
     Availability,
     Meter,
     component_of,
     driver_loaded,
     no_driver,
+    rapl_root_absent,
 )
 
 __all__ = ["MeterStatus", "clear_probe_cache", "counter_meters", "default_meters", "diagnose"]
@@ -91,6 +93,10 @@ def default_meters(describe: bool = True) -> tuple[list[Meter], list[MeterStatus
     chosen: list[Meter] = []
     statuses: list[MeterStatus] = []
     covered: set[str] = set()
+    if "empreinte.measure.rapl" not in sys.modules:  # no powercap tree: nothing to import
+        root = os.environ.get("EMPREINTE_POWERCAP_ROOT", POWERCAP_DEFAULT_ROOT)
+        if not os.path.exists(root):
+            statuses.append(MeterStatus("rapl", "hw_counter", rapl_root_absent(root)))
     for name in ("nvml", "amd"):  # no driver: not even our module is imported
         if f"empreinte.measure.{name}" not in sys.modules and not driver_loaded(
             GPU_DRIVERS[name][1]

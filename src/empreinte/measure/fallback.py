@@ -17,6 +17,7 @@ import json
 import os
 import threading
 import time
+from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -188,22 +189,24 @@ def resolve_cpu(brand: str, logical_cpus: int, in_vm: bool) -> CpuModel:
 
 
 class _Lazy:
-    """Energy per channel from TDP-free sums, computed when first looked at.
+    """Energy per channel of one sample, computed when first looked at.
 
-    The CPU catalog lookup (tens of ms: pydantic and a fuzzy search) is thus done in the
-    sampler thread or when the report is built, never on ``start``/``stop``/window paths.
+    A sample holds only the number of load intervals read so far and the elapsed seconds;
+    the load curves (a JSON file) and the CPU catalog lookup (tens of ms: pydantic and a
+    fuzzy search) are thus used in the sampler thread or when the report is built, never on
+    the ``start``/``stop``/window paths.
     """
 
-    __slots__ = ("_meter", "_sums", "_values")
+    __slots__ = ("_keys", "_meter", "_n", "_seconds", "_values")
 
-    def __init__(self, meter: FallbackMeter, sums: dict[str, tuple[float, float, float]]):
-        self._meter = meter
-        self._sums = sums
+    def __init__(self, meter: FallbackMeter, keys: tuple[str, ...], n: int, seconds: float):
+        self._meter, self._keys, self._n, self._seconds = meter, keys, n, seconds
         self._values: dict[str, tuple[float, float, float]] | None = None
 
     def values(self) -> dict[str, tuple[float, float, float]]:
         if self._values is None:
-            self._values = {ch: self._meter.joules(ch, s) for ch, s in self._sums.items()}
+            m = self._meter
+            self._values = {ch: m.joules(ch, self._n, self._seconds) for ch in self._keys}
         return self._values
 
 
@@ -217,13 +220,13 @@ class _View(Mapping[str, float]):
         return self._lazy.values()[key][self._i]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._lazy._sums)
+        return iter(self._lazy._keys)
 
     def __len__(self) -> int:
-        return len(self._lazy._sums)
+        return len(self._lazy._keys)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._lazy._sums
+        return key in self._lazy._keys
 
 
 class FallbackMeter:
@@ -257,7 +260,12 @@ class FallbackMeter:
         self._ram: Range | None = None
         self._lock = threading.Lock()
         self._last: tuple[float, float, float] | None = None  # time, busy_s, total_s
-        self._sums: dict[str, tuple[float, float, float]] = {}
+        self._keys: tuple[str, ...] = ()
+        self._seconds = 0.0  # elapsed since setup
+        self._raw: list[tuple[float, float]] = []  # (dt, load) intervals not folded yet
+        self._n = 0  # intervals read
+        # TDP-free CPU sums (mid, low, high: sum of dt x curve(load)) after 0, 1, 2... intervals
+        self._prefix = (array("d", [0.0]), array("d", [0.0]), array("d", [0.0]))
         self.last_load = 0.0
 
     def probe(self, describe: bool = True) -> Availability:
@@ -293,7 +301,7 @@ class FallbackMeter:
                     f"no DRAM counter: RAM power estimated from {self._ram_gb:.1f} GB installed",
                 )
             )
-        self._sums = {f"{c}:0": (0.0, 0.0, 0.0) for c in self.components}
+        self._keys = tuple(f"{c}:0" for c in self.components)
         self._last = (time.monotonic(), *machine_cpu_seconds())
 
     def cpu_model(self) -> CpuModel:
@@ -305,17 +313,30 @@ class FallbackMeter:
                 self.warnings.extend(w for w in self._cpu.warnings if w not in self.warnings)
             return self._cpu
 
-    def joules(self, channel: str, sums: tuple[float, float, float]) -> tuple[float, float, float]:
-        """Energy (value, low, high) in J for ``channel`` from its TDP-free sums."""
-        if sums == (0.0, 0.0, 0.0):
-            return sums
+    def _cpu_sums(self, n: int) -> tuple[float, float, float]:
+        """TDP-free CPU sums after ``n`` intervals (folds the new intervals first)."""
+        with self._lock:
+            raw, self._raw = self._raw, []
+            mid, lo, hi = self._prefix
+            for dt, load in raw:
+                a, b = codecarbon_fraction(load), boavizta_fraction(load)
+                mid.append(mid[-1] + dt * (a + b) / 2)
+                lo.append(lo[-1] + dt * min(a, b))
+                hi.append(hi[-1] + dt * max(a, b))
+            return mid[n], lo[n], hi[n]
+
+    def joules(self, channel: str, n: int, seconds: float) -> tuple[float, float, float]:
+        """Energy (value, low, high) in J of ``channel`` after ``n`` intervals, ``seconds``."""
+        if n == 0 or seconds <= 0:
+            return 0.0, 0.0, 0.0
         if channel == "cpu:0":
+            mid, lo, hi = self._cpu_sums(n)
             tdp = self.cpu_model().tdp_w
-            return sums[0] * tdp.value, sums[1] * tdp.low, sums[2] * tdp.high
+            return mid * tdp.value, lo * tdp.low, hi * tdp.high
         if self._ram is None:
             self._ram = ram_power_w(self._ram_gb or _ram_gb())
         r = self._ram
-        return sums[0] * r.value, sums[1] * r.low, sums[2] * r.high
+        return seconds * r.value, seconds * r.low, seconds * r.high
 
     def read(self) -> EnergySample:
         self._setup()
@@ -327,16 +348,12 @@ class FallbackMeter:
         if dt > 0:
             load = (busy - busy0) / (total - total0) if total > total0 else self.last_load
             self.last_load = load = min(max(load, 0.0), 1.0)
-            sums = self._sums
-            if "cpu:0" in sums:
-                a, b = codecarbon_fraction(load), boavizta_fraction(load)
-                v, lo, hi = sums["cpu:0"]
-                sums["cpu:0"] = (v + dt * (a + b) / 2, lo + dt * min(a, b), hi + dt * max(a, b))
-            if "ram:0" in sums:
-                v = sums["ram:0"][0] + dt
-                sums["ram:0"] = (v, v, v)
+            with self._lock:
+                self._raw.append((dt, load))
+                self._n += 1
+            self._seconds += dt
             self._last = (now, busy, total)
-        lazy = _Lazy(self, dict(self._sums))
+        lazy = _Lazy(self, self._keys, self._n, self._seconds)
         return EnergySample(now, _View(lazy, 0), _View(lazy, 1), _View(lazy, 2))
 
     def close(self) -> None:

@@ -25,11 +25,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from empreinte.errors import CodedWarning, MeterError, MeterUnavailable
-from empreinte.measure.base import Availability, CounterAccumulator, EnergySample
+from empreinte.measure.base import (
+    POWERCAP_DEFAULT_ROOT,
+    RAPL_FIX,
+    Availability,
+    CounterAccumulator,
+    EnergySample,
+    rapl_root_absent,
+)
 
 __all__ = ["DEFAULT_ROOT", "RaplMeter", "RaplZone", "discover_zones", "powercap_root"]
 
-DEFAULT_ROOT = "/sys/class/powercap"
+DEFAULT_ROOT = POWERCAP_DEFAULT_ROOT
 _ZONE_DIR = re.compile(r"^(?P<kind>intel-rapl(?:-mmio)?|amd-rapl)(?P<path>(?::\d+)+)$")
 _PERMISSION_FIX = (
     "run as root, or make the counters readable until the next reboot with "
@@ -121,12 +128,13 @@ class RaplMeter:
     def probe(self) -> Availability:
         zones = discover_zones(self.root)
         if not zones:
-            where = "does not exist" if not self.root.exists() else "has no RAPL package zone"
+            if not self.root.exists():
+                return rapl_root_absent(str(self.root))
             return Availability(
                 False,
-                f"{self.root} {where} (no RAPL here: not Linux, a VM, or an unsupported CPU)",
-                "on bare metal load the intel_rapl_common / intel_rapl_msr modules; in a "
-                "container mount the host's powercap tree and set EMPREINTE_POWERCAP_ROOT",
+                f"{self.root} has no RAPL package zone (no RAPL here: not Linux, a VM, or an "
+                "unsupported CPU)",
+                RAPL_FIX,
             )
         for z in zones:
             try:
