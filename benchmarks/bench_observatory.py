@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -66,20 +67,26 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
-def bench_ingest(base: str, token: str, n: int, batch: int) -> dict[str, float]:
+def bench_ingest(base: str, token: str, n: int, batch: int, clients: int = 1) -> dict[str, float]:
+    """POST ``n`` reports in batches of ``batch`` from ``clients`` concurrent connections."""
     rng = random.Random(1)
     batches = [[varied_report(rng) for _ in range(batch)] for _ in range(n // batch)]
+
+    def send(mine: list[list[dict[str, Any]]]) -> None:
+        with httpx.Client(timeout=120) as c:
+            for b in mine:
+                r = c.post(
+                    f"{base}/api/v1/reports",
+                    json={"reports": b},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                assert r.status_code == 201, r.text[:300]
+
     t0 = time.perf_counter()
-    with httpx.Client(timeout=120) as c:
-        for b in batches:
-            r = c.post(
-                f"{base}/api/v1/reports",
-                json={"reports": b},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            assert r.status_code == 201, r.text[:300]
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(send, [batches[i::clients] for i in range(clients)]))
     dt = time.perf_counter() - t0
-    return {"reports": float(n), "seconds": dt, "reports_per_s": n / dt}
+    return {"reports": float(n), "seconds": dt, "reports_per_s": n / dt, "clients": clients}
 
 
 def fill(url: str, rows: int, chunk: int = 20_000) -> float:
@@ -188,10 +195,11 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         with sessions() as s:
             token = store.create_token(s, "bench")
         port = free_port()
-        proc = start_server(url, tmp, port)
+        proc = start_server(url, tmp, port, "--workers", str(args.workers))
         base = f"http://127.0.0.1:{port}"
         try:
-            ingest = bench_ingest(base, token, args.ingest, args.batch)
+            ingest = bench_ingest(base, token, args.ingest, args.batch, args.clients)
+            ingest["workers"] = args.workers
             print(backend, "ingest", json.dumps(ingest), flush=True)
         finally:
             stop(proc)
@@ -220,6 +228,8 @@ def main() -> None:
     p.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     p.add_argument("--ingest", type=int, default=100_000)
     p.add_argument("--batch", type=int, default=1000)
+    p.add_argument("--workers", type=int, default=2, help="server processes for the ingest")
+    p.add_argument("--clients", type=int, default=2, help="concurrent submitting connections")
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--repeat", type=int, default=50)
     p.add_argument("--json", type=Path, help="write the results here")

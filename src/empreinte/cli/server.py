@@ -42,8 +42,13 @@ def serve(
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
     seed: bool = typer.Option(True, help="Seed an empty database with the published figures."),
     rate_limit: int = typer.Option(120, help="Write requests per minute per token."),
+    workers: int = typer.Option(
+        1, min=1, help="Worker processes (validation is CPU-bound; rate limits are per worker)."
+    ),
 ) -> None:
     """Run the observatory (migrates the database, and seeds it on first start)."""
+    import os
+
     import uvicorn
 
     from empreinte.errors import ServerError
@@ -66,7 +71,21 @@ def serve(
         else settings.database_url
     )
     typer.echo(f"observatory on http://{host}:{port}/ (database {where})")
-    uvicorn.run(create_app(settings, migrate=False), host=host, port=port, log_level="info")
+    if workers == 1:
+        app = create_app(settings, migrate=False)
+        uvicorn.run(app, host=host, port=port, log_level="info")
+        return
+    os.environ["EMPREINTE_DATABASE_URL"] = settings.database_url
+    os.environ["EMPREINTE_DATA_DIR"] = str(settings.data_dir)
+    os.environ["EMPREINTE_RATE_LIMIT"] = str(rate_limit)
+    uvicorn.run(
+        "empreinte.observatory.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 @server_app.command("migrate")

@@ -21,7 +21,7 @@ from empreinte.observatory.errors import install_handlers
 from empreinte.observatory.security import RateLimiter, SecurityMiddleware
 from empreinte.observatory.settings import Settings
 
-__all__ = ["available_exporters", "create_app"]
+__all__ = ["app_from_env", "available_exporters", "create_app"]
 
 log = logging.getLogger("empreinte.observatory")
 
@@ -110,3 +110,15 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app.add_middleware(SecurityMiddleware, max_body=settings.max_body_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app of one worker process of ``empreinte serve --workers N`` (an uvicorn factory).
+
+    Settings come from ``EMPREINTE_DATABASE_URL``, ``EMPREINTE_DATA_DIR`` and
+    ``EMPREINTE_RATE_LIMIT`` (set by ``serve``); the parent has already migrated the schema.
+    """
+    import os
+
+    rate = int(os.environ.get("EMPREINTE_RATE_LIMIT", "120"))
+    return create_app(Settings.from_env(rate_limit_per_minute=rate), migrate=False)

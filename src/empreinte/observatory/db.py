@@ -113,6 +113,17 @@ class ReportRow(Base):
             sqlite_where=text("superseded_by IS NULL"),
             postgresql_where=text("superseded_by IS NULL"),
         ),
+        # migration 0003: the usual filter combination, newest first
+        Index(
+            "ix_reports_filter",
+            "stage",
+            "task",
+            "m_tier",
+            "created_at",
+            "pk",
+            sqlite_where=text("superseded_by IS NULL"),
+            postgresql_where=text("superseded_by IS NULL"),
+        ),
     )
 
 
