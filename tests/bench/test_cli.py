@@ -121,8 +121,9 @@ def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_submit_posts_the_report_with_the_token(
-    results: Path, monkeypatch: pytest.MonkeyPatch
+    results: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    monkeypatch.setenv("EMPREINTE_DATA_DIR", str(tmp_path))  # the shared client's outbox
     report = validate_report(json.loads((results / "report.json").read_text()))
     seen: list[httpx.Request] = []
 
@@ -142,8 +143,10 @@ def test_submit_posts_the_report_with_the_token(
     def refuse(request: httpx.Request) -> httpx.Response:
         return httpx.Response(401, json={"error": {"code": "unauthorized", "message": "bad"}})
 
+    assert not list((tmp_path / "outbox").glob("*.json"))  # accepted: out of the outbox
     with pytest.raises(ServerError, match="401"):
         submit_report(report, "http://obs.test", "tok", transport=httpx.MockTransport(refuse))
+    assert len(list((tmp_path / "outbox").glob("*.json"))) == 1  # refused: kept
     monkeypatch.delenv("EMPREINTE_SERVER", raising=False)
     monkeypatch.delenv("EMPREINTE_TOKEN", raising=False)
     with pytest.raises(ConfigError):

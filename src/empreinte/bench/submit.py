@@ -1,16 +1,20 @@
-"""Send a benchmark's reports to an observatory: ``POST /api/v1/reports`` with a bearer token.
+"""Send a benchmark's reports to an observatory, through the shared client :mod:`empreinte.submit`.
 
-A minimal client (httpx, from the ``server`` extra) used by ``empreinte bench run --submit``.
-The server and token come from the arguments or ``EMPREINTE_SERVER`` / ``EMPREINTE_TOKEN``.
-The report id doubles as the idempotency key, so submitting twice stores it once.
+Used by ``empreinte bench run --submit``: the report is queued in the outbox
+(``<data dir>/outbox``) and sent with retries and backoff, exactly like ``empreinte submit``;
+it leaves the outbox only once the server has accepted it. The server and token come from the
+arguments or ``EMPREINTE_SERVER`` / ``EMPREINTE_TOKEN``. The server recognises a report it
+already has, so submitting twice stores it once.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from empreinte.errors import ConfigError, ServerError
+from empreinte.errors import ConfigError
 
 if TYPE_CHECKING:
     from empreinte.report.models import Report
@@ -25,36 +29,26 @@ def submit_report(
     *,
     transport: Any = None,
     timeout_s: float = 30.0,
+    outbox: Path | None = None,
+    retries: int = 4,
 ) -> dict[str, Any]:
-    """POST ``report``; returns the server's JSON answer (``id``, ``url``, ``verification``)."""
+    """Queue and send ``report``; returns the server's answer (``id``, ``created``, ``url``)."""
     try:
-        import httpx
+        import httpx  # noqa: F401
     except ImportError as exc:  # pragma: no cover - httpx ships with the server extra
         raise ConfigError("submitting needs httpx: pip install 'empreinte[server]'") from exc
+    from empreinte.submit import Outbox, default_outbox, submit_pending
+
     base = server or os.environ.get("EMPREINTE_SERVER")
     key = token or os.environ.get("EMPREINTE_TOKEN")
     if not base:
         raise ConfigError("no observatory: pass --server URL or set EMPREINTE_SERVER")
     if not key:
         raise ConfigError("no token: pass --token TOKEN or set EMPREINTE_TOKEN")
-    url = base.rstrip("/") + "/api/v1/reports"
-    headers = {
-        "Authorization": f"Bearer {key}",
-        "Content-Type": "application/json",
-        "Idempotency-Key": report.report_id,
-    }
-    try:
-        with httpx.Client(transport=transport, timeout=timeout_s) as client:
-            resp = client.post(url, content=report.to_json(indent=None), headers=headers)
-    except httpx.HTTPError as exc:
-        raise ServerError(f"cannot reach {url}: {exc}") from exc
-    if resp.status_code not in (200, 201):
-        try:
-            detail = resp.json().get("error", {}).get("message") or resp.text
-        except ValueError:
-            detail = resp.text
-        raise ServerError(
-            f"{url} answered {resp.status_code}: {str(detail)[:300]}", status=resp.status_code
-        )
-    answer: dict[str, Any] = resp.json()
-    return answer
+    box = Outbox(outbox or default_outbox())
+    box.add(base, json.loads(report.to_json(indent=None)))
+    results = submit_pending(
+        box, base, key, transport=transport, timeout_s=timeout_s, retries=retries
+    )
+    mine = next(r for r in results if r.report_id == report.report_id)
+    return {"id": mine.report_id, "created": mine.created, "url": mine.url}

@@ -199,8 +199,8 @@ def submit(
 ) -> None:
     """Send reports to an observatory; unsent ones wait in a local outbox."""
     from empreinte.errors import ConfigError
-    from empreinte.observatory.client import Outbox, submit_files
     from empreinte.observatory.settings import data_dir as resolve_dir
+    from empreinte.submit import Outbox, submit_files
 
     server = server or os.environ.get("EMPREINTE_SERVER")
     token = token or os.environ.get("EMPREINTE_TOKEN")

@@ -4,12 +4,16 @@ A report given to :func:`submit_files` is first copied into the outbox
 (``<data dir>/outbox``); it leaves the outbox only once the server has accepted it (201, or
 200 for a report it already had). Network errors, 5xx and 429 are retried with exponential
 backoff; other refusals (401, 422...) are reported with the fields the server named.
+
+Pure httpx and the standard library (no server dependency): ``empreinte submit`` and
+``empreinte bench run --submit`` share it, so there is one submission path, with the outbox.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +23,7 @@ from typing import Any
 from empreinte.errors import ServerError
 from empreinte.report.validate import load_report
 
-__all__ = ["Outbox", "SubmitResult", "submit_files", "submit_pending"]
+__all__ = ["Outbox", "SubmitResult", "default_outbox", "submit_files", "submit_pending"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,16 @@ class SubmitResult:
     report_id: str
     created: bool
     url: str
+
+
+def default_outbox(data_dir: str | Path | None = None) -> Path:
+    """``<data dir>/outbox``: ``data_dir``, else ``EMPREINTE_DATA_DIR``, else the user data dir."""
+    root = data_dir or os.environ.get("EMPREINTE_DATA_DIR")
+    if not root:
+        import platformdirs
+
+        root = platformdirs.user_data_dir("empreinte", appauthor=False)
+    return Path(root) / "outbox"
 
 
 class Outbox:
@@ -128,7 +142,7 @@ def submit_pending(
                 SubmitResult(
                     str(path),
                     body["id"],
-                    bool(body["created"]),
+                    bool(body.get("created", True)),
                     server.rstrip("/") + body.get("url", ""),
                 )
             )
