@@ -265,3 +265,26 @@ def test_series_interpolates_between_samples() -> None:
     assert s.at(1.5)["cpu:0"] == pytest.approx((20.0, 14.0, 26.0))
     assert s.at(-1.0)["cpu:0"] == (0.0, 0.0, 0.0)
     assert s.at(3.0)["cpu:0"] == pytest.approx((50.0, 32.0, 68.0))  # last slope onwards
+
+
+def test_finish_waits_for_a_tick_in_progress_and_no_tick_starts_after() -> None:
+    import threading
+    import time
+
+    from empreinte.measure.sampler import Sampler
+
+    entered, events = threading.Event(), []
+
+    def slow(_: object) -> None:
+        entered.set()
+        time.sleep(0.2)
+        events.append("tick done")
+
+    s = Sampler([ScriptedMeter({"cpu:0": 1.0})], interval_s=0.01, on_sample=slow)
+    s.start()
+    assert entered.wait(5)
+    s.finish()
+    events.append("finished")
+    assert events[:2] == ["tick done", "finished"]
+    time.sleep(0.05)
+    assert events == ["tick done", "finished"]  # the thread did no work after finish

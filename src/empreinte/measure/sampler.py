@@ -15,6 +15,7 @@ windows of that meter have the sampling interval's time resolution.
 
 from __future__ import annotations
 
+import _thread
 import threading
 import time
 from array import array
@@ -120,7 +121,11 @@ class Sampler:
         self.reads = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._state = threading.Lock()  # guards _busy against finish()
+        self._busy = False
+        self._idle = threading.Event()
+        self._idle.set()
+        self._ident: int | None = None
         self._base: dict[int, EnergySample] = {}
         self._last: dict[int, EnergySample] = {}
         self._failed: set[int] = set()
@@ -212,10 +217,13 @@ class Sampler:
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> Totals:
+        """First reading, then the background thread.
+
+        The thread is started with ``_thread`` so that ``start`` does not wait for the OS to
+        schedule it (up to a scheduler tick, milliseconds, on a busy machine)."""
         self.started_s = time.monotonic()
         first = self.read_now()
-        self._thread = threading.Thread(target=self._run, name="empreinte-sampler", daemon=True)
-        self._thread.start()
+        _thread.start_new_thread(self._run, ())
         return first
 
     def _tick(self) -> float:
@@ -223,30 +231,45 @@ class Sampler:
         return min([self.interval_s, *polls])
 
     def _run(self) -> None:
+        self._ident = threading.get_ident()
         tick = self._tick()
         next_full = time.monotonic() + self.interval_s
         while not self._stop.wait(tick):
-            if time.monotonic() >= next_full:
-                next_full += self.interval_s
-                totals = self.read_now()  # also turns the lazy samples into numbers, here
-                with self._lock:
-                    for series in self.series.values():
-                        series.flush()
-                if self.on_sample is not None:
-                    self.on_sample(totals)
-            else:
-                with self._lock:
-                    for i, m in enumerate(self.meters):
-                        if m.poll_interval_s:
-                            self._read(i, m)
+            with self._state:  # once finish() has set _stop, no new work starts
+                if self._stop.is_set():
+                    return
+                self._busy = True
+                self._idle.clear()
+            try:
+                if time.monotonic() >= next_full:
+                    next_full += self.interval_s
+                    totals = self.read_now()  # also turns the lazy samples into numbers
+                    with self._lock:
+                        for series in self.series.values():
+                            series.flush()
+                    if self.on_sample is not None:
+                        self.on_sample(totals)
+                else:
+                    with self._lock:
+                        for i, m in enumerate(self.meters):
+                            if m.poll_interval_s:
+                                self._read(i, m)
+            finally:
+                with self._state:
+                    self._busy = False
+                    self._idle.set()
 
     def finish(self) -> float:
         """Stop the thread, take a last reading and close the meters; the final time.
 
-        Cheap: totals are computed when asked for (:meth:`totals`)."""
+        Waits only for a reading or checkpoint in progress in the thread, not for the thread
+        to wake up and exit (it exits on its own without touching anything). Cheap: totals
+        are computed when asked for (:meth:`totals`)."""
         self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
+        with self._state:
+            busy = self._busy
+        if busy and self._ident != threading.get_ident():
+            self._idle.wait()
         self.final_s = self._read_all()
         for m in self.meters:
             m.close()
