@@ -43,7 +43,9 @@ class RunConfig:
     batch_size: int = 64
     min_window_s: float = 1.0
     idle_s: float = 1.0
-    interval_s: float = 0.5
+    # Estimated (no-counter) channels get a window's energy by interpolating the sampled
+    # series, so the sampling interval bounds how sharply idle, warm-up and repeats separate.
+    interval_s: float = 0.1
     confidence: float = 0.95
     threads: int | None = 1
     location: str | None = None
