@@ -34,6 +34,10 @@ ENV = [
         "EMPREINTE_DATA_DIR",
         "data directory (database, outbox); default: the platform's user data dir",
     ),
+    (
+        "EMPREINTE_RATE_LIMIT",
+        "writes per minute per token (`serve --rate-limit` sets it for its workers; default 120)",
+    ),
 ]
 
 HEADER = """# Command line reference
