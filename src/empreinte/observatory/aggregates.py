@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from empreinte.observatory import cohorts
+from empreinte.observatory import cohorts, totals
 from empreinte.observatory.db import Meta, ReportRow
 from empreinte.observatory.query import Filters
 
-__all__ = ["Aggregates"]
+__all__ = ["Aggregates", "full_stats"]
 
 _MAX_ENTRIES = 256
 
@@ -44,10 +44,10 @@ class Aggregates:
     # -- stats --------------------------------------------------------------------------
 
     def stats(self, session: Session, filters: Filters) -> dict[str, Any]:
-        """Totals and breakdowns by year, stage, hardware and M tier."""
-        return dict(
-            self._cached(session, ("stats", filters.key()), lambda: _stats(session, filters))
-        )
+        """Totals and breakdowns by year, stage, hardware and M tier (from the ``totals``
+        summary when the filters allow, else over ``reports``)."""
+        fn = totals.stats if totals.serves(filters) else _stats
+        return dict(self._cached(session, ("stats", filters.key()), lambda: fn(session, filters)))
 
     def facets(self, session: Session) -> dict[str, list[str]]:
         """Distinct values of the filterable columns (for the UI's menus)."""
@@ -90,20 +90,24 @@ def _group(session: Session, col: Any, where: list[Any], name: str) -> list[dict
     return rows
 
 
+def full_stats(session: Session, filters: Filters) -> dict[str, Any]:
+    """Stats computed over every matching report (no summary)."""
+    return _stats(session, filters)
+
+
 def _stats(session: Session, filters: Filters) -> dict[str, Any]:
     where = filters.where()
-    totals = dict(session.execute(select(*_sums()).where(*where)).one()._mapping)
+    sums = dict(session.execute(select(*_sums()).where(*where)).one()._mapping)
     by_year = sorted(_group(session, ReportRow.year, where, "year"), key=lambda r: r["year"])
     by_stage = sorted(
-        _group(session, ReportRow.stage, where, "stage"), key=lambda r: -(r["energy_kwh"] or 0)
+        _group(session, ReportRow.stage, where, "stage"), key=totals.by_energy("stage")
     )
     by_hw = sorted(
-        _group(session, ReportRow.hardware, where, "hardware"),
-        key=lambda r: -(r["energy_kwh"] or 0),
+        _group(session, ReportRow.hardware, where, "hardware"), key=totals.by_energy("hardware")
     )
     by_tier = sorted(_group(session, ReportRow.m_tier, where, "m_tier"), key=lambda r: r["m_tier"])
     return {
-        "totals": totals,
+        "totals": sums,
         "by_year": by_year,
         "by_stage": by_stage,
         "by_hardware": by_hw[:30],

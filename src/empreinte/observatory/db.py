@@ -28,7 +28,16 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
-__all__ = ["Base", "CohortRow", "Meta", "ReportRow", "TokenRow", "make_engine", "make_sessionmaker"]
+__all__ = [
+    "Base",
+    "CohortRow",
+    "Meta",
+    "ReportRow",
+    "TokenRow",
+    "TotalRow",
+    "make_engine",
+    "make_sessionmaker",
+]
 
 
 class Base(DeclarativeBase):
@@ -141,6 +150,27 @@ class CohortRow(Base):
     reports: Mapped[int] = mapped_column(BigInteger, default=0)
     q_max: Mapped[float | None] = mapped_column(Float, nullable=True)
     q_min: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class TotalRow(Base):
+    """Sums over live reports per (year, stage, task, unit, hardware, M tier), kept at ingestion.
+
+    ``gwp_n``/``water_n`` count the reports with a value, so that a sum over none is ``None``.
+    """
+
+    __tablename__ = "totals"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stage: Mapped[str] = mapped_column(String(40), primary_key=True)
+    task: Mapped[str] = mapped_column(String(100), primary_key=True)
+    fu_type: Mapped[str] = mapped_column(String(60), primary_key=True)
+    hardware: Mapped[str] = mapped_column(String(200), primary_key=True)
+    m_tier: Mapped[str] = mapped_column(String(2), primary_key=True)
+    reports: Mapped[int] = mapped_column(BigInteger, default=0)
+    energy_kwh: Mapped[float] = mapped_column(Float, default=0.0)
+    gwp_kgco2e: Mapped[float] = mapped_column(Float, default=0.0)
+    gwp_n: Mapped[int] = mapped_column(BigInteger, default=0)
+    water_l: Mapped[float] = mapped_column(Float, default=0.0)
+    water_n: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Meta(Base):

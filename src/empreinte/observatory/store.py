@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from empreinte.errors import ConfigError, ServerError
-from empreinte.observatory import cohorts
+from empreinte.observatory import cohorts, totals
 from empreinte.observatory.db import Meta, ReportRow, TokenRow
 from empreinte.observatory.verify import catalog_entry, verify
 from empreinte.report.models import Report
@@ -263,6 +263,8 @@ def _ingest_once(
     if rows:
         session.execute(insert(ReportRow), rows)
         cohorts.add_rows(session, rows)
+        totals.add_rows(session, rows)
+        totals.remove(session, [old for old, _ in supersede])
         for old, new in supersede:
             session.execute(
                 update(ReportRow).where(ReportRow.report_id == old).values(superseded_by=new)

@@ -1,0 +1,106 @@
+"""The ``totals`` summary gives the stats a full recomputation over ``reports`` gives."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from obs_samples import sample_report
+
+from empreinte.observatory import admin, store, totals
+from empreinte.observatory.admin import open_db
+from empreinte.observatory.aggregates import Aggregates, full_stats
+from empreinte.observatory.query import Filters
+from empreinte.observatory.settings import Settings
+from empreinte.report.validate import validate_report
+
+GPUS = ["NVIDIA H100 80GB HBM3", "NVIDIA L4", "Mystery Accelerator 9000"]
+
+
+def _report(rng: random.Random) -> dict[str, Any]:
+    r = sample_report(
+        energy_kwh=rng.uniform(0.01, 0.6),
+        task=rng.choice(["text-generation", "asr", None]),
+        lifecycle_stage=rng.choice(["inference", "training", "evaluation"]),
+        created_at=f"20{rng.randrange(21, 26)}-0{rng.randrange(1, 10)}-15T00:00:00Z",
+    )
+    r["hardware"][0]["name"] = rng.choice(GPUS)
+    if rng.random() < 0.2:
+        r["impacts"].pop("water_l")
+    if rng.random() < 0.1:
+        r["hardware"] = []
+        r["energy"].pop("gpu_kwh")
+    return r
+
+
+def _same(got: Any, want: Any) -> None:
+    """Equal, floats to a relative 1e-9 (sums in another order)."""
+    if isinstance(want, dict):
+        assert set(got) == set(want)
+        for k in want:
+            _same(got[k], want[k])
+    elif isinstance(want, list):
+        assert len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            _same(g, w)
+    elif isinstance(want, float):
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-12)
+    else:
+        assert got == want
+
+
+FILTERS = [
+    Filters(),
+    Filters(stage="training"),
+    Filters(task="asr", tier="M2,M3"),
+    Filters(hardware="Mystery Accelerator 9000"),
+    Filters(unit="inference", stage="inference"),
+    Filters(task="nothing-like-this"),
+]
+
+
+def _check(s: Any) -> None:
+    for f in FILTERS:
+        assert totals.serves(f)
+        _same(totals.stats(s, f), full_stats(s, f))
+
+
+def test_totals_match_full_computation(db_url: str, tmp_path: Path) -> None:
+    sessions = open_db(Settings(database_url=db_url, data_dir=tmp_path))
+    rng = random.Random(11)
+    with sessions() as s:
+        _check(s)  # empty database: zero reports, sums None
+        assert totals.stats(s, Filters())["totals"]["energy_kwh"] is None
+        raws = [_report(rng) for _ in range(120)]
+        store.ingest(s, [(validate_report(r), r) for r in raws[:70]], token_id=None)
+        store.ingest(s, [(validate_report(r), r) for r in raws[70:]], token_id=None)
+        _check(s)
+        # corrections: some retire stored reports, one retires a report of its own batch
+        fixes = []
+        for old in raws[:6]:
+            new = _report(rng)
+            new["supersedes"] = old["report_id"]
+            fixes.append(new)
+        fresh = _report(rng)
+        fix_fresh = _report(rng)
+        fix_fresh["supersedes"] = fresh["report_id"]
+        batch = [*fixes, fresh, fix_fresh]
+        store.ingest(s, [(validate_report(r), r) for r in batch], token_id=None)
+        _check(s)
+        assert totals.stats(s, Filters())["totals"]["reports"] == 120 + 8 - 7
+        # the summary is what a rebuild gives; the cached path serves it
+        before = totals.stats(s, Filters())
+        totals.rebuild(s)
+        _same(totals.stats(s, Filters()), before)
+        assert Aggregates().stats(s, Filters()) == totals.stats(s, Filters())
+        assert not totals.serves(Filters(include_superseded=True))
+        # a dump loaded into an empty database gives the same stats
+        admin.dump(s, tmp_path / "dump.jsonl")
+    if db_url.startswith("sqlite"):
+        other = open_db(Settings(database_url=f"sqlite:///{tmp_path / 'b.db'}", data_dir=tmp_path))
+        with other() as s2:
+            admin.load(s2, tmp_path / "dump.jsonl")
+            _check(s2)
+            _same(totals.stats(s2, Filters()), before)
