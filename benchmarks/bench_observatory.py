@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "observat
 from obs_samples import sample_report
 from obs_server import free_port, start_server, stop
 
-from empreinte.observatory import cohorts, store, totals
+from empreinte.observatory import cohorts, fronts, store, totals
 from empreinte.observatory.admin import open_db
 from empreinte.observatory.db import ReportRow
 from empreinte.observatory.settings import Settings
@@ -118,6 +118,7 @@ def fill(url: str, rows: int, chunk: int = 20_000) -> float:
         todo -= len(batch)
     with eng.begin() as c:
         cohorts.rebuild(c)  # the summaries ingestion keeps, rebuilt after the bulk insert
+        fronts.rebuild(c)
         totals.rebuild(c)
         c.execute(text("UPDATE meta SET value = value + 1 WHERE key = 'data_version'"))
         if url.startswith("postgresql"):

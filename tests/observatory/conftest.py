@@ -63,7 +63,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     url: str = request.getfixturevalue("pg_schema_url")
     eng = create_engine(url)
     with eng.begin() as c:
-        c.execute(text("TRUNCATE reports, tokens, cohorts, totals RESTART IDENTITY CASCADE"))
+        c.execute(
+            text("TRUNCATE reports, tokens, cohorts, fronts, totals RESTART IDENTITY CASCADE")
+        )
     eng.dispose()
     yield url
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from empreinte import ranking
-from empreinte.observatory import cohorts, store
+from empreinte.observatory import cohorts, fronts, store
 from empreinte.observatory.admin import open_db
-from empreinte.observatory.db import ReportRow
+from empreinte.observatory.db import FrontRow, ReportRow
 from empreinte.observatory.settings import Settings
 from empreinte.report.validate import validate_report
 
@@ -116,4 +116,8 @@ def test_leaderboard_matches_full_computation(db_url: str, tmp_path: Any) -> Non
         before = cohorts.boards(s)
         cohorts.rebuild(s)
         assert cohorts.boards(s) == before
+        stored = sorted(tuple(r) for r in s.execute(select(FrontRow.__table__)))
+        fronts.rebuild(s)
+        assert sorted(tuple(r) for r in s.execute(select(FrontRow.__table__))) == stored
+        _check(s)
         assert before == [{"task": "text-generation", "unit": "inference", "reports": 160}]

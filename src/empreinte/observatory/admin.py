@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from empreinte.errors import DataError, ServerError
-from empreinte.observatory import cohorts, store, totals
+from empreinte.observatory import cohorts, fronts, store, totals
 from empreinte.observatory.db import ReportRow, TokenRow, make_engine, make_sessionmaker
 from empreinte.observatory.settings import Settings
 from empreinte.report.models import Report
@@ -140,6 +140,7 @@ def load(session: Session, path: Path, batch: int = 1000) -> tuple[int, int]:
         if rows:
             session.execute(insert(ReportRow), rows)
             cohorts.add_rows(session, rows)
+            fronts.add_rows(session, rows)
             totals.add_rows(session, rows)
             store.bump_version(session)
         session.commit()

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Connection, and_, case, delete, func, sele
 from sqlalchemy.orm import Session
 
 from empreinte import ranking
+from empreinte.observatory import fronts
 from empreinte.observatory.db import CohortRow, ReportRow
 
 __all__ = [
@@ -170,8 +171,9 @@ def rebuild(session: _Db) -> None:
 
 # -- reading a leaderboard ------------------------------------------------------------------
 
-POINTS = 1000
-"""Chart points per cohort: the lowest-energy entries, plus the ranking and the front."""
+POINTS = 200
+"""Chart points per cohort: this many lowest-energy entries, plus the ranking and the front
+(a bounded sample: the chart shows where the front lies, not every report)."""
 
 _COLS = (
     ReportRow.report_id,
@@ -205,27 +207,6 @@ def _entries(session: Session, stmt: Any, key: tuple[str, ...]) -> list[ranking.
         )
         for r in session.execute(stmt)
     ]
-
-
-def _front(
-    session: Session, where: list[Any], key: tuple[str, ...], higher: bool, best: float | None
-) -> list[ranking.Entry]:
-    """The Pareto front, one index seek per point: the next point is the first, in energy
-    order, whose quality is strictly better than the last one's; it stops at ``best``."""
-    q, e = ReportRow.quality_value, ReportRow.energy_per_unit_kwh
-    order = (e.asc(), q.desc() if higher else q.asc(), ReportRow.report_id.asc())
-    front: list[ranking.Entry] = []
-    cond: list[Any] = [q.is_not(None)]
-    while True:
-        stmt = select(*_COLS).where(*where, *cond).order_by(*order).limit(1)
-        got = _entries(session, stmt, key)
-        if not got:
-            return front
-        p = got[0]
-        front.append(p)
-        if p.quality is None or p.quality == best:
-            return front
-        cond = [e >= p.energy, q > p.quality if higher else q < p.quality]
 
 
 def cohort_board(
@@ -266,7 +247,7 @@ def cohort_board(
             .limit(limit)
         )
         ranked = ranking.rank(_entries(session, stmt, key), min_quality=threshold, higher=higher)
-        front = _front(session, where, key, higher, top)
+        front = fronts.read(session, (*(names[c] for c in KEY[:-1]), metric))
     stmt = select(*_COLS).where(*where, q.is_not(None)).order_by(e).limit(POINTS)
     points = {p.id: p for p in [*_entries(session, stmt, key), *front]}
     for x in ranked:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 __all__ = [
     "Base",
     "CohortRow",
+    "FrontRow",
     "Meta",
     "ReportRow",
     "TokenRow",
@@ -150,6 +151,23 @@ class CohortRow(Base):
     reports: Mapped[int] = mapped_column(BigInteger, default=0)
     q_max: Mapped[float | None] = mapped_column(Float, nullable=True)
     q_min: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class FrontRow(Base):
+    """The Pareto front of each cohort and quality metric (kept at ingestion)."""
+
+    __tablename__ = "fronts"
+    task: Mapped[str] = mapped_column(String(100), primary_key=True)
+    fu_type: Mapped[str] = mapped_column(String(60), primary_key=True)
+    hardware: Mapped[str] = mapped_column(String(200), primary_key=True)
+    precision: Mapped[str] = mapped_column(String(50), primary_key=True)
+    boundary: Mapped[str] = mapped_column(String(60), primary_key=True)
+    m_tier: Mapped[str] = mapped_column(String(2), primary_key=True)
+    quality_metric: Mapped[str] = mapped_column(String(100), primary_key=True)
+    report_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    energy_per_unit_kwh: Mapped[float] = mapped_column(Float)
+    quality_value: Mapped[float] = mapped_column(Float)
+    model: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
 class TotalRow(Base):

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from empreinte.errors import ConfigError, ServerError
-from empreinte.observatory import cohorts, totals
+from empreinte.observatory import cohorts, fronts, totals
 from empreinte.observatory.db import Meta, ReportRow, TokenRow
 from empreinte.observatory.verify import catalog_entry, verify
 from empreinte.report.models import Report
@@ -263,6 +263,7 @@ def _ingest_once(
     if rows:
         session.execute(insert(ReportRow), rows)
         cohorts.add_rows(session, rows)
+        fronts.add_rows(session, rows)
         totals.add_rows(session, rows)
         totals.remove(session, [old for old, _ in supersede])
         for old, new in supersede:
@@ -270,6 +271,7 @@ def _ingest_once(
                 update(ReportRow).where(ReportRow.report_id == old).values(superseded_by=new)
             )
         cohorts.recount(session, [old for old, _ in supersede])
+        fronts.retire(session, [old for old, _ in supersede])
         bump_version(session)
         if token_id is not None:
             session.execute(
