@@ -78,7 +78,9 @@ class Estimate(_Model):
     def _fill(cls, data: Any) -> Any:
         if isinstance(data, int | float) and not isinstance(data, bool):
             return {"value": data, "low": data, "high": data}
-        if isinstance(data, dict) and "value" in data:
+        if (
+            isinstance(data, dict) and "value" in data and ("low" not in data or "high" not in data)
+        ):  # copy only when a bound is missing (the usual full estimate passes as is)
             data = dict(data)
             data.setdefault("low", data["value"])
             data.setdefault("high", data["value"])
