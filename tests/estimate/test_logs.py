@@ -87,7 +87,11 @@ def test_totals_by_group_add_up_and_report_validates(files, tmp_path):
     total = le.total(le.energy_kwh).value
     for key in ("model", "day", "provider"):
         groups = le.totals_by(key)
-        assert sum(g["energy_kwh"]["value"] for g in groups) == pytest.approx(total)
+        known = [g for g in groups if g["energy_kwh"] is not None]
+        assert sum(g["energy_kwh"]["value"] for g in known) == pytest.approx(total)
+        # a group whose rows were all left unestimated has no total (not a zero)
+        assert all(g["estimated"] == 0 for g in groups if g["energy_kwh"] is None)
+        assert sum(g["estimated"] for g in groups) == le.rows - le.unestimated
     days = {g["day"]: g["requests"] for g in le.totals_by("day")}
     assert days == {"2026-01-01": 2, "2026-01-02": 2}
     r = le.to_report()

@@ -7,6 +7,8 @@ Every command prints a readable table, or JSON with ``--json``; ``--out`` writes
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,19 +52,33 @@ def parse_range(text: str | None) -> Any:
     raise ConfigError(f"expected VALUE, LOW:HIGH or VALUE:LOW:HIGH, got {text!r}")
 
 
-def _fmt(r: dict[str, float] | None, k: float = 1.0) -> str:
+def _fmt(r: dict[str, float] | None, k: float = 1.0, missing: str = "-") -> str:
     if r is None:
-        return "-"
+        return missing
+    if r["low"] == r["high"]:
+        return f"{r['value'] * k:,.4g}"
     return f"{r['value'] * k:,.4g}  [{r['low'] * k:,.4g} – {r['high'] * k:,.4g}]"
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Turn a failure to write ``path`` into a one-line :class:`ConfigError`."""
+    from empreinte.errors import ConfigError
+
+    try:
+        yield
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _table(title: str, rows: list[tuple[str, str]]) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    t = Table(title=title, show_header=True)
+    t = Table(title=escape(title), show_header=True)
     t.add_column("quantity")
-    t.add_column("estimate  [low – high]", justify="right")
+    t.add_column(escape("estimate  [low – high]"), justify="right")
     for k, v in rows:
         t.add_row(k, v)
     Console().print(t)
@@ -70,7 +86,8 @@ def _table(title: str, rows: list[tuple[str, str]]) -> None:
 
 def _emit(report: Any, data: dict[str, Any], out: Path | None, as_json: bool) -> None:
     if out is not None:
-        out.write_text(report.to_json(), encoding="utf-8")
+        with _writing(out):
+            out.write_text(report.to_json(), encoding="utf-8")
     if as_json:
         data = data | {"report": json.loads(report.to_json(indent=None))}
         typer.echo(json.dumps(data, indent=2))
@@ -91,10 +108,11 @@ def _impact_rows(report: Any) -> list[tuple[str, str]]:
 
 def _warnings(report: Any) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     con = Console()
     for w in report.warnings:
-        con.print(f"[yellow]warning[/yellow] {w.code}: {w.message}", highlight=False)
+        con.print(f"[yellow]warning[/yellow] {w.code}: {escape(w.message)}", highlight=False)
 
 
 @app.command()
@@ -213,19 +231,22 @@ def inference(
     _emit(report, data, out, as_json)
     if not as_json:
         per = data["per_request_wh"]
-        rows = [
-            ("parameters active", _fmt(data["params_active"])),
-            ("GPUs", str(data["gpus"])),
-            *((f"per request: {k} (Wh)", _fmt(per[k])) for k in (*per,)),
-            (
-                f"all {requests:g} requests: full boundary (kWh)",
-                _fmt(data["total_wh"]["full"], 1e-3),
-            ),
-            *_impact_rows(report),
-        ]
+        rows = [("parameters active", _fmt(data["params_active"]))]
+        if data["gpus"] is not None:  # the flops method does not size a GPU count
+            rows.append(("GPUs", f"{data['gpus']:g}"))
+        rows += [(f"per request: {k} (Wh)", _fmt(per[k])) for k in per]
+        if requests != 1:
+            rows.append(
+                (
+                    f"{requests:,.6g} requests: full boundary (kWh)",
+                    _fmt(data["total_wh"]["full"], 1e-3),
+                )
+            )
+        rows += _impact_rows(report)
         _table(
             f"inference estimate ({method}): {est.params.model_id or 'explicit parameters'}", rows
         )
+        _warnings(report)
 
 
 @app.command("log")
@@ -239,12 +260,18 @@ def log_cmd(
     out: Path | None = _OUT,
 ) -> None:
     """Estimate every request of a log; totals by model, day and provider."""
+    from empreinte.errors import ConfigError, EstimateError
     from empreinte.estimate.logs import estimate_log, read_log
 
-    le = estimate_log(read_log(file), hardware=hardware, location=location, pue=parse_range(pue))
-    report = le.to_report(name=file.name)
+    data_in = read_log(file)
+    try:
+        le = estimate_log(data_in, hardware=hardware, location=location, pue=parse_range(pue))
+        report = le.to_report(name=file.name)
+    except (ConfigError, EstimateError) as exc:
+        raise type(exc)(f"{file}: {exc}") from exc
     if rows_out is not None:
-        le.write_rows(rows_out)
+        with _writing(rows_out):
+            le.write_rows(rows_out)
     groups = {k: le.totals_by(k) for k in ("model", "day", "provider")}
     data = {
         "rows": le.rows,
@@ -256,22 +283,28 @@ def log_cmd(
     if as_json:
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     con = Console()
     for key, rows in data["totals"].items():
         t = Table(title=f"totals by {key} (estimates)")
         for c in (key, "requests", "energy kWh [low – high]", "kgCO2e [low – high]"):
-            t.add_column(c)
+            t.add_column(escape(c))
         for r in rows[:50]:
+            n, done = r["requests"], r["estimated"]
             t.add_row(
-                str(r[key]), f"{r['requests']:,}", _fmt(r["energy_kwh"]), _fmt(r["gwp_kgco2e"])
+                escape(str(r[key])),
+                f"{n:,}" if done == n else f"{n:,} ({n - done:,} not estimated)",
+                _fmt(r["energy_kwh"], missing="not estimated"),
+                _fmt(r["gwp_kgco2e"], missing="not estimated"),
             )
         con.print(t)
     _table(
         f"{file.name}: {le.rows:,} requests ({le.unestimated:,} not estimated)",
         _impact_rows(report),
     )
+    _warnings(report)
 
 
 @app.command()
@@ -282,15 +315,19 @@ def lifecycle(
     as_json: bool = _JSON,
 ) -> None:
     """Life-cycle totals by stage and per request; side by side for several scenarios."""
-    from empreinte.estimate.compare import comparison_rows, write_chart, write_html
+    from empreinte.estimate.compare import column_label, comparison_rows, write_chart, write_html
     from empreinte.estimate.lifecycle import load_scenarios, run_scenario
 
     results = [run_scenario(sc) for f in files for sc in load_scenarios(f)]
-    png = write_chart(results, chart) if chart is not None else None
+    png = None
+    if chart is not None:
+        with _writing(chart):
+            png = write_chart(results, chart)
     if html is not None:
-        if png is None:
-            png = write_chart(results, html.with_suffix(".png"))
-        write_html(results, html, png)
+        with _writing(html):
+            if png is None:
+                png = write_chart(results, html.with_suffix(".png"))
+            write_html(results, html, png)
     rows = comparison_rows(results)
     if as_json:
         typer.echo(
@@ -298,16 +335,17 @@ def lifecycle(
         )
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     t = Table(title="life-cycle scenarios side by side (estimates)")
     t.add_column("quantity")
     for r in rows:
-        t.add_column(str(r["scenario"]), justify="right")
+        t.add_column(escape(str(r["scenario"])), justify="right")
     for key in list(rows[0])[1:]:
-        label = key.replace("_tco2e", " (tCO2e)").replace("_gco2e", " (gCO2e)")
-        label = label.replace("_wh", " (Wh)").replace("_", " ")
-        t.add_row(label, *(f"{r[key]:,.4g}" if r[key] is not None else "-" for r in rows))
+        t.add_row(
+            column_label(key), *(f"{r[key]:,.4g}" if r[key] is not None else "-" for r in rows)
+        )
     Console().print(t)
 
 

@@ -11,12 +11,45 @@ from empreinte.ranges import Range, as_range
 
 __all__ = [
     "ModelParams",
+    "check_input",
     "default_or",
     "hardware_item",
     "model_params",
     "resolve_pue",
     "to_json_range",
 ]
+
+
+def _show(r: Range) -> str:
+    if r.low == r.high:
+        return f"{float(r.value):g}"
+    return f"{float(r.value):g} [{float(r.low):g}, {float(r.high):g}]"
+
+
+def check_input(
+    name: str,
+    value: Range | float | None,
+    *,
+    minimum: float = 0.0,
+    strict: bool = True,
+    maximum: float | None = None,
+) -> None:
+    """Raise :class:`EstimateError` naming ``name`` unless ``value`` is finite and in bounds.
+
+    ``None`` (not given) passes. ``strict`` makes ``minimum`` exclusive.
+    """
+    import math
+
+    if value is None:
+        return
+    r = as_range(value)
+    bounds = (float(r.value), float(r.low), float(r.high))
+    if not all(math.isfinite(x) for x in bounds):
+        raise EstimateError(f"{name} must be a finite number, got {_show(r)}")
+    if r.low < minimum or (strict and r.low == minimum):
+        raise EstimateError(f"{name} must be {'>' if strict else '>='} {minimum:g}, got {_show(r)}")
+    if maximum is not None and r.high > maximum:
+        raise EstimateError(f"{name} must be <= {maximum:g}, got {_show(r)}")
 
 
 def default_or(value: Range | float | None, key: str, sources: list[str]) -> Range:
@@ -64,6 +97,8 @@ def model_params(
 ) -> ModelParams:
     """Parameters from explicit counts, else from the model catalog (ranges if undisclosed)."""
     if params_total is not None or params_active is not None:
+        check_input("params-total", params_total)
+        check_input("params-active", params_active)
         total = params_total if params_total is not None else params_active
         active = params_active if params_active is not None else params_total
         assert total is not None and active is not None

@@ -10,7 +10,7 @@ from typing import Any
 
 from empreinte.estimate.lifecycle import ScenarioResult
 
-__all__ = ["STAGES", "comparison_rows", "write_chart", "write_html"]
+__all__ = ["STAGES", "column_label", "comparison_rows", "write_chart", "write_html"]
 
 STAGES = ("training", "retraining", "fine_tuning", "inference")
 
@@ -77,7 +77,7 @@ def write_html(results: Sequence[ScenarioResult], path: str | Path, chart: Path 
     """A self-contained HTML page: the comparison table and the chart (embedded)."""
     rows = comparison_rows(results)
     cols = list(rows[0]) if rows else []
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    head = "".join(f"<th>{html.escape(column_label(c))}</th>" for c in cols)
     body = "".join("<tr>" + "".join(f"<td>{_fmt(r[c])}</td>" for c in cols) + "</tr>" for r in rows)
     img = ""
     if chart is not None:
@@ -94,6 +94,12 @@ def write_html(results: Sequence[ScenarioResult], path: str | Path, chart: Path 
     out = Path(path)
     out.write_text(page, encoding="utf-8")
     return out
+
+
+def column_label(key: str) -> str:
+    """A readable label for a comparison column (``total_tco2e_low`` -> ``total (tCO2e) low``)."""
+    label = key.replace("_tco2e", " (tCO2e)").replace("_gco2e", " (gCO2e)")
+    return label.replace("_wh", " (Wh)").replace("_", " ")
 
 
 def _fmt(v: Any) -> str:

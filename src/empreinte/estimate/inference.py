@@ -19,6 +19,7 @@ from typing import Any, Literal
 from empreinte.errors import CodedWarning, EstimateError
 from empreinte.estimate.common import (
     ModelParams,
+    check_input,
     default_or,
     estimate_warning,
     hardware_item,
@@ -174,8 +175,21 @@ def estimate_inference(
     """Estimate the energy of ``requests`` requests of ``input_tokens`` + ``output_tokens``."""
     from empreinte.factors.hardware import get_accelerator
 
-    if output_tokens <= 0 or input_tokens < 0 or requests <= 0:
-        raise EstimateError("output tokens and requests must be positive, input tokens >= 0")
+    check_input("output-tokens", output_tokens)
+    check_input("input-tokens", input_tokens, strict=False)
+    check_input("requests", requests)
+    check_input("batch", batch, minimum=1.0, strict=False)
+    check_input("gpus", gpus, minimum=1.0, strict=False)
+    check_input("mfu", mfu, maximum=1.0)
+    check_input("power-w", power_w)
+    check_input("load", load, maximum=1.0)
+    check_input("pue", pue, minimum=1.0, strict=False)
+    check_input("host-ratio", host_ratio, strict=False)
+    check_input("idle-ratio", idle_ratio, strict=False)
+    from empreinte.estimate.fit import BYTES_PER_PARAM
+
+    if precision not in BYTES_PER_PARAM:
+        raise EstimateError(f"unknown precision {precision!r}; known: {', '.join(BYTES_PER_PARAM)}")
     acc = get_accelerator(hardware)
     warnings: list[CodedWarning] = []
     sources: list[str] = []

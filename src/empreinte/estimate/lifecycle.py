@@ -105,12 +105,24 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
         text = p.read_text("utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read {p}: {exc}") from exc
-    if p.suffix.lower() == ".json":
-        raw = json.loads(text)
-    else:
+    try:
+        if p.suffix.lower() == ".json":
+            raw = json.loads(text)
+        else:
+            import yaml
+
+            raw = yaml.safe_load(text)
+    except ValueError as exc:  # json.JSONDecodeError
+        raise ConfigError(f"{p}: not valid JSON: {exc}") from exc
+    except Exception as exc:  # yaml.YAMLError (yaml is imported lazily)
         import yaml
 
-        raw = yaml.safe_load(text)
+        if not isinstance(exc, yaml.YAMLError):
+            raise
+        where = getattr(exc, "problem_mark", None)
+        at = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
+        what = getattr(exc, "problem", None) or type(exc).__name__
+        raise ConfigError(f"{p}: not valid YAML{at}: {what}") from exc
     if isinstance(raw, Mapping) and "base" in raw:
         base = dict(raw["base"])
         base.setdefault("name", "base")
@@ -130,7 +142,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
         return [Scenario.model_validate(i) for i in items]
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = ".".join(str(x) for x in first["loc"])
+        loc = ".".join(str(x) for x in first["loc"]) or "scenario"
         raise ConfigError(f"{p}: {loc}: {first['msg']}") from exc
 
 

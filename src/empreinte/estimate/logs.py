@@ -33,8 +33,24 @@ _NUMERIC = ("input_tokens", "output_tokens")
 
 
 def read_log(path: str | Path) -> dict[str, Any]:
-    """Columns of a CSV, JSONL or Parquet log as numpy arrays."""
+    """Columns of a CSV, JSONL or Parquet log as numpy arrays.
+
+    A missing, empty or malformed file raises :class:`ConfigError` naming it.
+    """
     p = Path(path)
+    try:
+        data = _read_log(p)
+    except (EstimateError, ConfigError):
+        raise
+    except (OSError, ValueError, csv.Error) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"cannot read log {p}: {msg}") from exc
+    if not data:
+        raise ConfigError(f"cannot read log {p}: no columns (empty file)")
+    return data
+
+
+def _read_log(p: Path) -> dict[str, Any]:
     suffix = p.suffix.lower()
     if not p.exists():
         raise ConfigError(f"no such file: {p}")
@@ -123,6 +139,25 @@ def _from_table(table: Any) -> dict[str, Any]:
     return out
 
 
+def _numeric(col: Any, name: str) -> Any:
+    """A column as floats; text that is not a number raises :class:`ConfigError`."""
+    if isinstance(col, Categorical):
+        col = col.values()
+    try:
+        return np.asarray(col, dtype=float)
+    except (TypeError, ValueError):
+        bad = next((v for v in np.asarray(col).tolist() if not _is_number(v)), None)
+        raise ConfigError(f"column {name!r} must hold numbers, found {bad!r}") from None
+
+
+def _is_number(v: Any) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _days(ts: Any) -> Categorical:
     if isinstance(ts, Categorical):
         return ts
@@ -150,7 +185,11 @@ class LogEstimate:
     sources: list[str] = field(default_factory=list)
 
     def totals_by(self, key: str) -> list[dict[str, Any]]:
-        """Totals (requests, energy kWh, GWP kgCO2e, each value/low/high) grouped by a column."""
+        """Totals grouped by a column: requests, rows estimated, energy kWh and GWP kgCO2e.
+
+        Energy and GWP are value/low/high over the estimated rows, ``None`` for a group
+        with no estimated row.
+        """
         col = {"model": self.model, "day": self.day, "provider": self.provider}.get(key)
         if col is None:
             return []
@@ -166,10 +205,20 @@ class LogEstimate:
             )
         }
         counts = np.bincount(inv, minlength=len(uniq))
+        done = np.bincount(inv, weights=ok.astype(float), minlength=len(uniq))
         for i, u in enumerate(uniq.tolist()):
-            row: dict[str, Any] = {key: u, "requests": int(counts[i])}
+            row: dict[str, Any] = {
+                key: u,
+                "requests": int(counts[i]),
+                "estimated": int(done[i]),
+            }
             for name, (v, lo, hi) in sums.items():
-                row[name] = {"value": float(v[i]), "low": float(lo[i]), "high": float(hi[i])}
+                # a group with no estimated row has no total (unknown, not zero)
+                row[name] = (
+                    {"value": float(v[i]), "low": float(lo[i]), "high": float(hi[i])}
+                    if done[i]
+                    else None
+                )
             out.append(row)
         return out
 
@@ -296,7 +345,7 @@ def estimate_log(
         if col not in data:
             raise EstimateError(f"the log has no {col!r} column (columns: {sorted(data)})")
     models = Categorical.of(data["model"])
-    out_tok = np.asarray(data["output_tokens"], dtype=float)
+    out_tok = _numeric(data["output_tokens"], "output_tokens")
     n = out_tok.size
     acc = get_accelerator(hardware)
     gpu = fitted_gpu(acc.id)
@@ -342,11 +391,17 @@ def estimate_log(
     }
     full = impacts["facility_energy_kwh"]
     unest = int((~np.isfinite(acc_kwh.value)).sum())
-    if unknown:
+    if unest:
+        why = []
+        if unknown:
+            why.append(f"model not in the catalog ({', '.join(unknown[:5])})")
+        bad_tok = int((~(out_tok > 0)).sum())
+        if bad_tok:
+            why.append(f"{bad_tok} with output_tokens missing, zero or negative")
         warnings.append(
             CodedWarning(
                 "rows-unestimated",
-                f"{unest} rows not estimated: model not in the catalog ({', '.join(unknown[:5])})",
+                f"{unest} rows not estimated (left empty, not zero): {'; '.join(why)}",
             )
         )
     le = LogEstimate(

@@ -15,6 +15,7 @@ from typing import Any
 
 from empreinte.errors import CodedWarning, EstimateError
 from empreinte.estimate.common import (
+    check_input,
     default_or,
     estimate_warning,
     hardware_item,
@@ -168,6 +169,18 @@ def estimate_training(
     """
     from empreinte.factors.hardware import get_accelerator
 
+    for name, value in (
+        ("accelerator-hours", accelerator_hours),
+        ("flops", flops),
+        ("tokens", tokens),
+        ("power-w", power_w),
+    ):
+        check_input(name, value)
+    check_input("mfu", mfu, maximum=1.0)
+    check_input("count", count, minimum=1.0, strict=False)
+    check_input("pue", pue, minimum=1.0, strict=False)
+    check_input("host-ratio", host_ratio, strict=False)
+    check_input("idle-ratio", idle_ratio, strict=False)
     acc = get_accelerator(hardware)
     warnings: list[CodedWarning] = []
     sources: list[str] = []
