@@ -68,3 +68,20 @@ def test_missing_hours_is_a_clear_error() -> None:
     out = run("impacts", "--energy-kwh", "1", "--location", "FRA", "--hardware", "H100 SXM")
     assert out.returncode == 2
     assert "--hours" in out.stderr
+
+
+def test_impacts_non_finite_numbers_are_one_line_errors() -> None:
+    """``inf`` passes Typer's ``min=0``: it must not reach the JSON as ``Infinity``."""
+    for args in (
+        ["--energy-kwh", "inf", "--json"],
+        ["--energy-kwh", "10", "--pue", "inf"],
+        ["--energy-kwh", "10", "--wue", "inf"],
+        ["--energy-kwh", "10", "--hardware", "nvidia-h100-sxm", "--hours", "inf"],
+        ["--energy-kwh", "10", "--hardware", "nvidia-h100-sxm", "--hours", "1", "--count", "inf"],
+    ):
+        out = run("impacts", *args)
+        assert out.returncode == 2, (args, out.stdout)
+        assert "Infinity" not in out.stdout
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), out.stderr
+        assert "finite" in lines[0] and args[args.index("inf") - 1] in lines[0], lines[0]

@@ -30,9 +30,21 @@ def impacts(
     explain: bool = typer.Option(False, "--explain", help="Print every intermediate step."),
 ) -> None:
     """Usage, embodied and end-of-life impacts (GWP, ADPe, PE, water) with bounds."""
+    import math
+
     from empreinte.errors import ConfigError
     from empreinte.impacts import HardwareShare, compute_impacts
 
+    for opt, val in (
+        ("--energy-kwh", energy_kwh),
+        ("--pue", pue),
+        ("--wue", wue),
+        ("--count", count),
+        ("--hours", hours),
+        ("--lifetime-years", lifetime_years),
+    ):
+        if val is not None and not math.isfinite(val):
+            raise ConfigError(f"{opt} must be a finite number, got {val}")
     shares = []
     if (hardware or server) and hours is None:
         raise ConfigError("--hours is required with --hardware or --server")
@@ -58,7 +70,7 @@ def impacts(
     if not explain and not as_json:
         data.pop("explain")
     if as_json:
-        typer.echo(json.dumps(data, indent=2))
+        typer.echo(json.dumps(data, indent=2, allow_nan=False))
         return
     _print_table(data, explain)
 
@@ -72,6 +84,7 @@ def _fmt(x: dict[str, float] | None) -> str:
 
 def _print_table(data: dict[str, object], explain: bool) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -100,7 +113,7 @@ def _print_table(data: dict[str, object], explain: bool) -> None:
     warnings = data["warnings"]
     assert isinstance(warnings, list)
     for w in warnings:
-        console.print(f"[yellow]warning[/] {w['code']}: {w['message']}")
+        console.print(f"[yellow]warning[/] {w['code']}: {escape(w['message'])}")
     if explain:
         steps = data["explain"]
         assert isinstance(steps, list)
