@@ -210,3 +210,45 @@ def test_doctor_json_lists_every_meter_with_reasons(tmp_path: Path) -> None:
     assert {"rapl", "nvml", "amd", "estimate"} <= set(rows)
     assert not rows["rapl"]["ok"] and rows["rapl"]["fix"]
     assert rows["estimate"]["ok"]
+
+
+def test_run_unwritable_out_fails_before_running_the_command(tmp_path: Path) -> None:
+    """A report path that cannot be written is refused up front, not after the job ran."""
+    marker = tmp_path / "ran"
+    bad = tmp_path / "no" / "such" / "dir" / "r.json"
+    out = subprocess.run(
+        [
+            EMPREINTE,
+            "run",
+            "--out",
+            str(bad),
+            "--",
+            sys.executable,
+            "-c",
+            f"open({str(marker)!r}, 'w').close()",
+        ],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "r.json" in lines[0]
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("args", [["--pue", "0.5"], ["--pue", "inf"], ["--attribution", "nope"]])
+def test_run_bad_options_are_one_line_errors(args: list[str]) -> None:
+    out = subprocess.run(
+        [EMPREINTE, "run", *args, "--", "true"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), out.stderr
+    assert args[0].lstrip("-") in lines[0], lines[0]

@@ -48,6 +48,9 @@ def run(
     submit: bool = typer.Option(False, help="Submit the report to the observatory."),
 ) -> None:
     """Measure CMD and its children."""
+    import math
+    import os
+
     from empreinte.errors import ConfigError
     from empreinte.measure.location import resolve_location_query
     from empreinte.measure.monitor import Tracker
@@ -57,11 +60,17 @@ def run(
         raise ConfigError(f"--stage must be one of {', '.join(STAGES)}, got {stage!r}")
     if interval <= 0 or checkpoint <= 0:
         raise ConfigError("--interval and --checkpoint must be positive")
+    if pue is not None and not (math.isfinite(pue) and pue >= 1):
+        raise ConfigError(f"--pue must be a finite number >= 1, got {pue}")
     loc, _ = resolve_location_query(location)
     import uuid
 
     report_id = uuid.uuid4().hex
     path = out or Path(f"empreinte-{report_id}.json")
+    # refuse an unwritable report path before the job runs, not after
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise ConfigError(f"cannot write the report {path}: {folder} is not a writable folder")
     tracker = Tracker(
         name or " ".join(cmd)[:300],
         stage=stage,
