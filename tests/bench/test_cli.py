@@ -151,3 +151,34 @@ def test_submit_posts_the_report_with_the_token(
     monkeypatch.delenv("EMPREINTE_TOKEN", raising=False)
     with pytest.raises(ConfigError):
         submit_report(report, None, None)
+
+
+def test_run_unwritable_out_is_refused_before_running(tmp_path: Path) -> None:
+    """A real subprocess: one line, exit 2, no traceback, and no result saved (nothing ran)."""
+    import os
+    import subprocess
+    import sys
+
+    bad = tmp_path / "no" / "such" / "r.json"
+    res = tmp_path / "results"
+    out = subprocess.run(
+        [
+            *(sys.executable, "-m", "empreinte.cli", "bench", "run", "--task", "wine"),
+            *("--model", "logreg", *TINY, "--out", str(bad), "--results-dir", str(res)),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "EMPREINTE_LOCATION": ""},
+        timeout=120,
+    )
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "r.json" in lines[0]
+    assert not res.exists()
+
+
+def test_leaderboard_unknown_task_is_named(
+    results: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["bench", "leaderboard", "--results-dir", str(results), "--task", "nope"]) == 2
+    assert "unknown task 'nope'" in capsys.readouterr().err

@@ -160,6 +160,12 @@ def run_cmd(
     pairs = _pairs(task, model)
     if out is not None and len(pairs) > 1:
         raise ConfigError("--out writes one report: choose one task and one model")
+    if out is not None:  # refuse an unwritable report path before the runs, not after
+        import os
+
+        where = out.parent if str(out.parent) else Path(".")
+        if not where.is_dir() or not os.access(where, os.W_OK):
+            raise ConfigError(f"cannot write the report {out}: {where} is not a writable folder")
     cfg = RunConfig(
         samples=samples,
         repeats=repeats,
@@ -206,6 +212,10 @@ def leaderboard_cmd(
     from empreinte.bench.leaderboard import build_rows, latest_results, write_charts, write_snapshot
     from empreinte.errors import DataError
 
+    if task is not None:
+        from empreinte.bench.tasks import get_task
+
+        get_task(task)  # an unknown task is named, with suggestions
     folder = results_dir or default_results_dir()
     results = [r for r in latest_results(folder) if task is None or r.task == task]
     if not results:
