@@ -104,7 +104,12 @@ def test_walk_through_the_ui(server: str, browser: Any) -> None:
     page.wait_for_url("**/reports/*")
     assert page.locator(".badges .badge").count() == 2
     assert page.locator("ul.downloads li").count() >= 2
+    assert page.locator("table.impacts tbody tr").count() >= 2
     page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
+    page.locator(".badges a.badge").first.click()  # a badge explains itself
+    page.wait_for_url("**/methodology#tier-m*")
+    assert page.locator("#tier-m2").is_visible()
+    page.screenshot(path=str(SHOTS / "methodology.png"), full_page=True)
 
     page.goto(server + "/leaderboard")
     page.locator("ul.boards a").first.click()
@@ -113,6 +118,7 @@ def test_walk_through_the_ui(server: str, browser: Any) -> None:
     page.screenshot(path=str(SHOTS / "leaderboard.png"), full_page=False)
     page.goto(server + "/leaderboard?task=text-generation&unit=inference")
     assert page.locator("svg.chart circle").count() >= 5
+    assert page.locator("svg.chart line.gate").count() >= 1
     page.screenshot(path=str(SHOTS / "leaderboard-pareto.png"), full_page=True)
 
     page.goto(server + "/contribute")
@@ -133,4 +139,14 @@ def test_phone_layout(server: str, browser: Any) -> None:
     page.screenshot(path=str(SHOTS / "home-phone.png"), full_page=False)
     page.goto(server + "/reports")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.locator("div.scroll").first  # the table scrolls inside its own box
+    assert box.evaluate("e => e.scrollWidth > e.clientWidth")
     page.screenshot(path=str(SHOTS / "reports-phone.png"), full_page=False)
+    page.keyboard.press("Tab")  # the first Tab reaches the skip link, which is then visible
+    assert page.evaluate("document.activeElement.className") == "skip"
+    assert page.locator("a.skip").bounding_box()["x"] >= 0
+    page.goto(server + "/reports?q=llama")
+    page.locator("table.reports tbody tr td a").first.click()
+    page.wait_for_url("**/reports/*")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(SHOTS / "report-phone.png"), full_page=True)

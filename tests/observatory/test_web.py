@@ -156,3 +156,142 @@ def test_compare_bounds(client: TestClient, n: int) -> None:
     ids = ",".join(f"report{i:04d}" for i in range(n))
     r = client.get(f"/compare.json?ids={ids}")
     assert r.status_code in (400, 404)
+
+
+# --- presentation: human units, chart text alternatives, accessibility -------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "shown"),
+    [
+        (3394685.27, "kWh", "3.39 GWh"),
+        (1181348.72, "kgCO2e", "1,181 tCO2e"),
+        (17568068.8, "L", "17.6 ML"),
+        (4.11e-5, "kWh", "41.1 mWh"),
+        (0.755, "kWh", "755 Wh"),
+        (2.39e-8, "kWh", "23.9 µWh"),
+        (3.01e-5, "kgCO2e", "30.1 mgCO2e"),
+        (0.5, "L", "500 mL"),
+        (6.67e6, "MJ", "6.67 TJ"),
+        (12.5, "kWh", "12.5 kWh"),
+        (0.0, "kWh", "0 kWh"),
+        (None, "kWh", "—"),
+    ],
+)
+def test_human_units(value: float | None, unit: str, shown: str) -> None:
+    from empreinte.observatory.charts import human
+
+    assert human(value, unit) == shown
+
+
+def test_quantity_shows_bounds_in_the_value_prefix_and_exact_value_in_title() -> None:
+    from empreinte.observatory.charts import quantity
+
+    html = str(quantity({"value": 277295.0, "low": 269426.0, "high": 343808.0}, "kgCO2e"))
+    assert "277 <small>tCO2e</small>" in html and "[269 – 344]" in html
+    assert 'title="277295.0 kgCO2e"' in html
+    assert "[" not in str(quantity({"value": 2.0, "low": 2.0, "high": 2.0}, "kWh"))
+    assert "—" in str(quantity(None, "kWh"))  # missing is a dash, never zero
+
+
+def _svgs(html: str) -> list[str]:
+    return re.findall(r"<svg\b[^>]*>.*?</svg>", html, flags=re.S)
+
+
+def test_pages_use_human_units_and_no_exponent(client: TestClient, auth: dict[str, str]) -> None:
+    big = sample_report(energy_kwh=3_394_685.0, count=1e9)
+    small = sample_report(energy_kwh=4.11e-5)
+    post(client, [big, small], auth)
+    home = client.get("/").text
+    assert "3.39 <small>GWh</small>" in home  # total card
+    assert "3.39 GWh" in home  # bar chart and table
+    assert "41.1 mWh" in home
+    pages = [
+        home,
+        client.get("/reports").text,
+        client.get(f"/reports/{big['report_id']}").text,
+        client.get(f"/compare?ids={big['report_id']},{small['report_id']}").text,
+        client.get("/leaderboard?task=text-generation&unit=inference").text,
+    ]
+    for page in pages:
+        hidden = r'(title|aria-label)="[^"]*"|<title>.*?</title>|<desc>.*?</desc>'
+        visible = re.sub(hidden, "", page)
+        assert not re.search(r"\d\.\d+e[+-]\d\d", visible), re.findall(r".{40}e[+-]\d\d", visible)
+    # the JSON twin keeps the exact numbers
+    assert client.get("/index.json").json()["stats"]["totals"]["energy_kwh"] > 3e6
+
+
+def test_every_chart_has_a_text_alternative(client: TestClient, auth: dict[str, str]) -> None:
+    a, b = sample_report(), sample_report(energy_kwh=0.2, quality=0.8)
+    post(client, [a, b], auth)
+    pages = ["/", f"/reports/{a['report_id']}", f"/compare?ids={a['report_id']},{b['report_id']}"]
+    pages.append("/leaderboard?task=text-generation&unit=inference")
+    for page in pages:
+        svgs = _svgs(client.get(page).text)
+        assert svgs, page
+        for svg in svgs:
+            assert 'role="img"' in svg and re.search(r'aria-label="[^"]{10,}"', svg), page
+            assert "<title>" in svg and "<desc>" in svg, page
+
+
+def test_pareto_chart_draws_the_gate_and_names_points(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    reps = [sample_report(energy_kwh=0.1 * (i + 1), quality=0.5 + 0.1 * i) for i in range(4)]
+    reps[0]["system"]["model_id"] = "org/tiny-model"
+    post(client, reps, auth)
+    page = client.get("/leaderboard?task=text-generation&unit=inference").text
+    (svg,) = _svgs(page)
+    assert 'class="gate"' in svg and "quality gate" in svg
+    assert "energy per inference (log scale)" in svg and "↑ accuracy" in svg
+    assert "<title>org/tiny-model [" in svg and "on the Pareto front" in svg
+    assert "Energy per inference</th>" in page
+
+
+def test_trend_chart_says_what_it_plots(client: TestClient, auth: dict[str, str]) -> None:
+    old, new = sample_report(energy_kwh=1e6), sample_report(energy_kwh=0.01)
+    old["created_at"] = "2021-05-01T00:00:00Z"
+    post(client, [old, new], auth)
+    svg = next(s for s in _svgs(client.get("/").text) if "per year" in s)
+    assert "Total reported energy per year" in svg
+    assert "log scale" in svg  # values 8 orders of magnitude apart
+    assert "1 report" in svg and "2021" in svg and "2025" in svg
+
+
+def test_report_page_explains_verification_and_impacts(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    rep = sample_report(energy_kwh=5.0)
+    post(client, rep, auth)
+    page = client.get(f"/reports/{rep['report_id']}").text
+    assert 'href="/methodology#tier-m2"' in page and "hardware counter" in page
+    assert 'href="/methodology#flag-power-above-tdp"' in page
+    assert '<table class="impacts">' in page and ">Embodied</th>" in page
+    assert "5 <small>kWh</small> <span" in page and "[4.5 – 5.5]" in page
+    assert 'download title="' in page
+    method = client.get("/methodology").text
+    for tier in ("M1", "M5", "A0", "A3"):
+        assert f'id="tier-{tier.lower()}"' in method
+    assert 'id="flag-power-above-tdp"' in method and "(blocking)" in method
+    keys = {"m_tiers", "a_tiers", "flags", "blocking"}
+    assert set(client.get("/methodology.json").json()) == keys
+
+
+def test_accessibility_basics(client: TestClient, auth: dict[str, str]) -> None:
+    post(client, sample_report(), auth)
+    for page in [*PAGES, "/methodology"]:
+        html = client.get(page).text
+        assert '<html lang="en">' in html
+        assert '<a class="skip" href="#main">' in html
+        for region in re.findall(r'<div class="scroll"[^>]*>', html):
+            assert 'tabindex="0"' in region and "aria-label=" in region, page
+    css = client.get("/static/style.css").text
+    assert ":focus-visible" in css and "outline" in css
+    assert "table.reports { min-width" in css  # the table scrolls in its own box on a phone
+
+
+def test_counts_and_durations_read_as_words() -> None:
+    from empreinte.observatory.charts import count, duration
+
+    assert count(1e9) == "1 billion" and count(1720.9) == "1,721" and count(None) == "—"
+    assert duration(90) == "90 s" and duration(7200) == "2 h" and duration(5e6) == "57.9 days"

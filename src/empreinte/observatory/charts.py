@@ -11,7 +11,18 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-__all__ = ["bar_chart", "fmt", "line_chart", "phase_bars", "scatter"]
+__all__ = [
+    "bar_chart",
+    "count",
+    "duration",
+    "exact",
+    "fmt",
+    "human",
+    "line_chart",
+    "phase_bars",
+    "quantity",
+    "scatter",
+]
 
 
 def fmt(x: float | None, digits: int = 3) -> str:
@@ -30,32 +41,135 @@ def fmt(x: float | None, digits: int = 3) -> str:
     return f"{x:.{digits - 1}e}"
 
 
-def _open(w: int, h: int, title: str) -> str:
+# Stored unit -> [(multiplier from the stored unit, symbol shown)], smallest first.
+_MASS = [
+    (1e-12, "ng"),
+    (1e-9, "µg"),
+    (1e-6, "mg"),
+    (1e-3, "g"),
+    (1.0, "kg"),
+    (1e3, "t"),
+    (1e9, "Mt"),
+]
+_SCALES: dict[str, list[tuple[float, str]]] = {
+    "kWh": [(1e-6, "mWh"), (1e-3, "Wh"), (1.0, "kWh"), (1e3, "MWh"), (1e6, "GWh"), (1e9, "TWh")],
+    "L": [(1e-6, "µL"), (1e-3, "mL"), (1.0, "L"), (1e3, "kL"), (1e6, "ML"), (1e9, "GL")],
+    "MJ": [(1e-9, "mJ"), (1e-6, "J"), (1e-3, "kJ"), (1.0, "MJ"), (1e3, "GJ"), (1e6, "TJ")],
+    "kgCO2e": [(m, f"{u}CO2e") for m, u in _MASS],
+    "kgSbeq": [(m, f"{u}Sbeq") for m, u in _MASS],
+}
+_SMALLEST = {"kWh": (1e-9, "µWh"), "L": (1e-9, "nL"), "MJ": (1e-12, "µJ")}
+
+
+def _scale(x: float, unit: str) -> tuple[float, str]:
+    """The multiplier and symbol to show ``x`` (in ``unit``) with 1 to 999 before the unit."""
+    scale = _SCALES.get(unit)
+    if scale is None or x == 0 or not math.isfinite(x):
+        return 1.0, unit
+    mag = abs(x)
+    if unit in _SMALLEST and mag < scale[0][0]:
+        return _SMALLEST[unit]
+    chosen = scale[0]
+    for m, sym in scale:
+        if mag >= m * 0.9995:
+            chosen = (m, sym)
+    if chosen[1].startswith("t") and mag >= 1e6:  # tonnes up to 1,000,000 t, then Mt
+        chosen = (1e3, chosen[1])
+    return chosen
+
+
+def human(x: float | None, unit: str, digits: int = 3) -> str:
+    """``3394685`` kWh -> ``3.39 GWh``; ``1.18e6`` kgCO2e -> ``1,180 tCO2e``; ``—`` if missing."""
+    if x is None:
+        return "—"
+    m, sym = _scale(x, unit)
+    return f"{fmt(x / m, digits)} {sym}"
+
+
+def count(x: float | None) -> str:
+    """A count of things: ``1,721``, ``3.2 million``, ``1 billion``."""
+    if x is None:
+        return "—"
+    for m, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if abs(x) >= m:
+            return f"{fmt(x / m)} {word}"
+    return fmt(x)
+
+
+def duration(seconds: float | None) -> str:
+    """``90`` -> ``90 s``, ``7200`` -> ``2 h``, ``5e6`` -> ``57.9 days`` (a unit from 2 of it)."""
+    if seconds is None:
+        return "—"
+    for size, word in ((86400, "days"), (3600, "h"), (60, "min")):
+        if seconds >= 2 * size:
+            return f"{fmt(seconds / size)} {word}"
+    return f"{fmt(seconds)} s"
+
+
+def exact(x: float | None, unit: str) -> str:
+    """The stored value, unrounded, for a tooltip."""
+    return "not given" if x is None else f"{x!r} {unit}"
+
+
+def quantity(est: object, unit: str, bounds: bool = True, like: float | None = None) -> Markup:
+    """An estimate ``{value, low, high}`` (or a bare number) as ``value [low – high]``.
+
+    The bounds use the value's prefix (or that of ``like``, to align a table row); the exact
+    stored numbers go in the ``title``.
+    """
+    if isinstance(est, dict):
+        v, lo, hi = est.get("value"), est.get("low"), est.get("high")
+    elif isinstance(est, int | float):
+        v, lo, hi = float(est), None, None
+    else:
+        return Markup('<span class="q missing">—</span>')
+    if v is None:
+        return Markup('<span class="q missing">—</span>')
+    m, sym = _scale(like if like else v, unit)
+    if v and abs(v / m) < 1e-3:  # too small for the row's prefix: its own prefix
+        m, sym = _scale(v, unit)
+    tip = exact(v, unit)
+    out = f'<span class="q" title="{escape(tip)}">{escape(fmt(v / m))} <small>{escape(sym)}</small>'
+    if bounds and lo is not None and hi is not None and (lo != v or hi != v):
+        out += (
+            f' <span class="range" title="{escape(exact(lo, unit))} – {escape(exact(hi, unit))}">'
+            f"[{escape(fmt(lo / m))} – {escape(fmt(hi / m))}]</span>"
+        )
+    return Markup(out + "</span>")
+
+
+def _open(w: int, h: int, title: str, desc: str = "") -> str:
     t = escape(title)
+    label = escape(f"{title}. {desc}" if desc else title)
+    d = f"<desc>{escape(desc)}</desc>" if desc else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" class="chart" '
-        f'role="img" aria-label="{t}"><title>{t}</title>'
+        f'role="img" aria-label="{label}"><title>{t}</title>{d}'
     )
 
 
 def bar_chart(items: Sequence[tuple[str, float | None]], unit: str, title: str) -> Markup:
-    """Horizontal bars, one per ``(label, value)``."""
+    """Horizontal bars, one per ``(label, value)``; ``unit`` is the values' unit (``kWh``)."""
     rows = [(label, v) for label, v in items if v is not None]
     if not rows:
         return Markup('<p class="empty">No data.</p>')
-    w, bar_h, gap, left, right = 640, 22, 8, 170, 110
+    w, bar_h, gap, left, right = 640, 22, 8, 170, 130
     h = len(rows) * (bar_h + gap) + gap
     vmax = max(v for _, v in rows) or 1.0
-    out = [_open(w, h, title)]
+    desc = "; ".join(f"{label}: {human(v, unit)}" for label, v in rows)
+    out = [_open(w, h, title, desc)]
     for i, (label, v) in enumerate(rows):
         y = gap + i * (bar_h + gap)
         bw = max(1.0, (w - left - right) * max(v, 0) / vmax)
+        short = label if len(label) <= 26 else label[:25] + "…"
         out.append(
+            f"<g><title>{escape(label)}: {escape(human(v, unit))} "
+            f"({escape(exact(v, unit))})</title>"
             f'<text x="{left - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" class="lbl">'
-            f"{escape(label[:28])}</text>"
+            f"{escape(short)}</text>"
             f'<rect x="{left}" y="{y}" width="{bw:.1f}" height="{bar_h}" class="bar s{i % 6}"/>'
             f'<text x="{left + bw + 6:.1f}" y="{y + bar_h * 0.7:.1f}" class="val">'
-            f"{escape(fmt(v))} {escape(unit)}</text>"
+            f"{escape(human(v, unit))}</text></g>"
         )
     out.append("</svg>")
     return Markup("".join(out))
@@ -71,12 +185,13 @@ def phase_bars(rows: Sequence[tuple[str, str, dict[str, float | None]]], title: 
         return Markup('<p class="empty">No impacts assessed.</p>')
     w, bar_h, gap, left = 640, 24, 30, 150
     h = len(rows) * (bar_h + gap) + 40
-    out = [_open(w, h, title)]
+    descs = []
+    body = []
     for i, (label, unit, phases) in enumerate(rows):
         y = 10 + i * (bar_h + gap)
         total = sum(max(v or 0.0, 0.0) for v in phases.values()) or 1.0
         x = float(left)
-        out.append(
+        body.append(
             f'<text x="{left - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" class="lbl">'
             f"{escape(label)}</text>"
         )
@@ -86,16 +201,19 @@ def phase_bars(rows: Sequence[tuple[str, str, dict[str, float | None]]], title: 
             if not v or v <= 0:
                 continue
             bw = (w - left - 20) * v / total
-            out.append(
+            name = ph.replace("_", " ")
+            body.append(
                 f'<rect x="{x:.1f}" y="{y}" width="{bw:.1f}" height="{bar_h}" class="bar p{j}">'
-                f"<title>{escape(ph)}: {escape(fmt(v))} {escape(unit)}</title></rect>"
+                f"<title>{escape(label)}, {escape(name)}: {escape(human(v, unit))} "
+                f"({100 * v / total:.1f} %)</title></rect>"
             )
             x += bw
-            parts.append(f"{ph.replace('_', ' ')} {fmt(v)}")
-        out.append(
-            f'<text x="{left}" y="{y + bar_h + 14}" class="val">'
-            f"{escape(' · '.join(parts))} {escape(unit)}</text>"
+            parts.append(f"{name} {100 * v / total:.0f} %")
+            descs.append(f"{label}, {name}: {human(v, unit)}")
+        body.append(
+            f'<text x="{left}" y="{y + bar_h + 14}" class="val">{escape(" · ".join(parts))}</text>'
         )
+    out = [_open(w, h, title, "; ".join(descs)), *body]
     ly = h - 12
     for j, ph in enumerate(PHASES):
         lx = left + j * 140
@@ -107,37 +225,77 @@ def phase_bars(rows: Sequence[tuple[str, str, dict[str, float | None]]], title: 
     return Markup("".join(out))
 
 
-def line_chart(points: Sequence[tuple[str, float | None]], unit: str, title: str) -> Markup:
-    """A line with dots over categorical x labels (years)."""
-    pts = [(x, v) for x, v in points if v is not None]
+def line_chart(
+    points: Sequence[tuple[str, float | None]],
+    unit: str,
+    title: str,
+    notes: Sequence[str] = (),
+) -> Markup:
+    """A line with dots over categorical x labels (years), each dot labelled with its value.
+
+    When the values span more than two orders of magnitude the y axis is logarithmic (said in
+    the axis label), so that small years stay visible next to big ones. ``notes`` (one per
+    point, e.g. ``"4 reports"``) go under the x labels.
+    """
+    padded = [*notes, *[""] * len(points)]
+    pts = [(x, v, n) for (x, v), n in zip(points, padded, strict=False) if v is not None]
     if not pts:
         return Markup('<p class="empty">No data.</p>')
-    w, h, left, bottom, top = 640, 240, 70, 30, 20
-    vmax = max(v for _, v in pts) or 1.0
-    step = (w - left - 30) / max(len(pts) - 1, 1)
-    coords = [
-        (left + i * step, top + (h - top - bottom) * (1 - max(v, 0) / vmax))
-        for i, (_, v) in enumerate(pts)
-    ]
-    out = [_open(w, h, title)]
+    w, h, left, bottom, top, right = 640, 260, 86, 46, 34, 40
+    positive = [v for _, v, _ in pts if v > 0]
+    log = bool(positive) and max(positive) / min(positive) > 100
+    if log:
+        lo_e = math.floor(math.log10(min(positive)))
+        hi_e = math.ceil(math.log10(max(positive)))
+        hi_e = max(hi_e, lo_e + 1)
+
+        def sy(v: float) -> float:
+            if v <= 0:
+                return float(h - bottom)
+            f = (math.log10(v) - lo_e) / (hi_e - lo_e)
+            return top + (h - top - bottom) * (1 - f)
+
+        step_e = max(1, math.ceil((hi_e - lo_e) / 5))
+        ticks = [10.0**e for e in range(lo_e, hi_e + 1, step_e)]
+    else:
+        vmax = max(v for _, v, _ in pts) or 1.0
+
+        def sy(v: float) -> float:
+            return top + (h - top - bottom) * (1 - max(v, 0) / vmax)
+
+        ticks = [0.0, vmax / 2, vmax]
+    step = (w - left - right) / max(len(pts) - 1, 1)
+    coords = [(left + i * step, sy(v)) for i, (_, v, _) in enumerate(pts)]
+    desc = "; ".join(f"{x}: {human(v, unit)}" + (f" ({n})" if n else "") for x, v, n in pts)
+    out = [_open(w, h, title, desc)]
+    for t in ticks:
+        y = sy(t) if t > 0 or not log else h - bottom
+        out.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{w - right}" y2="{y:.1f}" class="grid"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="lbl">'
+            f"{escape(human(t, unit) if t else '0')}</text>"
+        )
     out.append(
-        f'<line x1="{left}" y1="{h - bottom}" x2="{w - 20}" y2="{h - bottom}" class="axis"/>'
-    )
-    out.append(
-        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" class="lbl">'
-        f"{escape(fmt(vmax))}</text>"
-        f'<text x="{left - 6}" y="{h - bottom}" text-anchor="end" class="lbl">0</text>'
-        f'<text x="4" y="{top - 6}" class="lbl">{escape(unit)}</text>'
+        f'<line x1="{left}" y1="{h - bottom}" x2="{w - right}" y2="{h - bottom}" class="axis"/>'
+        f'<text x="4" y="{top - 18}" class="lbl">'
+        f"{escape('energy, log scale' if log else 'energy')}</text>"
     )
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
     out.append(f'<polyline points="{path}" class="line"/>')
-    for (label, v), (x, y) in zip(pts, coords, strict=True):
+    for (label, v, note), (x, y) in zip(pts, coords, strict=True):
         out.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" class="dot"><title>{escape(label)}: '
-            f"{escape(fmt(v))} {escape(unit)}</title></circle>"
-            f'<text x="{x:.1f}" y="{h - bottom + 18}" text-anchor="middle" class="lbl">'
+            f"{escape(human(v, unit))}{escape(f' ({note})' if note else '')}</title></circle>"
+            f'<text x="{x:.1f}" y="{y - 9:.1f}" text-anchor="middle" class="val">'
+            f"{escape(human(v, unit))}</text>"
+            f'<text x="{x:.1f}" y="{h - bottom + 16}" text-anchor="middle" class="lbl">'
             f"{escape(label)}</text>"
         )
+        if note:
+            out.append(
+                f'<text x="{x:.1f}" y="{h - bottom + 32}" text-anchor="middle" class="val">'
+                f"{escape(note)}</text>"
+            )
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -148,20 +306,25 @@ def scatter(
     x_label: str,
     y_label: str,
     title: str,
+    gate: float | None = None,
+    unit: str = "kWh",
 ) -> Markup:
-    """Quality (y) against energy per unit (x, log scale); the Pareto front as a step line."""
+    """Quality (y) against energy per unit (x, log scale, in ``unit``); the Pareto front as a
+    step line, the quality gate as a horizontal line."""
     pts = [p for p in points if p[1] > 0]
     if not pts:
         return Markup('<p class="empty">No entry with both energy and quality.</p>')
-    w, h, left, bottom, top, right = 640, 320, 70, 50, 20, 20
+    w, h, left, bottom, top, right = 640, 340, 70, 56, 30, 24
     xs = [math.log10(p[1]) for p in pts]
-    ys = [p[2] for p in pts]
+    ys = [p[2] for p in pts] + ([gate] if gate is not None else [])
     x0, x1 = min(xs), max(xs)
     y0, y1 = min(ys), max(ys)
     if x1 - x0 < 1e-9:
         x0, x1 = x0 - 0.5, x1 + 0.5
     if y1 - y0 < 1e-12:
         y0, y1 = y0 - 0.5, y1 + 0.5
+    pad_x, pad_y = (x1 - x0) * 0.05, (y1 - y0) * 0.06
+    x0, x1, y0, y1 = x0 - pad_x, x1 + pad_x, y0 - pad_y, y1 + pad_y
 
     def sx(v: float) -> float:
         return left + (w - left - right) * (math.log10(v) - x0) / (x1 - x0)
@@ -169,30 +332,52 @@ def scatter(
     def sy(v: float) -> float:
         return top + (h - top - bottom) * (1 - (v - y0) / (y1 - y0))
 
-    out = [_open(w, h, title)]
+    fr = [p for p in front if p[1] > 0]
+    on_front = {p[0] for p in fr}
+    desc = (
+        f"{len(pts)} entries; {y_label} from {fmt(min(p[2] for p in pts))} to "
+        f"{fmt(max(p[2] for p in pts))}; energy from {human(min(p[1] for p in pts), unit)} to "
+        f"{human(max(p[1] for p in pts), unit)}. Pareto front: "
+        + (", ".join(f"{p[0]} ({human(p[1], unit)}, {fmt(p[2])})" for p in fr) or "none")
+        + (f". Quality gate: {fmt(gate)}." if gate is not None else ".")
+    )
+    out = [_open(w, h, title, desc)]
     out.append(
         f'<line x1="{left}" y1="{h - bottom}" x2="{w - right}" y2="{h - bottom}" class="axis"/>'
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{h - bottom}" class="axis"/>'
         f'<text x="{(w + left) / 2:.0f}" y="{h - 8}" text-anchor="middle" class="lbl">'
-        f"{escape(x_label)} (log scale)</text>"
+        f"{escape(x_label)} (log scale) →</text>"
         f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" class="lbl">{escape(fmt(y1))}</text>'
         f'<text x="{left - 6}" y="{h - bottom}" text-anchor="end" class="lbl">'
         f"{escape(fmt(y0))}</text>"
-        f'<text x="{left}" y="{h - bottom + 16}" class="lbl">{escape(fmt(10**x0))}</text>'
-        f'<text x="{w - right}" y="{h - bottom + 16}" text-anchor="end" class="lbl">'
-        f"{escape(fmt(10**x1))}</text>"
-        f'<text x="4" y="{top - 6}" class="lbl">{escape(y_label)}</text>'
+        f'<text x="{left}" y="{h - bottom + 18}" class="lbl">{escape(human(10**x0, unit))}</text>'
+        f'<text x="{w - right}" y="{h - bottom + 18}" text-anchor="end" class="lbl">'
+        f"{escape(human(10**x1, unit))}</text>"
+        f'<text x="4" y="{top - 12}" class="lbl">↑ {escape(y_label)}</text>'
     )
-    fr = [p for p in front if p[1] > 0]
+    if gate is not None:
+        gy = sy(gate)
+        out.append(
+            f'<line x1="{left}" y1="{gy:.1f}" x2="{w - right}" y2="{gy:.1f}" class="gate">'
+            f"<title>quality gate: {escape(fmt(gate))}</title></line>"
+            f'<text x="{w - right - 4}" y="{gy - 5:.1f}" text-anchor="end" class="gate-lbl">'
+            f"quality gate {escape(fmt(gate))}</text>"
+        )
     if fr:
         path = " ".join(f"{sx(e):.1f},{sy(q):.1f}" for _, e, q in fr)
         out.append(f'<polyline points="{path}" class="front"/>')
-    on_front = {p[0] for p in fr}
     for label, e, q in pts:
         cls = "dot front-dot" if label in on_front else "dot"
+        tag = " — on the Pareto front" if label in on_front else ""
         out.append(
             f'<circle cx="{sx(e):.1f}" cy="{sy(q):.1f}" r="5" class="{cls}">'
-            f"<title>{escape(label)}: {escape(fmt(e))} · {escape(fmt(q))}</title></circle>"
+            f"<title>{escape(label)}: {escape(human(e, unit))}, {escape(y_label)} "
+            f"{escape(fmt(q))}{tag}</title></circle>"
         )
+    lx = w - right - 100
+    out.append(
+        f'<circle cx="{lx}" cy="{top - 16}" r="5" class="dot front-dot"/>'
+        f'<text x="{lx + 9}" y="{top - 12}" class="lbl">Pareto front</text>'
+    )
     out.append("</svg>")
     return Markup("".join(out))

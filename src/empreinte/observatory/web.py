@@ -40,6 +40,17 @@ TIER_TEXT = {
     "A3": "audited or independently reproduced",
 }
 
+DOWNLOAD_TEXT = {
+    "json": "the report itself, schema empreinte.report/1",
+    "boamps": "BoAmps (Boavizta AI measurement) JSON",
+    "csv": "one CSV row",
+    "hf": "Hugging Face model-card metadata",
+    "html": "a standalone HTML page",
+    "md": "Markdown",
+    "sci": "Software Carbon Intensity (ISO/IEC 21031) breakdown",
+    "spdx": "SPDX 3 AI profile",
+}
+
 
 def _pairs(rows: list[dict[str, Any]], key: str, value: str) -> list[tuple[str, Any]]:
     return [(str(r[key] if r[key] is not None else "unknown"), r[value]) for r in rows]
@@ -57,12 +68,25 @@ def _compare_energy(rows: list[dict[str, Any]]) -> list[tuple[str, float]]:
     return [(r["label"], r["report"]["energy"]["total_kwh"]["value"]) for r in rows]
 
 
+def _trend_notes(rows: list[dict[str, Any]]) -> list[str]:
+    return [f"{r['reports']:,} report{'s' if r['reports'] != 1 else ''}" for r in rows]
+
+
 def configure_templates(t: Jinja2Templates) -> None:
     t.env.autoescape = True
     t.env.globals.update(
         fmt=charts.fmt,
+        human=charts.human,
+        count=charts.count,
+        duration=charts.duration,
+        qty=charts.quantity,
+        exact=charts.exact,
         charts=charts,
+        criteria=CRITERIA,
+        phases=charts.PHASES,
+        trend_notes=_trend_notes,
         tier_text=TIER_TEXT,
+        dl_text=DOWNLOAD_TEXT,
         flag_text=verify.FLAGS,
         pairs=_pairs,
         scatter_points=_scatter_points,
@@ -210,6 +234,17 @@ def leaderboard_page(
 ) -> dict[str, Any]:
     with ctx.sessions() as s:
         return ctx.aggregates.leaderboard(s, task, unit, min_quality=min_quality, gate=gate)
+
+
+@_twin("/methodology", "methodology.html")
+def methodology_page() -> dict[str, Any]:
+    """What the verification badges and flags mean (from ``docs/methodology.md``)."""
+    return {
+        "m_tiers": [(t, TIER_TEXT[t]) for t in ("M1", "M2", "M3", "M4", "M5")],
+        "a_tiers": [(t, TIER_TEXT[t]) for t in ("A0", "A1", "A2", "A3")],
+        "flags": sorted(verify.FLAGS.items()),
+        "blocking": sorted(verify.BLOCKING),
+    }
 
 
 @_twin("/contribute", "contribute.html")
