@@ -252,3 +252,18 @@ def test_run_bad_options_are_one_line_errors(args: list[str]) -> None:
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), out.stderr
     assert args[0].lstrip("-") in lines[0], lines[0]
+
+
+def test_run_summary_keeps_brackets(tmp_path: Path) -> None:
+    """rich markup must not eat '[low–high]' in the header nor '[...]' in the command name."""
+    out = subprocess.run(
+        [EMPREINTE, "run", "--out", str(tmp_path / "r.json"), "--", "echo", "[x]"],
+        capture_output=True,
+        text=True,
+        env={**_env(), "COLUMNS": "160"},
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "[x]\n"  # the summary goes to stderr: CMD's output stays clean
+    assert "value [low–high]" in out.stderr
+    assert "echo [x]" in out.stderr

@@ -106,11 +106,12 @@ def _fmt(e: object, unit: str, scale: float = 1.0) -> str:
 
 def _summary(report: Report, path: Path) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    t = Table(title=f"empreinte · {report.name}", show_header=True)
+    t = Table(title=escape(f"empreinte · {report.name}"), show_header=True)
     t.add_column("quantity")
-    t.add_column("value [low–high]", justify="right")
+    t.add_column(escape("value [low–high]"), justify="right")
     e = report.energy
     for comp in ("gpu", "cpu", "ram", "other"):
         est = getattr(e, f"{comp}_kwh")
@@ -128,8 +129,8 @@ def _summary(report: Report, path: Path) -> None:
     console = Console(stderr=True)
     console.print(t)
     for w in report.warnings:
-        console.print(f"[yellow]warning[/] {w.code}: {w.message}", highlight=False)
-    console.print(f"report: {path}", highlight=False)
+        console.print(f"[yellow]warning[/] {w.code}: {escape(w.message)}", highlight=False)
+    console.print(f"report: {escape(str(path))}", highlight=False)
 
 
 def doctor(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
