@@ -62,6 +62,9 @@ METHOD_TIER: dict[str, str] = {
 """Measurement method -> M tier (methodology.md, "Verification tiers")."""
 
 
+_INF = math.inf
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -76,11 +79,14 @@ class Estimate(_Model):
     @model_validator(mode="before")
     @classmethod
     def _fill(cls, data: Any) -> Any:
-        if isinstance(data, int | float) and not isinstance(data, bool):
+        if type(data) is dict:
+            if "low" in data and "high" in data:  # the usual full estimate passes as is
+                return data
+        elif isinstance(data, int | float) and not isinstance(data, bool):
             return {"value": data, "low": data, "high": data}
         if (
             isinstance(data, dict) and "value" in data and ("low" not in data or "high" not in data)
-        ):  # copy only when a bound is missing (the usual full estimate passes as is)
+        ):  # copy only when a bound is missing
             data = dict(data)
             data.setdefault("low", data["value"])
             data.setdefault("high", data["value"])
@@ -88,7 +94,10 @@ class Estimate(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Estimate:
-        for x in (self.value, self.low, self.high):
+        low, value, high = self.low, self.value, self.high
+        if -_INF < low <= value <= high < _INF:  # fast path: ordered, hence all finite
+            return self
+        for x in (value, low, high):
             if not math.isfinite(x):
                 raise ValueError("value, low and high must be finite numbers")
         # tolerate float rounding at the edges
