@@ -8,11 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic_core import from_json
 
 from empreinte.errors import ReportError
 from empreinte.observatory import exports, store
 from empreinte.observatory.context import Ctx, get_ctx, get_filters
 from empreinte.observatory.errors import ApiError
+from empreinte.observatory.gcpause import gc_paused
 from empreinte.observatory.query import Filters, get_report, list_reports
 from empreinte.report.models import Report
 from empreinte.report.validate import validate_report
@@ -69,8 +71,8 @@ def _authenticate(ctx: Ctx, authorization: str | None) -> int:
 
 def _parse(ctx: Ctx, raw: bytes) -> tuple[list[tuple[Report, dict[str, Any]]], bool]:
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = from_json(raw)  # pydantic-core's parser: about 4x faster than json.loads
+    except ValueError as exc:
         raise ApiError(
             422, f"body is not valid JSON: {exc}", fields=[("(root)", str(exc))]
         ) from None
@@ -130,8 +132,8 @@ async def post_reports(
     raw = await request.body()
 
     def work() -> tuple[list[store.Ingested], bool]:
-        items, batch = _parse(ctx, raw)
-        with ctx.sessions() as s:
+        with gc_paused(), ctx.sessions() as s:
+            items, batch = _parse(ctx, raw)
             res = store.ingest(
                 s, items, token_id=token_id, idempotency_key=idempotency_key,
                 field_prefix="reports." if batch else "",
