@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 TOKEN_PREFIX = "emp_"
+_INSERT_REPORT = insert(ReportRow)  # run on the connection: Core, not ORM bulk
 _ACCEL = ("gpu", "tpu", "npu", "accelerator")
 
 
@@ -238,7 +239,7 @@ def _ingest_once(
         if report.report_id in taken:
             errors.append((f"{loc}report_id", "already used by a different report"))
             continue
-        report = report.model_copy(update={"verification": verify(report)})
+        report.verification = verify(report)  # the parsed report is ours: no copy
         if report.supersedes is not None:
             errors.extend(
                 _check_supersedes(session, report.supersedes, token_id, new_in_batch, loc)
@@ -261,7 +262,7 @@ def _ingest_once(
         session.rollback()
         raise Conflict("some reports cannot be stored", errors)
     if rows:
-        session.execute(insert(ReportRow), rows)
+        session.connection().execute(_INSERT_REPORT, rows)
         cohorts.add_rows(session, rows)
         fronts.add_rows(session, rows)
         totals.add_rows(session, rows)
