@@ -3,8 +3,10 @@
     python benchmarks/bench_observatory.py --backend sqlite --ingest 100000 --rows 1000000
     python benchmarks/bench_observatory.py --backend postgres   # EMPREINTE_TEST_POSTGRES_URL
 
-1. Ingest: ``--ingest`` reports POSTed to a real ``empreinte serve`` (uvicorn, one process)
-   in batches of 1,000 through ``/api/v1/reports`` (validation, verification, hashing, commit).
+1. Ingest: ``--ingest`` reports POSTed to a real ``empreinte serve`` (uvicorn, ``--workers``
+   processes) in batches of 1,000 through ``/api/v1/reports`` (validation, verification,
+   hashing, commit) from ``--clients`` connections. Bodies are encoded before the clock
+   starts; the server's CPU time per report (and PostgreSQL's, when local) is reported.
 2. Reads: the table is filled to ``--rows`` with bulk inserts (rows derived from real
    reports), then ``--repeat`` requests each of list, filter, stats and leaderboard over HTTP;
    p50/p95 in ms. Stats and leaderboard are cached per data version; the first (cold) call is
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from sqlalchemy import create_engine, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "observatory"))
@@ -67,26 +70,73 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
-def bench_ingest(base: str, token: str, n: int, batch: int, clients: int = 1) -> dict[str, float]:
-    """POST ``n`` reports in batches of ``batch`` from ``clients`` concurrent connections."""
-    rng = random.Random(1)
-    batches = [[varied_report(rng) for _ in range(batch)] for _ in range(n // batch)]
+def _cpu_s(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+        except psutil.Error:  # a process that ended: its time is lost (not expected here)
+            continue
+        total += t.user + t.system
+    return total
 
-    def send(mine: list[list[dict[str, Any]]]) -> None:
+
+def _server_procs(pid: int) -> list[psutil.Process]:
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
+def _postgres_procs() -> list[psutil.Process]:
+    names = ("postgres", "postmaster")
+    return [p for p in psutil.process_iter(["name"]) if p.info["name"] in names]
+
+
+def bench_ingest(
+    base: str,
+    token: str,
+    n: int,
+    batch: int,
+    clients: int = 1,
+    *,
+    server_pid: int,
+    postgres: bool = False,
+) -> dict[str, float]:
+    """POST ``n`` reports in batches of ``batch`` from ``clients`` concurrent connections.
+
+    The request bodies are generated and JSON-encoded before the clock starts, so the load
+    generator only sends bytes; the CPU time of the server processes (and of PostgreSQL's,
+    when it runs on this machine) is measured over the run, beside the wall-clock rate.
+    """  # fmt: skip
+    rng = random.Random(1)
+    bodies = [
+        json.dumps({"reports": [varied_report(rng) for _ in range(batch)]}).encode()
+        for _ in range(n // batch)
+    ]
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def send(mine: list[bytes]) -> None:
         with httpx.Client(timeout=120) as c:
             for b in mine:
-                r = c.post(
-                    f"{base}/api/v1/reports",
-                    json={"reports": b},
-                    headers={"Authorization": f"Bearer {token}"},
-                )
+                r = c.post(f"{base}/api/v1/reports", content=b, headers=headers)
                 assert r.status_code == 201, r.text[:300]
 
+    procs = _server_procs(server_pid)
+    pg = _postgres_procs() if postgres else []
+    cpu0, pg0, me0 = _cpu_s(procs), _cpu_s(pg), time.process_time()
     t0 = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(send, [batches[i::clients] for i in range(clients)]))
+        list(pool.map(send, [bodies[i::clients] for i in range(clients)]))
     dt = time.perf_counter() - t0
-    return {"reports": float(n), "seconds": dt, "reports_per_s": n / dt, "clients": clients}
+    server_cpu = _cpu_s(procs) - cpu0
+    out = {
+        "reports": float(n), "seconds": dt, "reports_per_s": n / dt, "clients": clients,
+        "server_cpu_s": server_cpu, "server_cpu_us_per_report": server_cpu / n * 1e6,
+        "client_cpu_us_per_report": (time.process_time() - me0) / n * 1e6,
+        "cpus": float(os.cpu_count() or 0),
+    }  # fmt: skip
+    if postgres:
+        out["postgres_cpu_us_per_report"] = (_cpu_s(pg) - pg0) / n * 1e6
+    return out
 
 
 def fill(url: str, rows: int, chunk: int = 20_000) -> float:
@@ -200,7 +250,10 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         proc = start_server(url, tmp, port, "--workers", str(args.workers))
         base = f"http://127.0.0.1:{port}"
         try:
-            ingest = bench_ingest(base, token, args.ingest, args.batch, args.clients)
+            ingest = bench_ingest(
+                base, token, args.ingest, args.batch, args.clients,
+                server_pid=proc.pid, postgres=backend == "postgres",
+            )  # fmt: skip
             ingest["workers"] = args.workers
             print(backend, "ingest", json.dumps(ingest), flush=True)
         finally:
