@@ -295,3 +295,14 @@ def test_counts_and_durations_read_as_words() -> None:
 
     assert count(1e9) == "1 billion" and count(1720.9) == "1,721" and count(None) == "—"
     assert duration(90) == "90 s" and duration(7200) == "2 h" and duration(5e6) == "57.9 days"
+
+
+def test_compare_tells_reports_of_the_same_model_apart(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    a, b = sample_report(), sample_report(energy_kwh=0.2)
+    post(client, [a, b], auth)
+    page = client.get(f"/compare?ids={a['report_id']},{b['report_id']}").text
+    (svg,) = _svgs(page)
+    assert f"[{a['report_id'][-6:]}]" in svg and f"[{b['report_id'][-6:]}]" in svg
+    assert f"<small>{b['report_id']}</small>" in page

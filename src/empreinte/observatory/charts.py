@@ -161,7 +161,7 @@ def bar_chart(items: Sequence[tuple[str, float | None]], unit: str, title: str) 
     for i, (label, v) in enumerate(rows):
         y = gap + i * (bar_h + gap)
         bw = max(1.0, (w - left - right) * max(v, 0) / vmax)
-        short = label if len(label) <= 26 else label[:25] + "…"
+        short = label if len(label) <= 21 else "…" + label[-20:]  # the end tells models apart
         out.append(
             f"<g><title>{escape(label)}: {escape(human(v, unit))} "
             f"({escape(exact(v, unit))})</title>"

@@ -65,7 +65,14 @@ def _scatter_points(entries: list[dict[str, Any]]) -> list[tuple[str, float, flo
 
 
 def _compare_energy(rows: list[dict[str, Any]]) -> list[tuple[str, float]]:
-    return [(r["label"], r["report"]["energy"]["total_kwh"]["value"]) for r in rows]
+    labels = [r["label"] for r in rows]
+    return [
+        (
+            f"{r['label']} [{r['id'][-6:]}]" if labels.count(r["label"]) > 1 else r["label"],
+            r["report"]["energy"]["total_kwh"]["value"],
+        )
+        for r in rows
+    ]
 
 
 def _trend_notes(rows: list[dict[str, Any]]) -> list[str]:
