@@ -56,27 +56,49 @@ for _area in AREAS:
     _mod.register(app)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, turning library errors into one-line messages.
+def _click_exception() -> type[Exception]:
+    """Click's base exception as Typer raises it (Typer >= 0.20 vendors its own click)."""
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            cls: type[Exception] = importlib.import_module(name).ClickException
+        except (ImportError, AttributeError):
+            continue
+        return cls
+    raise ImportError("no click exceptions module")  # pragma: no cover
 
-    Usage errors (missing option, unknown command) are reported by Typer with exit code 2.
+
+_ClickException = _click_exception()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: every error becomes one line ``error: ...`` and a non-zero exit code.
+
+    Exit codes: 2 for invalid input (usage errors, bad values, unknown names, malformed
+    reports), 1 for other failures, 130 when interrupted; a command may return its own.
     """
     from empreinte.errors import EmpreinteError
 
     try:
-        app(args=argv, standalone_mode=True)
+        rv = app(args=argv, standalone_mode=False)
+    except EmpreinteError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_ERROR
+    except _ClickException as exc:
+        msg = " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+        typer.echo(f"error: {msg}", err=True)
+        return int(getattr(exc, "exit_code", EXIT_USAGE))
+    except typer.Abort:
+        typer.echo("error: aborted", err=True)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted", err=True)
+        return 130
     except SystemExit as exc:
         code = exc.code
         if code is None:
             return 0
         return code if isinstance(code, int) else EXIT_ERROR
-    except EmpreinteError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_ERROR
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        return 130
-    return 0
+    return rv if isinstance(rv, int) else 0
 
 
 def run() -> None:
