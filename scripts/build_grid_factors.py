@@ -1,4 +1,4 @@
-"""Build ``src/empreinte/factors/data/grid.csv`` from ``../shared/data/electricity-factors-by-country.csv``.
+"""Build ``src/empreinte/factors/data/grid.csv`` from the shared electricity-factors file.
 
 Reproducible audit of the EcoLogits electricity-mix file (see docs/factors.md, "Grid audit"):
 
@@ -33,8 +33,11 @@ COLS = {
     "pe": "pe_mj_per_kwh",
     "water": "water_offsite_l_per_kwh",
 }
-FLAG = {"adpe": "electricity-mix-adpe-world", "pe": "electricity-mix-pe-world",
-        "water": "electricity-mix-wue-world"}
+FLAG = {
+    "adpe": "electricity-mix-adpe-world",
+    "pe": "electricity-mix-pe-world",
+    "water": "electricity-mix-wue-world",
+}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -80,10 +83,14 @@ def main(src: Path = SRC) -> None:
         rec["sources"] = ";".join(dict.fromkeys(sources))
         rec["flags"] = ";".join(flags)
         out.append(rec)
-    fields = ["zone"] + [f"{k}{s}" for k in COLS for s in ("", "_low", "_high")] + ["sources", "flags"]
+    fields = (
+        ["zone"] + [f"{k}{s}" for k in COLS for s in ("", "_low", "_high")] + ["sources", "flags"]
+    )
     with OUT.open("w", newline="", encoding="utf-8") as fh:
-        fh.write("# grid factors per zone: gwp kgCO2e/kWh, adpe kgSbeq/kWh, pe MJ/kWh, "
-                 "water (off-site) L/kWh. Built by scripts/build_grid_factors.py; see docs/factors.md\n")
+        fh.write(
+            "# grid factors per zone: gwp kgCO2e/kWh, adpe kgSbeq/kWh, pe MJ/kWh, "
+            "water (off-site) L/kWh. Built by scripts/build_grid_factors.py; see docs/factors.md\n"
+        )
         w = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
         w.writeheader()
         w.writerows(out)

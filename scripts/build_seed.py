@@ -59,6 +59,15 @@ def build_csv(source: Path) -> tuple[bytes, int]:
     return out.getvalue().encode("utf-8"), len(rows)
 
 
+def _bench_entry() -> dict[str, dict[str, object]]:
+    path = DATA / "bench_reference.jsonl"
+    if not path.exists():
+        return {}
+    data = path.read_bytes()
+    n = sum(1 for line in data.splitlines() if line.strip())
+    return {path.name: {"sha256": sha256(data), "reports": n, "kind": "measured"}}
+
+
 def manifest(csv_bytes: bytes, n_rows: int, source: Path) -> bytes:
     figures = (DATA / "figures.json").read_bytes()
     n_fig = len(json.loads(figures)["figures"])
@@ -66,6 +75,7 @@ def manifest(csv_bytes: bytes, n_rows: int, source: Path) -> bytes:
         "format": "empreinte.seed.manifest/1",
         "files": {
             "figures.json": {"sha256": sha256(figures), "figures": n_fig, "kind": "curated"},
+            **_bench_entry(),
             "ml_energy_v3.csv": {
                 "sha256": sha256(csv_bytes),
                 "rows": n_rows,

@@ -27,12 +27,13 @@ DATA = resources.files("empreinte.observatory.seed").joinpath("data")
 
 def test_count_and_summary(seed: dict[str, Report]) -> None:
     assert len(seed) >= 700
-    assert len(seed) == seed_count() == 718
+    assert len(seed) == seed_count() == 766  # 718 published figures + 48 reference-run reports
     s = seed_summary()
     assert s["reports"] == len(seed)
     assert sum(v["reports"] for v in s["sources"].values()) == len(seed)
     assert s["sources"]["mlenergy3"]["reports"] == 695
     assert s["sources"]["luccioni2024php"]["reports"] == 11
+    assert s["sources"]["empreinte-bench-reference"]["reports"] == 48
 
 
 def test_every_report_validates_and_is_cited(seed: dict[str, Report]) -> None:
@@ -40,12 +41,18 @@ def test_every_report_validates_and_is_cited(seed: dict[str, Report]) -> None:
         again = validate_report(r.to_json())
         assert again.report_id == rid
         assert r.provenance.citation and len(r.provenance.citation) > 60, rid
-        assert "http" in r.provenance.citation or "doi:" in r.provenance.citation, rid
+        if rid.startswith("seed-empreinte-bench-"):  # our own measurement: cites its run
+            assert "docs/benchmarks.md" in r.provenance.citation, rid
+        else:
+            assert "http" in r.provenance.citation or "doi:" in r.provenance.citation, rid
         assert r.publisher is not None and r.publisher.name
         assert r.licence
         assert r.verification is None  # set by the observatory, never by the seed
         assert r.measurement.method in {"declared", "proxy_model", "hw_counter", "software_model"}
-        assert r.created_at < datetime(2026, 11, 1, tzinfo=UTC)
+        if rid.startswith("seed-empreinte-bench-"):  # dated by its run, stored in the file
+            assert r.created_at < datetime(2026, 11, 23, tzinfo=UTC)
+        else:
+            assert r.created_at < datetime(2026, 11, 1, tzinfo=UTC)
         assert "seed" in r.tags
         assert r.energy.total_kwh.value > 0
 
@@ -67,7 +74,7 @@ def test_fast() -> None:
     list(iter_seed_reports())  # warm caches and imports
     t0 = time.perf_counter()
     n = sum(1 for _ in iter_seed_reports())
-    assert n == 718
+    assert n == 766
     assert time.perf_counter() - t0 < 2.0
 
 
@@ -90,7 +97,7 @@ def test_build_script_reproduces_packaged_files() -> None:
         check=False,
     )
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "718 reports" in out.stdout
+    assert "766 reports" in out.stdout
 
 
 # ---------------------------------------------------------------- golden published figures
@@ -223,3 +230,22 @@ def test_ml_energy_rows(seed: dict[str, Report]) -> None:
 def test_packaged_rows_equal_source() -> None:
     src = list(csv.DictReader(SHARED_CSV.open(newline="", encoding="utf-8")))
     assert src == _packaged_rows()
+
+
+def test_bench_reference_run_is_seeded_with_quality_and_statistics() -> None:
+    from empreinte.observatory.seed import iter_bench_reports
+
+    bench = list(iter_bench_reports())
+    inference = [r for r in bench if r.lifecycle_stage == "inference"]
+    assert len(inference) >= 20  # every built-in model on every built-in task
+    for r in inference:
+        assert r.report_id.startswith("seed-empreinte-bench-")
+        assert {"accuracy", "macro_f1"} <= set(r.quality_metrics)
+        assert r.functional_unit is not None and r.functional_unit.type == "inference"
+        st = r.statistics["energy_per_1000_inferences_wh"]
+        assert st.n >= 3 and st.ci_low is not None
+        assert r.provenance.citation and "reference run" in r.provenance.citation
+        # a measurement, not a published figure: the meters' own method is kept
+        assert r.measurement.method in ("software_model", "hw_counter")
+    ids = [r.report_id for r in bench]
+    assert len(ids) == len(set(ids))

@@ -25,21 +25,41 @@ from empreinte.observatory.seed._mlenergy import (
 )
 from empreinte.report.models import Report
 
-__all__ = ["SEED_VERSION", "iter_seed_reports", "seed_count", "seed_summary"]
+__all__ = ["SEED_VERSION", "iter_bench_reports", "iter_seed_reports", "seed_count", "seed_summary"]
 
-SEED_VERSION = "2026.11.1"
+SEED_VERSION = "2026.11.2"
 """Version of the bundled dataset; bump it when a figure is added or corrected."""
 
 
+BENCH_FILE = "data/bench_reference.jsonl"
+"""Reports of the frugal benchmark's reference run (``scripts/build_bench_seed.py``)."""
+
+
+def _bench_lines() -> list[str]:
+    path = resources.files(__package__).joinpath(BENCH_FILE)
+    if not path.is_file():
+        return []
+    return [ln for ln in path.read_text("utf-8").splitlines() if ln.strip()]
+
+
+def iter_bench_reports() -> Iterator[Report]:
+    """The frugal benchmark reference run: measured reports with quality metrics (tier M3)."""
+    from empreinte.report.validate import validate_report
+
+    for line in _bench_lines():
+        yield validate_report(line)
+
+
 def iter_seed_reports() -> Iterator[Report]:
-    """Every seed report: curated figures first, then the ML.ENERGY rows (deterministic order)."""
+    """Every seed report: curated figures, the ML.ENERGY rows, then the benchmark reference run."""
     yield from iter_figure_reports()
     yield from iter_mlenergy_reports()
+    yield from iter_bench_reports()
 
 
 def seed_count() -> int:
     """How many reports :func:`iter_seed_reports` yields, without building them."""
-    return figure_count() + len(load_rows())
+    return figure_count() + len(load_rows()) + len(_bench_lines())
 
 
 def seed_summary() -> dict[str, Any]:
@@ -56,6 +76,11 @@ def seed_summary() -> dict[str, Any]:
         for k, v in data["sources"].items()
     }
     sources["mlenergy3"] = {"citation": ML_ENERGY_CITATION, "reports": per_source["mlenergy3"]}
+    if _bench_lines():
+        sources["empreinte-bench-reference"] = {
+            "citation": "empreinte frugal benchmark reference run (docs/benchmarks.md)",
+            "reports": len(_bench_lines()),
+        }
     manifest = json.loads(
         resources.files(__package__).joinpath("data/manifest.json").read_text("utf-8")
     )
