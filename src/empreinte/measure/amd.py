@@ -103,15 +103,9 @@ class AmdMeter:
             raise translate(exc, f"AMD SMI {fn}") from exc
 
     def probe(self) -> Availability:
-        try:
-            handles = self._open()
-        except MeterUnavailable as exc:
-            return Availability(False, exc.reason, exc.fix)
-        except MeterError as exc:
-            return Availability(False, str(exc), None)
-        if not handles:
-            return Availability(False, "no AMD GPU visible", None)
-        return Availability(True, f"{len(handles)} GPU(s), energy counter", None, tuple(handles))
+        return Availability.of_devices(
+            self._open, "no AMD GPU visible", lambda hs: f"{len(hs)} GPU(s), energy counter"
+        )
 
     def _joules(self, h: Any) -> float:
         info = self._call("amdsmi_get_energy_count", h)

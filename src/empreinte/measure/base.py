@@ -12,9 +12,9 @@ Meters never turn "no reading" into zero: a channel that cannot be read is absen
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from empreinte.errors import CodedWarning, MeterUnavailable
 
@@ -120,6 +120,26 @@ class Availability:
 
     def as_dict(self) -> dict[str, object]:
         return {"ok": self.ok, "reason": self.reason, "fix": self.fix, "channels": self.channels}
+
+    @classmethod
+    def of_devices(
+        cls,
+        open_devices: Callable[[], Mapping[str, Any]],
+        none_visible: str,
+        describe: Callable[[Mapping[str, Any]], str],
+    ) -> Availability:
+        """Probe a device meter: open its devices, translating our meter errors into a reason."""
+        from empreinte.errors import MeterError
+
+        try:
+            handles = open_devices()
+        except MeterUnavailable as exc:
+            return cls(False, exc.reason, exc.fix)
+        except MeterError as exc:
+            return cls(False, str(exc), None)
+        if not handles:
+            return cls(False, none_visible, None)
+        return cls(True, describe(handles), None, tuple(handles))
 
 
 @dataclass(frozen=True, slots=True)

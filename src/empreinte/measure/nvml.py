@@ -92,16 +92,11 @@ class NvmlMeter:
         self._initialised = False
 
     def probe(self) -> Availability:
-        try:
-            handles = self._open()
-        except MeterUnavailable as exc:
-            return Availability(False, exc.reason, exc.fix)
-        except MeterError as exc:
-            return Availability(False, str(exc), None)
-        if not handles:
-            return Availability(False, "no NVIDIA GPU visible (CUDA_VISIBLE_DEVICES)", None)
-        modes = ", ".join(f"{c} {'polled' if c in self._polled else 'counter'}" for c in handles)
-        return Availability(True, modes, None, tuple(handles))
+        return Availability.of_devices(
+            self._open,
+            "no NVIDIA GPU visible (CUDA_VISIBLE_DEVICES)",
+            lambda hs: ", ".join(f"{c} {'polled' if c in self._polled else 'counter'}" for c in hs),
+        )
 
     def _call(self, fn: str, *args: Any) -> Any:
         nv = _sdk()
