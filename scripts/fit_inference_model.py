@@ -27,6 +27,7 @@ from empreinte.estimate.fit import (
     fit_coefficients,
     leave_one_model_out,
     read_ml_energy,
+    same_fit,
 )
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "src" / "empreinte" / "estimate" / "data"
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     lomo = model["leave_one_model_out"]
     assert isinstance(lomo, dict)
     if args.check:
-        same = args.out.exists() and json.loads(args.out.read_text()) == json.loads(text)
+        same = args.out.exists() and same_fit(json.loads(args.out.read_text()), json.loads(text))
         print("up to date" if same else f"{args.out} differs from a fresh fit")
         return 0 if same else 1
     args.out.write_text(text)

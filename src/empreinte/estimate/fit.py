@@ -224,3 +224,23 @@ def coefficients_dict(coef: Sequence[float]) -> dict[str, float]:
     if len(coef) != len(FEATURES):
         raise DataError(f"expected {len(FEATURES)} coefficients, got {len(coef)}")
     return {name: float(c) for name, c in zip(FEATURES, coef, strict=True)}
+
+
+def same_fit(a: object, b: object, rel: float = 1e-9) -> bool:
+    """True when two fitted-model documents (nested JSON values) agree: strings, integers and
+    structure exactly, floats within ``rel`` relative difference.
+
+    A least-squares fit is reproducible to rounding, not bit for bit: another numpy (or BLAS)
+    changes the last digits, so the shipped coefficients are compared with a tolerance.
+    """
+    if isinstance(a, float) or isinstance(b, float):
+        if not isinstance(a, int | float) or not isinstance(b, int | float):
+            return False
+        if isinstance(a, bool) or isinstance(b, bool):
+            return a is b
+        return bool(np.isclose(float(a), float(b), rtol=rel, atol=0.0))
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(same_fit(a[k], b[k], rel) for k in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(same_fit(x, y, rel) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
