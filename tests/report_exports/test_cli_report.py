@@ -94,7 +94,7 @@ def test_export_hf_to_stdout(good: Path) -> None:
     assert meta["co2_eq_emissions"]["emissions"] == 4972.8
 
 
-@pytest.mark.parametrize("fmt", ["boamps", "sci", "spdx", "csv", "md", "html"])
+@pytest.mark.parametrize("fmt", ["boamps", "sci", "spdx", "csv", "md", "html", "ai-act", "l1801"])
 def test_export_to_file(good: Path, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"out.{fmt}"
     r = run("report", "export", good, "--format", fmt, "--out", out)
@@ -113,7 +113,7 @@ def test_export_errors(good: Path, tmp_path: Path) -> None:
     r = run("report", "export", good, "--format", "pdf")
     assert r.returncode == 2
     assert r.stderr.strip() == (
-        "error: unknown format 'pdf' (choose from: hf, boamps, sci, spdx, csv, md, html)"
+        "error: unknown format 'pdf' (choose from: hf, boamps, sci, spdx, csv, md, html, ai-act, l1801)"
     )
     r = run("report", "export", tmp_path / "nope.json", "--format", "hf")
     assert r.returncode == 2 and r.stderr.startswith("error: cannot read")

@@ -159,7 +159,7 @@ def test_spdx_inference_per_unit_and_refusal(inference_report: Report) -> None:
 
 
 def test_registry(training_report: Report) -> None:
-    assert set(FORMATS) == {"hf", "boamps", "sci", "spdx", "csv", "md", "html"}
+    assert set(FORMATS) == {"hf", "boamps", "sci", "spdx", "csv", "md", "html", "ai-act", "l1801"}
     for fmt in FORMATS:
         out = export_report(training_report, fmt)
         assert isinstance(out, Exported)

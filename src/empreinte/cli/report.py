@@ -15,7 +15,7 @@ report_app = typer.Typer(
 )
 
 
-FORMAT_NAMES = ("hf", "boamps", "sci", "spdx", "csv", "md", "html")
+FORMAT_NAMES = ("hf", "boamps", "sci", "spdx", "csv", "md", "html", "ai-act", "l1801")
 """Kept equal to ``empreinte.report.exporters.FORMATS`` (a test checks), without importing it."""
 
 

@@ -118,7 +118,8 @@ class TrainingEstimate:
             warnings=warnings,
             name=name,
             system=system,
-            counters={"accelerator_hours": float(self.accelerator_hours.value)},
+            counters={"accelerator_hours": float(self.accelerator_hours.value)}
+            | ({} if self.flops is None else {"flops": float(self.flops.value)}),
         )
         return with_sources(report, self.sources)
 
