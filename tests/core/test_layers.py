@@ -22,6 +22,7 @@ RANK = {
     "measure": 4,
     "submit": 4,
     "estimate": 5,
+    "advise": 5,
     "bench": 5,
     "testing": 5,
     "observatory": 6,
