@@ -53,7 +53,7 @@ def test_report_page_shows_verification_and_downloads(
     page = client.get(f"/reports/{rep['report_id']}").text
     assert "power-above-tdp:gpu" in page and ">M2<" in page and ">A0<" in page
     assert "<svg" in page and "Impacts by life-cycle phase" in page
-    for fmt in re.findall(rf"/reports/{rep['report_id']}/download/(\w+)", page):
+    for fmt in re.findall(rf"/reports/{rep['report_id']}/download/([\w-]+)", page):
         r = client.get(f"/reports/{rep['report_id']}/download/{fmt}")
         assert r.status_code == 200, fmt
         assert "attachment" in r.headers["content-disposition"]

@@ -36,6 +36,8 @@ class Datacenter(StrictModel):
     kind: Literal["default", "class", "provider", "facility"]
     pue: SourcedValue
     wue_onsite_l_per_kwh: SourcedValue | None = None
+    zone: str | None = None
+    """Grid zone of a single facility (a provider's fleet spans several)."""
     note: str | None = None
 
 

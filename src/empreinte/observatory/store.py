@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from empreinte.errors import ConfigError, ServerError
 from empreinte.observatory import cohorts, fronts, totals
 from empreinte.observatory.db import Meta, ReportRow, TokenRow
+from empreinte.observatory.registry import inherit
 from empreinte.observatory.verify import catalog_entry, verify
 from empreinte.report.models import Report
 
@@ -145,6 +146,7 @@ def report_columns(r: Report) -> dict[str, Any]:
         "quality_metric": quality[0],
         "quality_value": quality[1],
         "supersedes": r.supersedes,
+        "datacenter_id": r.datacenter.id or r.datacenter.preset,
     }
 
 
@@ -238,6 +240,10 @@ def _ingest_once(
             continue
         if report.report_id in taken:
             errors.append((f"{loc}report_id", "already used by a different report"))
+            continue
+        site_errors = inherit(session, report)
+        if site_errors:
+            errors.extend((loc + f, m) for f, m in site_errors)
             continue
         report.verification = verify(report)  # the parsed report is ours: no copy
         if report.supersedes is not None:

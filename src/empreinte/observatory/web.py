@@ -49,6 +49,8 @@ DOWNLOAD_TEXT = {
     "md": "Markdown",
     "sci": "Software Carbon Intensity (ISO/IEC 21031) breakdown",
     "spdx": "SPDX 3 AI profile",
+    "ai-act": "AI Act documentation of general-purpose AI models: energy and compute",
+    "l1801": "ITU-T L.1801 assessment: life-cycle stages and criteria",
 }
 
 
@@ -181,7 +183,46 @@ def report_page(report_id: str, ctx: Ctx = Depends(get_ctx)) -> dict[str, Any]:
     d["downloads"] = ["json", *sorted(ctx.exporters)]
     d["energy_components"] = [(c, v) for c, v in components if v is not None]
     d["criteria"] = _criteria_rows(rep.get("impacts", {}))
+    d["site"] = _site(ctx, rep.get("datacenter") or {})
+    d["advice"] = _advice(ctx, rep)
     return d
+
+
+ADVICE_PEERS = 200
+"""At most this many reports of the same task are read as peers for the advisor."""
+
+
+def _advice(ctx: Ctx, rep: dict[str, Any]) -> list[dict[str, Any]]:
+    """The frugality advisor's changes for a report, with the same task's reports as peers."""
+    from sqlalchemy import select
+
+    from empreinte.advise import advise
+    from empreinte.observatory.db import ReportRow
+
+    report = validate_report(rep)
+    peers = []
+    if report.task is not None and report.quality_metrics:
+        stmt = (
+            select(ReportRow.body)
+            .where(ReportRow.task == report.task, ReportRow.superseded_by.is_(None))
+            .order_by(ReportRow.energy_per_unit_kwh)
+            .limit(ADVICE_PEERS)
+        )
+        with ctx.sessions() as s:
+            peers = [validate_report(b) for b in s.scalars(stmt)]
+    return [a.as_dict() for a in advise(report, peers)]
+
+
+def _site(ctx: Ctx, dc: dict[str, Any]) -> dict[str, str] | None:
+    """The registry entry a report ran at (by ``datacenter.id``, else its preset), if any."""
+    from empreinte.observatory.registry import get_site
+
+    site_id = dc.get("id") or dc.get("preset")
+    if not site_id:
+        return None
+    with ctx.sessions() as s:
+        site = get_site(s, site_id)
+    return None if site is None else {"name": site.name, "url": f"/datacenters/{site.id}"}
 
 
 @router.get("/reports/{report_id}/download/{fmt}")

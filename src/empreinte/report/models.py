@@ -169,6 +169,14 @@ class Datacenter(_Model):
     pue: Estimate | None = None
     wue_l_per_kwh: NonNegEstimate | None = None
     preset: str | None = Field(default=None, max_length=100)
+    id: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9._-]{1,99}$",
+        description="the site or cloud region in the observatory's data-centre registry",
+    )
+    source: str | None = Field(
+        default=None, max_length=200, description="where PUE/WUE came from when not stated"
+    )
 
     @field_validator("pue")
     @classmethod
