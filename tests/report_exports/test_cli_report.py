@@ -113,7 +113,8 @@ def test_export_errors(good: Path, tmp_path: Path) -> None:
     r = run("report", "export", good, "--format", "pdf")
     assert r.returncode == 2
     assert r.stderr.strip() == (
-        "error: unknown format 'pdf' (choose from: hf, boamps, sci, spdx, csv, md, html, ai-act, l1801)"
+        "error: unknown format 'pdf' "
+        "(choose from: hf, boamps, sci, spdx, csv, md, html, ai-act, l1801)"
     )
     r = run("report", "export", tmp_path / "nope.json", "--format", "hf")
     assert r.returncode == 2 and r.stderr.startswith("error: cannot read")
