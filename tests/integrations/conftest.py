@@ -40,9 +40,13 @@ def tiny_lm() -> Any:
 
 
 @pytest.fixture
-def mlflow_uri(tmp_path: Path) -> Iterator[str]:
-    """A file-store tracking URI in ``tmp_path``, set for the test and reset after."""
+def mlflow_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A file-store tracking URI in ``tmp_path``, set for the test and reset after.
+
+    MLflow 3 keeps the file store in maintenance mode behind ``MLFLOW_ALLOW_FILE_STORE``; it
+    needs no database migration, so each test's store is ready at once."""
     mlflow = pytest.importorskip("mlflow")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     uri = (tmp_path / "mlruns").as_uri()
     mlflow.set_tracking_uri(uri)
     try:
