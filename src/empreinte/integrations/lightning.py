@@ -30,9 +30,9 @@ try:
     from lightning.pytorch.utilities.data import extract_batch_size
     from lightning.pytorch.utilities.exceptions import MisconfigurationException
 except ImportError:  # pragma: no cover - the standalone package
-    import pytorch_lightning as pl  # type: ignore[no-redef]
-    from pytorch_lightning.utilities.data import extract_batch_size  # type: ignore[no-redef]
-    from pytorch_lightning.utilities.exceptions import (  # type: ignore[no-redef]
+    import pytorch_lightning as pl
+    from pytorch_lightning.utilities.data import extract_batch_size
+    from pytorch_lightning.utilities.exceptions import (
         MisconfigurationException,
     )
 
