@@ -25,6 +25,7 @@ numpy, platformdirs, pyyaml, psutil); nothing is downloaded.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -169,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         _emit(summary, out)
         print(f"gpu_check: skipped: {reason}", file=sys.stderr)
         return NO_GPU
-    summary = run(args)
+    with contextlib.redirect_stdout(sys.stderr):  # the Trainer's prints: stdout is the JSON
+        summary = run(args)
     _emit(summary, out)
     return 0
 
@@ -358,6 +360,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "steps_per_s_with": round(clock1.rate(), 3),
             "slowdown": round(1 - clock1.rate() / base_rate, 4),
             "callback_us_per_step": round(cb.step_ns / max(cb.steps, 1) / 1e3, 2),
+            "sampler_threads": len(edges["new"]),  # threads the tracker started
             "sampler_cpu_s": round(edges["sampler_cpu_s"], 3),
             "sampler_cpu_share": round(edges["sampler_cpu_s"] / duration, 5) if duration else None,
         },

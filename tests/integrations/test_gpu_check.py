@@ -90,4 +90,5 @@ def test_smoke_run_against_a_fake_nvidia_smi(tmp_path: Path) -> None:
     assert [w["name"] for w in summary["windows"]] == ["epoch-1", "epoch-2"]
     assert summary["tokens"] > 0 and summary["energy_kwh_per_token"] > 0
     assert summary["overhead"]["callback_us_per_step"] > 0
+    assert summary["overhead"]["sampler_threads"] == 1
     assert summary["report"]["status"] == "complete"
