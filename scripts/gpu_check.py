@@ -286,7 +286,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         def on_train_end(self, *a: Any, **k: Any) -> None:
             edges["smi1"] = float(smi("total_energy_consumption")[0])
 
-    steps = max(int(args.seconds * base_rate), 20)
+    steps = max(int(args.seconds * base_rate), 10)
     per_epoch = (steps + 1) // 2
     options: dict[str, Any] = {"location": os.environ.get("EMPREINTE_LOCATION", "FRA")}
     if args.smoke:

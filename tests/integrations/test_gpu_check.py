@@ -71,7 +71,8 @@ def test_smoke_run_against_a_fake_nvidia_smi(tmp_path: Path) -> None:
         "PATH": f"{smi.parent}{os.pathsep}{os.environ['PATH']}",
         "PYTHONPATH": str(SCRIPT.parents[1] / "src"),
     }
-    args = ["--smoke", "--seconds", "3", "--layers", "1", "--seq", "16", "--batch", "2"]
+    args = ["--smoke", "--seconds", "1", "--baseline-steps", "8"]
+    args += ["--layers", "1", "--seq", "16", "--batch", "2"]
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), *args, "--out", str(tmp_path / "c.json")],
         capture_output=True,
