@@ -124,6 +124,8 @@ class WarningCode:
     EMBODIED_PARTIAL = "embodied-partial"  # embodied impacts cover only part of the hardware
     ROWS_UNESTIMATED = "rows-unestimated"  # log rows left without estimate (unknown model...)
     MULTI_ZONE = "multi-zone"  # rows in several zones: usage impacts summed per row
+    WORK_FROM_STEPS = "work-from-steps"  # samples counted as steps × batch size (nominal)
+    TOKENS_NOT_COUNTED = "tokens-not-counted"  # training work counted without tokens
 
 
 @dataclass(frozen=True, slots=True)

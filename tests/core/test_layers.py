@@ -21,6 +21,7 @@ RANK = {
     "ranking": 3,
     "measure": 4,
     "submit": 4,
+    "integrations": 4,  # measure's front-ends: callbacks drive a Tracker, which logs to MLflow
     "estimate": 5,
     "advise": 5,
     "bench": 5,

@@ -7,7 +7,9 @@ every ``interval_s``. Every ``checkpoint_s`` (default 10 s) the report-so-far is
 atomically to ``out`` with ``status: "incomplete"``, so a ``kill -9`` loses at most one
 interval; a normal end writes ``status: "complete"``. ``sync="torch"`` synchronises CUDA at
 window edges so queued kernels are charged to the right window. When stderr is a terminal a
-live power line is shown (rich).
+live power line is shown (rich). When the program imported ``mlflow`` and a run is active when
+the tracker stops, the report is logged to it (``Tracker.log_to_mlflow``; see
+:mod:`empreinte.integrations.mlflow`).
 
 Overhead: ``start`` probes the meters (probe results of absent GPU SDKs are cached per
 process) and starts the sampler; ``stop`` (and leaving the ``with`` block) only stops the
@@ -77,6 +79,11 @@ def _torch_sync() -> None:
 
 class Tracker(ContextDecorator):
     """Measures energy between :meth:`start` and :meth:`stop` (see the module docstring)."""
+
+    log_to_mlflow = True
+    """When the run ends, log the report to the active MLflow run (if the program imported
+    mlflow and started one): metrics and the report artifact
+    (:mod:`empreinte.integrations.mlflow`)."""
 
     def __init__(
         self,
@@ -175,6 +182,11 @@ class Tracker(ContextDecorator):
                 self._reduced = distributed.reduce(self.measured())
         if self.out is not None and self.is_writer:
             write_atomic(self.out, self.report(status).to_json())
+        if self.log_to_mlflow and self.is_writer and "mlflow" in sys.modules:
+            from empreinte.integrations.mlflow import active_run_id, log_report
+
+            if active_run_id() is not None:  # the program's own MLflow run
+                log_report(self.report(status))
 
     def stop(self, status: str = "complete") -> Report:
         """Stop measuring, write ``out`` (if set) and return the report (built here)."""
