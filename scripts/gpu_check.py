@@ -59,6 +59,15 @@ def smi(*query: str) -> list[str]:
     return [v.strip() for v in out.stdout.strip().splitlines()[0].split(",")]
 
 
+def smi_energy_mj() -> tuple[float | None, str | None]:
+    """``nvidia-smi``'s total energy counter of GPU 0 (mJ), or ``None`` and why not: some
+    drivers and virtual machines refuse the field (exit status 2)."""
+    try:
+        return float(smi("total_energy_consumption")[0]), None
+    except (subprocess.SubprocessError, OSError, IndexError, ValueError) as exc:
+        return None, f"nvidia-smi total_energy_consumption unavailable: {exc}"
+
+
 def no_gpu_reason(need_cuda: bool = True) -> str | None:
     """Why this machine cannot run the check, or ``None``."""
     if shutil.which("nvidia-smi") is None:
@@ -272,7 +281,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     class Before(TrainerCallback):  # each event reaches it before EmpreinteCallback
         def on_train_begin(self, *a: Any, **k: Any) -> None:
             edges["threads"] = {t.id for t in proc.threads()}
-            edges["smi0"] = float(smi("total_energy_consumption")[0])
+            edges["smi0"], edges["smi_note"] = smi_energy_mj()
 
         def on_train_end(self, *a: Any, **k: Any) -> None:
             edges["sampler_cpu_s"] = sum(
@@ -284,7 +293,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             edges["new"] = {t.id for t in proc.threads()} - edges["threads"]
 
         def on_train_end(self, *a: Any, **k: Any) -> None:
-            edges["smi1"] = float(smi("total_energy_consumption")[0])
+            edges["smi1"], note = smi_energy_mj()
+            edges["smi_note"] = edges["smi_note"] or note
 
     steps = max(int(args.seconds * base_rate), 10)
     per_epoch = (steps + 1) // 2
@@ -310,7 +320,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     j_per_kwh = 3.6e6
     ours = report.energy.gpu_kwh.value * j_per_kwh
-    counter = (edges["smi1"] - edges["smi0"]) / 1e3
+    counter = None
+    if edges["smi0"] is not None and edges["smi1"] is not None:
+        counter = (edges["smi1"] - edges["smi0"]) / 1e3
     m = report.measurement
     assert m.started_at is not None and m.ended_at is not None
     t0, t1 = m.started_at.timestamp(), m.ended_at.timestamp()
@@ -339,14 +351,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "train_runtime_s": result.metrics.get("train_runtime"),
         "energy_j": {
             "empreinte_nvml": round(ours, 1),
-            "nvidia_smi_counter": round(counter, 1),
+            "nvidia_smi_counter": None if counter is None else round(counter, 1),
             "nvidia_smi_power_integrated": round(integrated, 1),
         },
-        "nvidia_smi_counter_note": "read just before the tracker starts and just after it stops",
+        "nvidia_smi_counter_note": edges["smi_note"]
+        or "read just before the tracker starts and just after it stops",
         "power_samples": {"field": power.field, "count": n_samples},
         "mean_gpu_power_w": round(ours / duration, 1) if duration else None,
         "relative_difference": {
-            "empreinte_vs_smi_counter": round(rel(ours, counter), 5),
+            "empreinte_vs_smi_counter": None if counter is None else round(rel(ours, counter), 5),
             "empreinte_vs_smi_power": round(rel(ours, integrated), 5),
         },
         "windows": [
