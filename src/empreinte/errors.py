@@ -5,6 +5,7 @@ the matching built-in exception, so callers can catch either::
 
     EmpreinteError
     ├── ConfigError(ValueError)          bad option, setting or environment variable
+    │   └── SettingError                 one setting out of its allowed values (names both)
     ├── DataError(ValueError)            reference data missing or malformed
     │   └── UnknownKeyError(KeyError)    a zone, hardware or model name not in the catalog
     ├── ReportError(ValueError)          a report that does not validate; names the field
@@ -31,6 +32,7 @@ __all__ = [
     "MeterUnavailable",
     "ReportError",
     "ServerError",
+    "SettingError",
     "UnknownKeyError",
     "WarningCode",
 ]
@@ -42,6 +44,28 @@ class EmpreinteError(Exception):
 
 class ConfigError(EmpreinteError, ValueError):
     """An option, setting or environment variable has an invalid value."""
+
+
+class SettingError(ConfigError):
+    """One setting (option, argument, environment variable or config key) has a value outside
+    what it allows. ``setting`` names it as the user wrote it (``--stage``, ``stage``,
+    ``EMPREINTE_LOCATION``); ``allowed`` lists the accepted values when they are a list."""
+
+    def __init__(
+        self,
+        setting: str,
+        value: object,
+        allowed: tuple[str, ...] | list[str] | None = None,
+        expected: str | None = None,
+    ) -> None:
+        self.setting = setting
+        self.value = value
+        self.allowed = tuple(allowed) if allowed is not None else None
+        if self.allowed is not None:
+            what = f"one of {', '.join(self.allowed)}"
+        else:
+            what = expected or "a valid value"
+        super().__init__(f"{setting} must be {what}, got {value!r}")
 
 
 class DataError(EmpreinteError, ValueError):
@@ -124,6 +148,7 @@ class WarningCode:
     EMBODIED_PARTIAL = "embodied-partial"  # embodied impacts cover only part of the hardware
     ROWS_UNESTIMATED = "rows-unestimated"  # log rows left without estimate (unknown model...)
     MULTI_ZONE = "multi-zone"  # rows in several zones: usage impacts summed per row
+    CHECKPOINT_FAILED = "checkpoint-failed"  # a periodic checkpoint failed; sampling went on
 
 
 @dataclass(frozen=True, slots=True)

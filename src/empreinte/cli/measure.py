@@ -8,18 +8,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
-if TYPE_CHECKING:
-    from empreinte.report.models import Report
+from empreinte.vocabulary import ATTRIBUTIONS, STAGES
 
-STAGES = (
-    "data_preparation",
-    "training",
-    "fine_tuning",
-    "evaluation",
-    "inference",
-    "end_of_life",
-    "other",
-)
+if TYPE_CHECKING:
+    from empreinte.factors.site import Site
+    from empreinte.report.models import Report
 
 
 def register(app: typer.Typer) -> None:
@@ -48,22 +41,25 @@ def run(
     submit: bool = typer.Option(False, help="Submit the report to the observatory."),
 ) -> None:
     """Measure CMD and its children."""
-    import math
     import os
+    import uuid
 
-    from empreinte.errors import ConfigError
-    from empreinte.measure.location import resolve_location_query
+    from empreinte.errors import ConfigError, SettingError
+    from empreinte.factors.site import check_pue
     from empreinte.measure.monitor import Tracker
     from empreinte.measure.process import run_command
 
+    # everything is resolved and checked here, before the command starts
     if stage not in STAGES:
-        raise ConfigError(f"--stage must be one of {', '.join(STAGES)}, got {stage!r}")
+        raise SettingError("--stage", stage, STAGES)
+    if attribution not in ATTRIBUTIONS:
+        raise SettingError("--attribution", attribution, ATTRIBUTIONS)
     if interval <= 0 or checkpoint <= 0:
         raise ConfigError("--interval and --checkpoint must be positive")
-    if pue is not None and not (math.isfinite(pue) and pue >= 1):
-        raise ConfigError(f"--pue must be a finite number >= 1, got {pue}")
-    loc, _ = resolve_location_query(location)
-    import uuid
+    if not cmd:
+        raise ConfigError("no command given: empreinte run [OPTIONS] -- CMD ...")
+    check_pue(pue, "--pue")
+    site = _site(location, pue)
 
     report_id = uuid.uuid4().hex
     path = out or Path(f"empreinte-{report_id}.json")
@@ -77,8 +73,7 @@ def run(
         interval_s=interval,
         checkpoint_s=checkpoint,
         out=path,
-        location=loc,
-        pue=pue,
+        location=site,
         live=None,
     )
     code, report = run_command(cmd, tracker, attribution)
@@ -87,6 +82,20 @@ def run(
         _submit(path)
     # SystemExit, not typer.Exit: click in non-standalone mode returns Exit's code instead
     raise SystemExit(code)
+
+
+def _site(location: str | None, pue: float | None) -> Site:
+    """The resolved site; an unknown zone names the option, variable or file it came from."""
+    from empreinte.errors import ConfigError, UnknownKeyError
+    from empreinte.factors.site import resolve_site
+    from empreinte.measure.location import resolve_location_query
+
+    loc, source = resolve_location_query(location)
+    try:
+        return resolve_site(loc, pue=pue)
+    except UnknownKeyError as exc:
+        where = "--location" if source == "option" else source
+        raise ConfigError(f"{where}: {exc}") from exc
 
 
 def _submit(path: Path) -> None:
