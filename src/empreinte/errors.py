@@ -75,12 +75,16 @@ class DataError(EmpreinteError, ValueError):
 class UnknownKeyError(DataError, KeyError):
     """A zone, hardware or model name is not in the catalog."""
 
-    def __init__(self, kind: str, key: str, suggestions: list[str] | None = None) -> None:
+    def __init__(
+        self, kind: str, key: str, suggestions: list[str] | None = None, where: str | None = None
+    ) -> None:
         self.kind = kind
         self.key = key
         self.suggestions = suggestions or []
+        self.where = where  # the option, variable or file the key came from
         hint = f" (did you mean: {', '.join(self.suggestions)}?)" if self.suggestions else ""
-        super().__init__(f"unknown {kind} {key!r}{hint}")
+        prefix = f"{where}: " if where else ""
+        super().__init__(f"{prefix}unknown {kind} {key!r}{hint}")
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])

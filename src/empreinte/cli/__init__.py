@@ -16,7 +16,7 @@ from empreinte._version import __version__
 
 __all__ = ["app", "main", "run"]
 
-AREAS = ("impacts", "report", "measure", "estimate", "server", "bench")
+AREAS = ("impacts", "report", "measure", "estimate", "server", "bench", "config")
 """Modules of ``empreinte.cli`` that register commands, in help order."""
 
 EXIT_USAGE = 2

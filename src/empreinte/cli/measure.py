@@ -34,9 +34,11 @@ def run(
     interval: float = typer.Option(1.0, help="Seconds between meter readings."),
     checkpoint: float = typer.Option(10.0, help="Seconds between crash-safe checkpoints."),
     location: str | None = typer.Option(
-        None, help="Grid zone (FRA) or cloud:PROVIDER:REGION [env EMPREINTE_LOCATION]."
+        None, help="Grid zone (FRA) or cloud:PROVIDER:REGION [setting: location]."
     ),
-    pue: float | None = typer.Option(None, help="Data-centre PUE (default: documented value)."),
+    pue: float | None = typer.Option(
+        None, help="Data-centre PUE [setting: pue; default: the location's preset]."
+    ),
     attribution: str = typer.Option("machine", help="machine, or process (CPU-time share)."),
     submit: bool = typer.Option(False, help="Submit the report to the observatory."),
 ) -> None:
@@ -45,7 +47,6 @@ def run(
     import uuid
 
     from empreinte.errors import ConfigError, SettingError
-    from empreinte.factors.site import check_pue
     from empreinte.measure.monitor import Tracker
     from empreinte.measure.process import run_command
 
@@ -58,7 +59,6 @@ def run(
         raise ConfigError("--interval and --checkpoint must be positive")
     if not cmd:
         raise ConfigError("no command given: empreinte run [OPTIONS] -- CMD ...")
-    check_pue(pue, "--pue")
     site = _site(location, pue)
 
     report_id = uuid.uuid4().hex
@@ -85,17 +85,11 @@ def run(
 
 
 def _site(location: str | None, pue: float | None) -> Site:
-    """The resolved site; an unknown zone names the option, variable or file it came from."""
-    from empreinte.errors import ConfigError, UnknownKeyError
-    from empreinte.factors.site import resolve_site
-    from empreinte.measure.location import resolve_location_query
+    """The resolved site (option > environment > config file); a bad value names the option,
+    variable or file it came from."""
+    from empreinte.factors.site import site_from_settings
 
-    loc, source = resolve_location_query(location)
-    try:
-        return resolve_site(loc, pue=pue)
-    except UnknownKeyError as exc:
-        where = "--location" if source == "option" else source
-        raise ConfigError(f"{where}: {exc}") from exc
+    return site_from_settings(location, pue)
 
 
 def _submit(path: Path) -> None:

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from empreinte.errors import CodedWarning, SettingError
+from empreinte.errors import CodedWarning, SettingError, UnknownKeyError
 from empreinte.factors.grid import Location, resolve_location
 from empreinte.ranges import Range, as_range
 
-__all__ = ["Site", "check_pue", "check_wue", "resolve_site"]
+if TYPE_CHECKING:
+    from empreinte.config import Config
+
+__all__ = ["Site", "check_pue", "check_wue", "resolve_site", "site_from_settings"]
 
 Number = float | Range
 
@@ -113,3 +117,33 @@ def resolve_site(
         warnings=loc.warnings,
         _location=loc,
     )
+
+
+def site_from_settings(
+    location: str | None = None,
+    pue: Number | None = None,
+    *,
+    wue_l_per_kwh: Number | None = None,
+    datacenter: str | None = None,
+    config: Config | None = None,
+    option_names: tuple[str, str] = ("--location", "--pue"),
+) -> Site:
+    """:func:`resolve_site` over the ``location`` and ``pue`` settings: the values given win,
+    else ``EMPREINTE_LOCATION``/``EMPREINTE_PUE``, else the config files (:mod:`empreinte.config`).
+
+    A bad value is an error naming where it came from (the option, the environment variable
+    or the config file): :class:`~empreinte.errors.UnknownKeyError` for an unknown zone or
+    region, :class:`~empreinte.errors.SettingError` for a PUE out of range."""
+    from empreinte.config import Config
+
+    cfg = config or Config()
+    loc = cfg.value("location", location or None, option_names[0])
+    p = cfg.value("pue", pue, option_names[1])
+    try:
+        return resolve_site(
+            loc.value, pue=p.value, wue_l_per_kwh=wue_l_per_kwh, datacenter=datacenter
+        )
+    except UnknownKeyError as exc:
+        if exc.kind == "data centre":
+            raise
+        raise UnknownKeyError(exc.kind, exc.key, exc.suggestions, where=loc.origin) from None

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from empreinte.errors import ConfigError, SettingError
-from empreinte.factors.site import Site, resolve_site
+from empreinte.factors.site import Site, check_pue, resolve_site, site_from_settings
 from empreinte.measure.base import J_PER_KWH, Meter
 from empreinte.measure.result import Attribution, Measured, WindowRecord, to_report
 from empreinte.measure.sampler import Sampler, Totals
@@ -337,13 +337,13 @@ def power_line(name: str, prev: Totals, now: Totals, t0: float) -> str:
 
 
 def _site(location: str | Site | None, pue: float | None) -> Site:
-    """The tracker's site: resolved and checked now (``location`` ``None``: the setting)."""
+    """The tracker's site, resolved and checked now; ``None``: the ``location``/``pue``
+    settings (environment, config file; :mod:`empreinte.config`)."""
     if isinstance(location, Site):
         return location if pue is None else location.with_(pue=pue)
-    if location is None:
-        from empreinte.measure.location import resolve_location_query
-
-        location, _ = resolve_location_query(None)
+    check_pue(pue)
+    if location is None or pue is None:
+        return site_from_settings(location, pue, option_names=("location", "pue"))
     return resolve_site(location, pue=pue)
 
 
