@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from empreinte.vocabulary import ATTRIBUTIONS, STAGES
+from empreinte.vocabulary import ATTRIBUTIONS, COMPONENTS, STAGES
 
 if TYPE_CHECKING:
     from empreinte.factors.site import Site
@@ -116,7 +116,7 @@ def _summary(report: Report, path: Path) -> None:
     t.add_column("quantity")
     t.add_column(escape("value [low–high]"), justify="right")
     e = report.energy
-    for comp in ("gpu", "cpu", "ram", "other"):
+    for comp in COMPONENTS:
         est = getattr(e, f"{comp}_kwh")
         if est is not None:
             t.add_row(f"{comp} energy", _fmt(est, "Wh", 1000))

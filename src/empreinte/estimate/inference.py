@@ -30,10 +30,10 @@ from empreinte.estimate.common import (
 )
 from empreinte.estimate.layers import LAYERS, Layers, boundary_layers
 from empreinte.ranges import Range, as_range
+from empreinte.vocabulary import J_PER_KWH
 
 __all__ = ["InferenceEstimate", "estimate_inference", "flops_energy_j"]
 
-J_PER_KWH = 3.6e6
 Method = Literal["fitted", "flops"]
 
 

@@ -25,10 +25,10 @@ import numpy as np
 from empreinte.errors import CodedWarning, ConfigError, EstimateError, UnknownKeyError
 from empreinte.estimate.common import default_or, resolve_pue
 from empreinte.ranges import Range
+from empreinte.vocabulary import J_PER_KWH
 
 __all__ = ["Categorical", "LogEstimate", "estimate_log", "read_log"]
 
-J_PER_KWH = 3.6e6
 _NUMERIC = ("input_tokens", "output_tokens")
 
 

@@ -31,10 +31,9 @@ from empreinte.report.models import (
     SourceRef,
     WarningItem,
 )
+from empreinte.vocabulary import COMPONENTS
 
 __all__ = ["estimate", "impacts_block", "make_report", "scale_impacts"]
-
-COMPONENTS = ("gpu", "cpu", "ram", "other")
 
 
 def estimate(r: Range | float | None) -> Estimate | None:

@@ -19,6 +19,7 @@ from empreinte.impacts import HardwareShare
 from empreinte.ranges import Range
 from empreinte.report.build import make_report
 from empreinte.report.models import HardwareItem, Publisher, Report, System
+from empreinte.vocabulary import J_PER_KWH
 
 __all__ = ["PUBLISHED_FACTOR_CODE", "figure_count", "iter_figure_reports", "load_figures"]
 
@@ -28,7 +29,6 @@ PUBLISHED_PUE_CODE = "published-pue-note"
 """Warning code: how the publisher's figure relates to PUE (why the PUE given is what it is)."""
 SEED_ESTIMATE_CODE = "estimate"
 
-J_PER_KWH = 3.6e6
 S_PER_H = 3600.0
 
 
