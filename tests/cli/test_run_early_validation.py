@@ -59,6 +59,9 @@ def _run(
         (["--stage", "bogus"], {}, ["--stage", "bogus", "fine_tuning"]),
         (["--pue", "0.8"], {}, ["--pue", "0.8", ">= 1"]),
         (["--pue", "nan"], {}, ["--pue", "nan"]),
+        ([], {"EMPREINTE_PUE": "0.5"}, ["EMPREINTE_PUE", "0.5"]),
+        (["--submit"], {}, ["no observatory", "EMPREINTE_SERVER"]),
+        (["--submit"], {"EMPREINTE_SERVER": "http://127.0.0.1:9"}, ["no token"]),
     ],
 )
 def test_bad_setting_stops_before_the_command_starts(

@@ -123,3 +123,22 @@ def test_failed_checkpoint_becomes_a_warning_on_the_report(
     assert WarningCode.CHECKPOINT_FAILED in [
         w["code"] for w in json.loads(out.read_text())["warnings"]
     ]
+
+
+def test_track_without_a_location_loads_no_reference_data() -> None:
+    """Checking the options at entry stays cheap: no grid, no pydantic, when nothing is given."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from empreinte import track; "
+        "t = track('x', live=False); "
+        "assert t.site.query is None and t.site.zone == 'WOR'; "
+        "print('pydantic' in sys.modules, 'empreinte.factors.grid' in sys.modules)"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False"]

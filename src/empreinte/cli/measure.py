@@ -60,6 +60,10 @@ def run(
     if not cmd:
         raise ConfigError("no command given: empreinte run [OPTIONS] -- CMD ...")
     site = _site(location, pue)
+    if submit:  # no observatory or token: say so now, not after the job
+        from empreinte.submit import server_and_token
+
+        server_and_token()
 
     report_id = uuid.uuid4().hex
     path = out or Path(f"empreinte-{report_id}.json")

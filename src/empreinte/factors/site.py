@@ -15,11 +15,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from empreinte.errors import CodedWarning, SettingError, UnknownKeyError
-from empreinte.factors.grid import Location, resolve_location
 from empreinte.ranges import Range, as_range
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the grid (and pydantic) load when a location is resolved, not on import
     from empreinte.config import Config
+    from empreinte.factors.grid import Location
 
 __all__ = ["Site", "check_pue", "check_wue", "resolve_site", "site_from_settings"]
 
@@ -74,7 +74,11 @@ class Site:
     @property
     def location(self) -> Location:
         """The grid location (zone factors); resolved lazily for an unknown location."""
-        return self._location if self._location is not None else resolve_location(self.query)
+        if self._location is not None:
+            return self._location
+        from empreinte.factors.grid import resolve_location
+
+        return resolve_location(self.query)
 
     def with_(self, **changes: object) -> Site:
         """A copy with ``changes`` (``pue=1.2``...), checked again."""
@@ -105,6 +109,8 @@ def resolve_site(
         get_datacenter(datacenter)  # raises UnknownKeyError with suggestions
     if location is None or not location.strip():
         return Site(None, "WOR", datacenter=datacenter, pue=pue, wue_l_per_kwh=wue_l_per_kwh)
+    from empreinte.factors.grid import resolve_location
+
     loc = resolve_location(location)
     return Site(
         query=loc.query,

@@ -30,7 +30,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from empreinte.errors import ConfigError, SettingError
-from empreinte.factors.site import Site, check_pue, resolve_site, site_from_settings
 from empreinte.measure.base import J_PER_KWH, Meter
 from empreinte.measure.result import Attribution, Measured, WindowRecord, to_report
 from empreinte.measure.sampler import Sampler, Totals
@@ -39,6 +38,7 @@ from empreinte.vocabulary import STAGES
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from empreinte.factors.site import Site
     from empreinte.report.models import Report
 
 __all__ = ["Tracker", "power_line", "track", "write_atomic"]
@@ -339,6 +339,8 @@ def power_line(name: str, prev: Totals, now: Totals, t0: float) -> str:
 def _site(location: str | Site | None, pue: float | None) -> Site:
     """The tracker's site, resolved and checked now; ``None``: the ``location``/``pue``
     settings (environment, config file; :mod:`empreinte.config`)."""
+    from empreinte.factors.site import Site, check_pue, resolve_site, site_from_settings
+
     if isinstance(location, Site):
         return location if pue is None else location.with_(pue=pue)
     check_pue(pue)
