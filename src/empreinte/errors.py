@@ -21,6 +21,7 @@ they are :class:`CodedWarning` records carried on results and reports, with a st
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 __all__ = [
     "CodedWarning",
@@ -123,8 +124,10 @@ class ServerError(EmpreinteError, RuntimeError):
         super().__init__(message)
 
 
-class WarningCode:
-    """Stable codes of the warnings carried on results and reports (documented in docs/)."""
+class WarningCode(StrEnum):
+    """Stable codes of the warnings carried on results and reports (documented in
+    docs/methodology.md). An enum, so the type checker refuses a code that is not here; each
+    member is also its string (``WarningCode.INCOMPLETE == "incomplete"``)."""
 
     LOCATION_UNKNOWN = "location-unknown"  # no location given: world average used
     ZONE_FALLBACK = "zone-factor-fallback"  # a zone's factor falls back to the world figure
@@ -159,8 +162,8 @@ class WarningCode:
 class CodedWarning:
     """A coded, expected gap in a result (never an exception, never a log line)."""
 
-    code: str
+    code: WarningCode
     message: str
 
     def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+        return {"code": str(self.code), "message": self.message}

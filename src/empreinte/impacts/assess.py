@@ -187,7 +187,9 @@ def _datacenter_inputs(
     chosen = [datacenters.get_datacenter(preset)] if preset else []
     chain = [*chosen, datacenters.default_datacenter()]
 
-    def pick(given: float | Range | None, attr: str, unit: str, code: str, label: str) -> Input:
+    def pick(
+        given: float | Range | None, attr: str, unit: str, code: WarningCode, label: str
+    ) -> Input:
         if given is not None:
             return Input(as_range(given), unit, ("user-input",))
         for i, dc in enumerate(chain):

@@ -195,6 +195,6 @@ def make_report(
         per_unit=per_unit,
         hardware=list(hardware),
         provenance=_provenance(result, citation),
-        warnings=[WarningItem(code=w.code, message=w.message) for w in dedup],
+        warnings=[WarningItem(code=str(w.code), message=w.message) for w in dedup],
         **fields,
     )
