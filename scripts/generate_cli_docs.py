@@ -77,6 +77,8 @@ that file), else `{PROJECT_FILE}` in the current directory, then `config.toml` i
 config directory (`~/.config/empreinte/` on Linux); the first file that sets a key wins. An
 unknown key or a bad value is a one-line error naming the file and the key.
 `empreinte config show [--json]` prints every setting, its value and where it came from.
+In Python, `empreinte.config.get("location")` resolves a setting the same way and
+`empreinte.config.Config().value("location")` also says where it came from.
 
 | setting (config key) | environment variable | default | meaning | used by |
 |---|---|---|---|---|"""

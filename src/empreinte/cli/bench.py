@@ -166,12 +166,10 @@ def run_cmd(
     pairs = _pairs(task, model)
     if out is not None and len(pairs) > 1:
         raise ConfigError("--out writes one report: choose one task and one model")
-    if out is not None:  # refuse an unwritable report path before the runs, not after
-        import os
+    if out is not None:
+        from empreinte.cli._checks import check_writable
 
-        where = out.parent if str(out.parent) else Path(".")
-        if not where.is_dir() or not os.access(where, os.W_OK):
-            raise ConfigError(f"cannot write the report {out}: {where} is not a writable folder")
+        check_writable(out)
     cfg = RunConfig(
         samples=samples,
         repeats=repeats,

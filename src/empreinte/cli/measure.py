@@ -43,9 +43,9 @@ def run(
     submit: bool = typer.Option(False, help="Submit the report to the observatory."),
 ) -> None:
     """Measure CMD and its children."""
-    import os
     import uuid
 
+    from empreinte.cli._checks import check_writable
     from empreinte.errors import ConfigError, SettingError
     from empreinte.measure.monitor import Tracker
     from empreinte.measure.process import run_command
@@ -67,10 +67,7 @@ def run(
 
     report_id = uuid.uuid4().hex
     path = out or Path(f"empreinte-{report_id}.json")
-    # refuse an unwritable report path before the job runs, not after
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir() or not os.access(folder, os.W_OK):
-        raise ConfigError(f"cannot write the report {path}: {folder} is not a writable folder")
+    check_writable(path)
     tracker = Tracker(
         name or " ".join(cmd)[:300],
         stage=stage,
