@@ -145,6 +145,7 @@ def site_from_settings(
     cfg = config or Config()
     loc = cfg.value("location", location or None, option_names[0])
     p = cfg.value("pue", pue, option_names[1])
+    check_pue(p.value, p.origin)  # a range given as an option is checked here, by its name
     try:
         return resolve_site(
             loc.value, pue=p.value, wue_l_per_kwh=wue_l_per_kwh, datacenter=datacenter
