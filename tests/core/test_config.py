@@ -206,3 +206,64 @@ def test_run_reads_location_from_a_config_file(tmp_path: Path) -> None:
     assert proc.stderr.strip() == (
         f"error: {tmp_path / 'empreinte.toml'}: unknown zone 'FRX' (did you mean: FRO, FRA?)"
     )
+
+
+TRAINING = ["estimate", "training", "--hardware", "nvidia-h100-sxm", "--accelerator-hours", "9"]
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "line"),
+    [
+        (
+            ["impacts", "--energy-kwh", "1"],
+            {"EMPREINTE_LOCATION": "XXX"},
+            "error: EMPREINTE_LOCATION: unknown zone 'XXX'",
+        ),
+        (
+            ["impacts", "--energy-kwh", "1"],
+            {"EMPREINTE_PUE": "0.9"},
+            "error: EMPREINTE_PUE must be a finite number >= 1, got '0.9'",
+        ),
+        (
+            TRAINING,
+            {"EMPREINTE_LOCATION": "cloud:aws:mars-1"},
+            "error: EMPREINTE_LOCATION: unknown aws region 'mars-1'",
+        ),
+        (
+            [*TRAINING, "--pue", "0.5:1.2"],
+            {},
+            "error: --pue must be a finite number >= 1, got Range(0.85, low=0.5, high=1.2)",
+        ),
+    ],
+)
+def test_commands_resolve_location_and_pue_through_the_table(
+    tmp_path: Path, args: list[str], env: dict[str, str], line: str
+) -> None:
+    proc = subprocess.run(
+        [EMPREINTE, *args],
+        env=_env(tmp_path, **env),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert proc.stderr.strip().startswith(line), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_impacts_reads_location_and_pue_from_a_config_file(tmp_path: Path) -> None:
+    (tmp_path / "empreinte.toml").write_text('location = "cloud:Google:europe-west1"\npue = 1.1\n')
+    proc = subprocess.run(
+        [EMPREINTE, "impacts", "--energy-kwh", "1", "--json"],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["location"]["zone"] == "BEL"
+    assert data["datacenter"]["pue"]["value"] == pytest.approx(1.1)
+    assert data["energy"]["facility_kwh"]["value"] == pytest.approx(1.1)
