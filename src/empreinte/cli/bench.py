@@ -176,8 +176,7 @@ def run_cmd(
         batch_size=batch_size,
         min_window_s=min_window,
         idle_s=idle,
-        location=site.query,
-        pue=site.pue if isinstance(site.pue, float) else None,
+        location=site,
     )
     cfg.check()
     folder = results_dir or default_results_dir()
