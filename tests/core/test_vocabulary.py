@@ -16,7 +16,11 @@ def test_report_schema_spells_the_vocabulary() -> None:
     assert get_args(models.Stage) == vocabulary.STAGES
     assert get_args(models.Method) == vocabulary.METHODS
     assert get_args(models.MTier) == vocabulary.TIERS
+    assert get_args(models.Layer) == vocabulary.LAYERS
     assert models.METHOD_TIER is vocabulary.METHOD_TIER
+    assert [m.tier for m in vocabulary.Method] == list(vocabulary.TIERS)
+    phases = set(models.PhaseSplit.model_fields) - {"total"}
+    assert phases == set(vocabulary.PHASES)
     assert vocabulary.METHOD_TIER["external_meter"] == "M1"
     assert vocabulary.METHOD_TIER["declared"] == "M5"
     fields = models.Energy.model_fields
@@ -29,7 +33,7 @@ def test_j_per_kwh_is_one_kilowatt_hour() -> None:
 
 
 def test_each_constant_is_defined_once() -> None:
-    names = ("J_PER_KWH", "COMPONENTS", "STAGES", "METHOD_TIER", "ATTRIBUTIONS")
+    names = ("J_PER_KWH", "COMPONENTS", "STAGES", "METHOD_TIER", "ATTRIBUTIONS", "LAYERS")
     where: dict[str, list[str]] = {n: [] for n in names}
     literal = []
     for f in SRC.rglob("*.py"):
@@ -44,3 +48,10 @@ def test_each_constant_is_defined_once() -> None:
     for n, files in where.items():
         assert files == ["vocabulary.py"], f"{n} defined in {files}"
     assert not literal, f"J per kWh typed by hand in {literal}"
+
+
+def test_enums_are_their_strings() -> None:
+    assert vocabulary.Stage.FINE_TUNING == "fine_tuning"
+    assert "training" in vocabulary.STAGES and vocabulary.Stage("training").name == "TRAINING"
+    assert vocabulary.Method.HW_COUNTER.tier == "M2"
+    assert f"{vocabulary.Component.GPU}_kwh" == "gpu_kwh"

@@ -15,10 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from empreinte.ranges import Range, as_range
+from empreinte.vocabulary import LAYERS
 
 __all__ = ["LAYERS", "Layers", "boundary_layers"]
-
-LAYERS = ("accelerators", "host", "idle", "facility")
 
 
 @dataclass(frozen=True, slots=True)
