@@ -47,13 +47,7 @@ def _root(
 
 
 for _area in AREAS:
-    try:
-        _mod = importlib.import_module(f"empreinte.cli.{_area}")
-    except ModuleNotFoundError as _exc:  # an area not built yet in this checkout
-        if _exc.name != f"empreinte.cli.{_area}":
-            raise
-        continue
-    _mod.register(app)
+    importlib.import_module(f"empreinte.cli.{_area}").register(app)
 
 
 def _click_exception() -> type[Exception]:

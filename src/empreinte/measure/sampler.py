@@ -139,7 +139,6 @@ class Sampler:
             if getattr(m, "window_edges", "read") == "interpolate"
         }
         self._edge = [(i, m) for i, m in enumerate(self.meters) if i not in self.series]
-        self.started_s = 0.0
         self.final_s: float | None = None
 
     # -- reading ------------------------------------------------------------------------
@@ -225,7 +224,6 @@ class Sampler:
 
         The thread is started with ``_thread`` so that ``start`` does not wait for the OS to
         schedule it (up to a scheduler tick, milliseconds, on a busy machine)."""
-        self.started_s = time.monotonic()
         first = self.read_now()
         _thread.start_new_thread(self._run, ())
         return first
