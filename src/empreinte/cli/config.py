@@ -39,7 +39,8 @@ def show(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
     texts = ["(invalid)" if v.source == "error" else v.shown for v in values]
     vwidth = min(max(len(t) for t in texts), 60)
     for v, text in zip(values, texts, strict=True):
-        typer.echo(f"{v.name:<{width}}  {text:<{vwidth}}  {v.origin}")
+        where = v.origin if v.source in ("default", "error") else f"{v.source} {v.origin}"
+        typer.echo(f"{v.name:<{width}}  {text:<{vwidth}}  {where}")
     for f in files:
         typer.echo(f"# config file {f['path']}{'' if f['found'] else ' (absent)'}")
     if bad:
