@@ -60,7 +60,9 @@ def test_impacts_table_with_hardware() -> None:
 def test_unknown_zone_is_one_line_with_suggestions() -> None:
     out = run("impacts", "--energy-kwh", "1", "--location", "FRQ")
     assert out.returncode == 2
-    assert out.stderr.strip() == "error: unknown zone 'FRQ' (did you mean: IRQ, FRO, FRA?)"
+    assert out.stderr.strip() == (
+        "error: --location: unknown zone 'FRQ' (did you mean: IRQ, FRO, FRA?)"
+    )
     assert "Traceback" not in out.stderr
 
 

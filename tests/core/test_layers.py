@@ -15,6 +15,8 @@ RANK = {
     "_version": 0,
     "errors": 0,
     "ranges": 0,
+    "config": 0,
+    "vocabulary": 0,
     "factors": 1,
     "impacts": 2,
     "report": 3,

@@ -10,9 +10,12 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from empreinte.factors.site import Site
 
 __all__ = ["register"]
 
@@ -22,10 +25,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_LOC = typer.Option(
-    None, "--location", envvar="EMPREINTE_LOCATION", help="Grid zone (FRA...) or cloud:P:R."
-)
-_PUE = typer.Option(None, "--pue", help="PUE: VALUE, LOW:HIGH or VALUE:LOW:HIGH.")
+_LOC = typer.Option(None, "--location", help="Grid zone (FRA...) or cloud:P:R [setting: location].")
+_PUE = typer.Option(None, "--pue", help="PUE: VALUE, LOW:HIGH or VALUE:LOW:HIGH [setting: pue].")
 _JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 _OUT = typer.Option(None, "--out", help="Write the report (JSON) to this file.")
 _HOST = typer.Option(None, "--host-ratio", help="Host energy per accelerator energy (range).")
@@ -50,6 +51,13 @@ def parse_range(text: str | None) -> Any:
     if len(parts) == 3 and parts[1] <= parts[0] <= parts[2]:
         return Range(parts[0], parts[1], parts[2])
     raise ConfigError(f"expected VALUE, LOW:HIGH or VALUE:LOW:HIGH, got {text!r}")
+
+
+def _site(location: str | None, pue: str | None) -> Site:
+    """Location and PUE resolved (option > environment > config file) and checked up front."""
+    from empreinte.factors.site import site_from_settings
+
+    return site_from_settings(location, parse_range(pue))
 
 
 def _fmt(r: dict[str, float] | None, k: float = 1.0, missing: str = "-") -> str:
@@ -139,6 +147,7 @@ def training(
     """Training (or fine-tuning) from accelerator-hours, params + tokens, or FLOPs."""
     from empreinte.estimate.training import estimate_training
 
+    site = _site(location, pue)
     est = estimate_training(
         hardware=hardware,
         accelerator_hours=parse_range(accelerator_hours),
@@ -150,8 +159,8 @@ def training(
         mfu=parse_range(mfu),
         count=count,
         power_w=parse_range(power_w),
-        pue=parse_range(pue),
-        location=location,
+        pue=site.pue,
+        location=site.query,
         host_ratio=parse_range(host_ratio),
         idle_ratio=parse_range(idle_ratio),
         server=server,
@@ -205,6 +214,7 @@ def inference(
 
     if method not in ("fitted", "flops"):
         raise ConfigError(f"--method must be fitted or flops, not {method!r}")
+    site = _site(location, pue)
     est = estimate_inference(
         model=model,
         params_total=params_total,
@@ -221,8 +231,8 @@ def inference(
         mfu=parse_range(mfu),
         power_w=parse_range(power_w),
         load=parse_range(load),
-        pue=parse_range(pue),
-        location=location,
+        pue=site.pue,
+        location=site.query,
         host_ratio=parse_range(host_ratio),
         idle_ratio=parse_range(idle_ratio),
     )
@@ -263,9 +273,10 @@ def log_cmd(
     from empreinte.errors import ConfigError, EstimateError
     from empreinte.estimate.logs import estimate_log, read_log
 
+    site = _site(location, pue)
     data_in = read_log(file)
     try:
-        le = estimate_log(data_in, hardware=hardware, location=location, pue=parse_range(pue))
+        le = estimate_log(data_in, hardware=hardware, location=site.query, pue=site.pue)
         report = le.to_report(name=file.name)
     except (ConfigError, EstimateError) as exc:
         raise type(exc)(f"{file}: {exc}") from exc

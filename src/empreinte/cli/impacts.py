@@ -14,10 +14,12 @@ def impacts(
     location: str | None = typer.Option(
         None,
         "--location",
-        envvar="EMPREINTE_LOCATION",
-        help="Grid zone (ISO 3166-1 alpha-3, e.g. FRA; WOR; EEE) or cloud:PROVIDER:REGION.",
+        help="Grid zone (ISO 3166-1 alpha-3, e.g. FRA; WOR; EEE) or cloud:PROVIDER:REGION "
+        "[setting: location].",
     ),
-    pue: float | None = typer.Option(None, "--pue", help="Power usage effectiveness (>= 1)."),
+    pue: float | None = typer.Option(
+        None, "--pue", help="Power usage effectiveness (>= 1) [setting: pue]."
+    ),
     wue: float | None = typer.Option(None, "--wue", help="On-site water usage, L/kWh.", min=0),
     datacenter: str | None = typer.Option(None, "--datacenter", help="Data-centre preset id."),
     hardware: str | None = typer.Option(None, "--hardware", help="Accelerator name (catalog)."),
@@ -45,6 +47,9 @@ def impacts(
     ):
         if val is not None and not math.isfinite(val):
             raise ConfigError(f"{opt} must be a finite number, got {val}")
+    from empreinte.factors.site import site_from_settings
+
+    site = site_from_settings(location, pue, wue_l_per_kwh=wue, datacenter=datacenter)
     shares = []
     if (hardware or server) and hours is None:
         raise ConfigError("--hours is required with --hardware or --server")
@@ -58,10 +63,7 @@ def impacts(
         shares.append(HardwareShare.server(server, n_servers, hours or 0.0))
     result = compute_impacts(
         energy_kwh,
-        location=location,
-        pue=pue,
-        wue_l_per_kwh=wue,
-        datacenter=datacenter,
+        location=site,
         hardware=shares,
         lifetime_years=lifetime_years,
         utilisation=utilisation,

@@ -116,7 +116,7 @@ def model_params(
     if not disclosed:
         warnings.append(
             CodedWarning(
-                "parameters-undisclosed",
+                WarningCode.PARAMETERS_UNDISCLOSED,
                 f"{card.id}: parameter counts are not disclosed; the catalog's bracket is used "
                 f"({card.active_params_b.note or 'see the model catalog'})",
             )

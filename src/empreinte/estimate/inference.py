@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from empreinte.errors import CodedWarning, EstimateError
+from empreinte.errors import CodedWarning, EstimateError, WarningCode
 from empreinte.estimate.common import (
     ModelParams,
     check_input,
@@ -30,10 +30,10 @@ from empreinte.estimate.common import (
 )
 from empreinte.estimate.layers import LAYERS, Layers, boundary_layers
 from empreinte.ranges import Range, as_range
+from empreinte.vocabulary import J_PER_KWH
 
 __all__ = ["InferenceEstimate", "estimate_inference", "flops_energy_j"]
 
-J_PER_KWH = 3.6e6
 Method = Literal["fitted", "flops"]
 
 
@@ -217,7 +217,7 @@ def estimate_inference(
         if input_tokens:
             warnings.append(
                 CodedWarning(
-                    "prefill-from-task",
+                    WarningCode.PREFILL_FROM_TASK,
                     f"fitted method: prefill is included at the typical prompt of task {task!r}; "
                     "the input token count itself is not used (the data have no input lengths)",
                 )

@@ -22,13 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from empreinte.errors import CodedWarning, ConfigError, EstimateError, UnknownKeyError
+from empreinte.errors import CodedWarning, ConfigError, EstimateError, UnknownKeyError, WarningCode
 from empreinte.estimate.common import default_or, resolve_pue
 from empreinte.ranges import Range
+from empreinte.vocabulary import J_PER_KWH
 
 __all__ = ["Categorical", "LogEstimate", "estimate_log", "read_log"]
 
-J_PER_KWH = 3.6e6
 _NUMERIC = ("input_tokens", "output_tokens")
 
 
@@ -242,7 +242,9 @@ class LogEstimate:
         warnings = [estimate_warning("request-log energy (fitted method)"), *self.warnings]
         if multi:
             warnings.append(
-                CodedWarning("multi-zone", f"{len(zones)} zones: usage impacts summed per row")
+                CodedWarning(
+                    WarningCode.MULTI_ZONE, f"{len(zones)} zones: usage impacts summed per row"
+                )
             )
         report = make_report(
             stage="inference",
@@ -400,7 +402,7 @@ def estimate_log(
             why.append(f"{bad_tok} with output_tokens missing, zero or negative")
         warnings.append(
             CodedWarning(
-                "rows-unestimated",
+                WarningCode.ROWS_UNESTIMATED,
                 f"{unest} rows not estimated (left empty, not zero): {'; '.join(why)}",
             )
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from empreinte.errors import CodedWarning, EstimateError
+from empreinte.errors import CodedWarning, EstimateError, WarningCode
 from empreinte.estimate.common import (
     check_input,
     default_or,
@@ -87,7 +87,7 @@ class TrainingEstimate:
         if self.server is None:
             warnings.append(
                 CodedWarning(
-                    "embodied-partial",
+                    WarningCode.EMBODIED_PARTIAL,
                     "no server archetype given: embodied impacts cover the accelerators only",
                 )
             )

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import cached_property
 from importlib import resources
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from empreinte.errors import DataError
 from empreinte.ranges import Range
 
 __all__ = [
@@ -92,24 +90,6 @@ def package_loader(name: str) -> Loader:
         return json.loads(read_data_text(name))
 
     return load
-
-
-T = TypeVar("T")
-
-
-class LazyTable(Generic[T]):
-    """Parse once, on first access, with the given loader and parser."""
-
-    def __init__(self, loader: Loader, parse: Callable[[Any], T]) -> None:
-        self._loader = loader
-        self._parse = parse
-
-    @cached_property
-    def value(self) -> T:
-        try:
-            return self._parse(self._loader())
-        except (OSError, ValueError, KeyError) as exc:
-            raise DataError(f"cannot load reference data: {exc}") from exc
 
 
 def load_sources(loader: Loader | None = None) -> dict[str, Source]:

@@ -61,12 +61,17 @@ class ZoneFactors:
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    """A resolved location: its zone factors, the data-centre preset it implies, and warnings."""
+    """A resolved location: its zone factors, the data-centre preset it implies, and warnings.
+
+    For a cloud region, ``provider`` is the normalised provider (``aws``, ``gcp``, ``azure``)
+    and ``region`` the region as in the catalog; both are ``None`` for a plain zone."""
 
     query: str | None
     zone: ZoneFactors
     datacenter: str | None = None
     warnings: tuple[CodedWarning, ...] = field(default=())
+    provider: str | None = None
+    region: str | None = None
 
 
 def _parse(text: str) -> dict[str, ZoneFactors]:
@@ -154,12 +159,15 @@ class GridRepository:
         loc = location.strip()
         warnings: list[CodedWarning] = []
         datacenter: str | None = None
+        provider: str | None = None
+        region_name: str | None = None
         if loc.lower().startswith("cloud:"):
             from empreinte.factors.cloud import resolve_cloud_location
 
             region = resolve_cloud_location(loc)
             zone = self.get(region.zone)
             datacenter = region.datacenter
+            provider, region_name = region.provider, region.region
         else:
             zone = self.get(loc)
         fb = [f for f in zone.flags if f.startswith("electricity-mix-") and f.endswith("-world")]
@@ -170,7 +178,7 @@ class GridRepository:
                     f"zone {zone.zone}: {', '.join(fb)} (world value with a wide range)",
                 )
             )
-        return Location(loc, zone, datacenter, tuple(warnings))
+        return Location(loc, zone, datacenter, tuple(warnings), provider, region_name)
 
 
 _default: GridRepository | None = None

@@ -16,6 +16,7 @@ from typing import Any, cast
 from empreinte.errors import CodedWarning, ConfigError, WarningCode
 from empreinte.factors._base import read_data_text
 from empreinte.factors.grid import Location, resolve_location
+from empreinte.factors.site import Site
 from empreinte.impacts.engine import Evaluation, Input, evaluate
 from empreinte.ranges import Range, as_range
 
@@ -186,7 +187,9 @@ def _datacenter_inputs(
     chosen = [datacenters.get_datacenter(preset)] if preset else []
     chain = [*chosen, datacenters.default_datacenter()]
 
-    def pick(given: float | Range | None, attr: str, unit: str, code: str, label: str) -> Input:
+    def pick(
+        given: float | Range | None, attr: str, unit: str, code: WarningCode, label: str
+    ) -> Input:
         if given is not None:
             return Input(as_range(given), unit, ("user-input",))
         for i, dc in enumerate(chain):
@@ -215,7 +218,7 @@ def _datacenter_inputs(
 def compute_impacts(
     energy_kwh: float | Range,
     *,
-    location: str | None = None,
+    location: str | Site | None = None,
     pue: float | Range | None = None,
     wue_l_per_kwh: float | Range | None = None,
     datacenter: str | None = None,
@@ -223,11 +226,21 @@ def compute_impacts(
     lifetime_years: float | Range | None = None,
     utilisation: float | Range | None = None,
 ) -> ImpactResult:
-    """Impacts of ``energy_kwh`` of IT energy used at ``location``, plus embodied hardware."""
+    """Impacts of ``energy_kwh`` of IT energy used at ``location``, plus embodied hardware.
+
+    ``location`` is a zone code, a ``cloud:PROVIDER:REGION`` string, or a resolved
+    :class:`~empreinte.factors.site.Site` (not re-parsed; its PUE, WUE and data-centre preset
+    apply unless given here)."""
     energy = as_range(energy_kwh)
     if energy.low < 0:
         raise ConfigError(f"energy_kwh must be >= 0, got {energy_kwh}")
-    loc = resolve_location(location)
+    if isinstance(location, Site):
+        loc = location.location
+        pue = pue if pue is not None else location.pue
+        wue_l_per_kwh = wue_l_per_kwh if wue_l_per_kwh is not None else location.wue_l_per_kwh
+        datacenter = datacenter or location.datacenter
+    else:
+        loc = resolve_location(location)
     warnings = list(loc.warnings)
     pue_in, wue_in = _datacenter_inputs(pue, wue_l_per_kwh, datacenter or loc.datacenter, warnings)
     z = loc.zone

@@ -31,14 +31,16 @@ from contextlib import ContextDecorator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from empreinte.errors import ConfigError
+from empreinte.errors import ConfigError, SettingError
 from empreinte.measure.base import J_PER_KWH, Meter
 from empreinte.measure.result import Attribution, Measured, WindowRecord, to_report
 from empreinte.measure.sampler import Sampler, Totals
+from empreinte.vocabulary import STAGES
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from empreinte.factors.site import Site
     from empreinte.report.models import Report
 
 __all__ = ["Tracker", "power_line", "track", "write_atomic"]
@@ -78,7 +80,14 @@ def _torch_sync() -> None:
 
 
 class Tracker(ContextDecorator):
-    """Measures energy between :meth:`start` and :meth:`stop` (see the module docstring)."""
+    """Measures energy between :meth:`start` and :meth:`stop` (see the module docstring).
+
+    Every option is checked here, before anything runs: a bad ``stage``, ``pue`` or
+    ``location`` raises a :class:`~empreinte.errors.SettingError` (or ``UnknownKeyError``)
+    naming it, not an error after the block. ``location`` is a zone code, a
+    ``cloud:PROVIDER:REGION`` string or a resolved :class:`~empreinte.factors.site.Site`;
+    ``None`` means the ``location`` setting (``EMPREINTE_LOCATION``, the config file), else
+    unknown. The resolved site is :attr:`site`."""
 
     log_to_mlflow = True
     """When the run ends, log the report to the active MLflow run (if the program imported
@@ -94,15 +103,18 @@ class Tracker(ContextDecorator):
         interval_s: float = 1.0,
         checkpoint_s: float = 10.0,
         out: str | os.PathLike[str] | None = None,
-        location: str | None = None,
+        location: str | Site | None = None,
         pue: float | None = None,
         functional_unit: str | None = None,
         task: str | None = None,
         sync: str | Callable[[], None] | None = None,
         live: bool | None = None,
     ) -> None:
+        if stage not in STAGES:
+            raise SettingError("stage", stage, STAGES)
         if interval_s <= 0 or checkpoint_s <= 0:
             raise ConfigError("interval_s and checkpoint_s must be positive")
+        self.site = _site(location, pue)
         if isinstance(sync, str) and sync != "torch":
             raise ConfigError(f"sync must be 'torch' or a callable, got {sync!r}")
         self.name, self.stage, self.task = name, stage, task
@@ -112,7 +124,8 @@ class Tracker(ContextDecorator):
             from pathlib import Path
 
             self.out = Path(out)
-        self.location, self.pue, self.functional_unit = location, pue, functional_unit
+        self.location, self.pue = self.site.query, self.site.pue
+        self.functional_unit = functional_unit
         self._sync: Callable[[], None] | None = None
         if sync == "torch":
             self._sync = _torch_sync
@@ -292,8 +305,7 @@ class Tracker(ContextDecorator):
         report = to_report(
             m,
             status=status,
-            location=self.location,
-            pue=self.pue,
+            location=self.site,
             functional_unit=self.functional_unit,
             attribution=self.attribution,
             task=self.task,
@@ -334,6 +346,19 @@ def power_line(name: str, prev: Totals, now: Totals, t0: float) -> str:
     elapsed = int(now.time_s - t0)
     clock = f"{elapsed // 3600:02d}:{elapsed // 60 % 60:02d}:{elapsed % 60:02d}"
     return f"⚡ {name}  {watts:7.1f} W  {total_kwh(now.energy_j).value:.4f} kWh  {clock}"
+
+
+def _site(location: str | Site | None, pue: float | None) -> Site:
+    """The tracker's site, resolved and checked now; ``None``: the ``location``/``pue``
+    settings (environment, config file; :mod:`empreinte.config`)."""
+    from empreinte.factors.site import Site, check_pue, resolve_site, site_from_settings
+
+    if isinstance(location, Site):
+        return location if pue is None else location.with_(pue=pue)
+    check_pue(pue)
+    if location is None or pue is None:
+        return site_from_settings(location, pue, option_names=("location", "pue"))
+    return resolve_site(location, pue=pue)
 
 
 class _Window:

@@ -17,6 +17,7 @@ from empreinte.measure.base import J_PER_KWH, component_of, weakest_method
 from empreinte.ranges import Range
 
 if TYPE_CHECKING:
+    from empreinte.factors.site import Site
     from empreinte.report.models import Report
 
 __all__ = [
@@ -121,7 +122,7 @@ def to_report(
     m: Measured,
     *,
     status: str = "complete",
-    location: str | None = None,
+    location: str | Site | None = None,
     pue: float | Range | None = None,
     wue_l_per_kwh: float | Range | None = None,
     functional_unit: str | None = None,

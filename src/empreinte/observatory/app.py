@@ -117,9 +117,7 @@ def app_from_env() -> FastAPI:
     """The app of one worker process of ``empreinte serve --workers N`` (an uvicorn factory).
 
     Settings come from ``EMPREINTE_DATABASE_URL``, ``EMPREINTE_DATA_DIR`` and
-    ``EMPREINTE_RATE_LIMIT`` (set by ``serve``); the parent has already migrated the schema.
+    ``EMPREINTE_RATE_LIMIT`` (set by ``serve``, resolved by :mod:`empreinte.config`); the
+    parent has already migrated the schema.
     """
-    import os
-
-    rate = int(os.environ.get("EMPREINTE_RATE_LIMIT", "120"))
-    return create_app(Settings.from_env(rate_limit_per_minute=rate), migrate=False)
+    return create_app(Settings.from_env(), migrate=False)

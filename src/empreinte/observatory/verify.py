@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from empreinte.report.models import METHOD_TIER, HardwareItem, Report, Verification
+from empreinte.vocabulary import J_PER_KWH
 
 __all__ = ["BLOCKING", "FLAGS", "catalog_entry", "check_report", "verify"]
 
@@ -106,7 +107,7 @@ def _energy_flags(r: Report, duration: float | None) -> Iterable[str]:
         if any(t is None for t in tdps):
             continue
         limit_w = sum(h.count * t for h, t in zip(items, tdps, strict=True) if t is not None)
-        mean_w = value.value * 3.6e6 / duration
+        mean_w = value.value * J_PER_KWH / duration
         if mean_w > limit_w * _TDP_MARGIN:
             yield f"power-above-tdp:{comp}"
 

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from empreinte.vocabulary import METHOD_TIER as METHOD_TIER
+
 __all__ = [
     "SCHEMA_VERSION",
     "Datacenter",
@@ -52,14 +54,8 @@ ATier = Literal["A0", "A1", "A2", "A3"]
 
 DEFAULT_BOUNDARY: tuple[Layer, ...] = ("accelerators", "host")
 
-METHOD_TIER: dict[str, str] = {
-    "external_meter": "M1",
-    "hw_counter": "M2",
-    "software_model": "M3",
-    "proxy_model": "M4",
-    "declared": "M5",
-}
-"""Measurement method -> M tier (methodology.md, "Verification tiers")."""
+# the vocabulary is defined once (empreinte.vocabulary); these Literal types spell it for the
+# schema, and a test checks that they agree
 
 
 _INF = math.inf

@@ -14,21 +14,21 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from empreinte.errors import CodedWarning
+from empreinte.errors import CodedWarning, WarningCode
 from empreinte.impacts import HardwareShare
 from empreinte.ranges import Range
 from empreinte.report.build import make_report
 from empreinte.report.models import HardwareItem, Publisher, Report, System
+from empreinte.vocabulary import J_PER_KWH
 
 __all__ = ["PUBLISHED_FACTOR_CODE", "figure_count", "iter_figure_reports", "load_figures"]
 
-PUBLISHED_FACTOR_CODE = "published-grid-factor"
+PUBLISHED_FACTOR_CODE = WarningCode.PUBLISHED_GRID_FACTOR
 """Warning code: the publisher stated its own grid factor and emissions (kept in `published`)."""
-PUBLISHED_PUE_CODE = "published-pue-note"
+PUBLISHED_PUE_CODE = WarningCode.PUBLISHED_PUE_NOTE
 """Warning code: how the publisher's figure relates to PUE (why the PUE given is what it is)."""
-SEED_ESTIMATE_CODE = "estimate"
+SEED_ESTIMATE_CODE = WarningCode.ESTIMATE
 
-J_PER_KWH = 3.6e6
 S_PER_H = 3600.0
 
 
@@ -276,7 +276,7 @@ def _php_reports(php: Mapping[str, Any], src: Mapping[str, Any]) -> Iterator[Rep
             measurement={"boundary": ["accelerators", "host", "idle"], "meters": meters},
             warnings=[
                 CodedWarning(
-                    "published-mean",
+                    WarningCode.PUBLISHED_MEAN,
                     "the value is the mean over the task's models as published; the spread "
                     "across models (standard deviation, and median or maximum where the paper "
                     "states them) is kept in `published`, not as the bounds of this value",

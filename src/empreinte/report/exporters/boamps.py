@@ -21,6 +21,7 @@ from empreinte.report.exporters._common import (
     utc_seconds,
 )
 from empreinte.report.models import Report
+from empreinte.vocabulary import COMPONENTS
 
 __all__ = ["SPEC_URI", "TASK_STAGE", "boamps_report", "export", "quality"]
 
@@ -81,7 +82,7 @@ def _components(report: Report) -> list[dict[str, Any]]:
             c["share"] = h.count / n
         comps.append(c)
     if not comps:
-        for kind in ("gpu", "cpu", "ram", "other"):
+        for kind in COMPONENTS:
             if getattr(report.energy, f"{kind}_kwh") is not None:
                 comps.append(
                     {"componentName": "unspecified", "componentType": kind, "nbComponent": 1}
