@@ -276,7 +276,7 @@ def seed_sites(session: Session, now: datetime) -> int:
         decl = DatacenterDecl(
             id=d.id,
             name=d.name,
-            operator=d.name.split(" (")[0],
+            operator=d.operator or d.name.split(" (")[0],
             kind="fleet" if d.kind == "provider" else "site",
             zone=d.zone or "WOR",
             years=[kpis],
