@@ -15,6 +15,7 @@ RANK = {
     "_version": 0,
     "errors": 0,
     "ranges": 0,
+    "units": 0,
     "factors": 1,
     "impacts": 2,
     "report": 3,

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from empreinte import units
+
 __all__ = [
     "bar_chart",
     "count",
@@ -26,64 +28,18 @@ __all__ = [
 
 
 def fmt(x: float | None, digits: int = 3) -> str:
-    """A number with ``digits`` significant digits (``—`` for missing)."""
-    if x is None:
-        return "—"
-    if x == 0:
-        return "0"
-    if not math.isfinite(x):
-        return str(x)
-    mag = abs(x)
-    if 1e-3 <= mag < 1e6:
-        decimals = max(0, digits - 1 - math.floor(math.log10(mag)))
-        s = f"{x:,.{decimals}f}"
-        return s.rstrip("0").rstrip(".") if "." in s else s
-    return f"{x:.{digits - 1}e}"
-
-
-# Stored unit -> [(multiplier from the stored unit, symbol shown)], smallest first.
-_MASS = [
-    (1e-12, "ng"),
-    (1e-9, "µg"),
-    (1e-6, "mg"),
-    (1e-3, "g"),
-    (1.0, "kg"),
-    (1e3, "t"),
-    (1e9, "Mt"),
-]
-_SCALES: dict[str, list[tuple[float, str]]] = {
-    "kWh": [(1e-6, "mWh"), (1e-3, "Wh"), (1.0, "kWh"), (1e3, "MWh"), (1e6, "GWh"), (1e9, "TWh")],
-    "L": [(1e-6, "µL"), (1e-3, "mL"), (1.0, "L"), (1e3, "kL"), (1e6, "ML"), (1e9, "GL")],
-    "MJ": [(1e-9, "mJ"), (1e-6, "J"), (1e-3, "kJ"), (1.0, "MJ"), (1e3, "GJ"), (1e6, "TJ")],
-    "kgCO2e": [(m, f"{u}CO2e") for m, u in _MASS],
-    "kgSbeq": [(m, f"{u}Sbeq") for m, u in _MASS],
-}
-_SMALLEST = {"kWh": (1e-9, "µWh"), "L": (1e-9, "nL"), "MJ": (1e-12, "µJ")}
+    """A number with ``digits`` significant digits (``—`` for missing): :func:`units.number`."""
+    return units.number(x, digits)
 
 
 def _scale(x: float, unit: str) -> tuple[float, str]:
-    """The multiplier and symbol to show ``x`` (in ``unit``) with 1 to 999 before the unit."""
-    scale = _SCALES.get(unit)
-    if scale is None or x == 0 or not math.isfinite(x):
-        return 1.0, unit
-    mag = abs(x)
-    if unit in _SMALLEST and mag < scale[0][0]:
-        return _SMALLEST[unit]
-    chosen = scale[0]
-    for m, sym in scale:
-        if mag >= m * 0.9995:
-            chosen = (m, sym)
-    if chosen[1].startswith("t") and mag >= 1e6:  # tonnes up to 1,000,000 t, then Mt
-        chosen = (1e3, chosen[1])
-    return chosen
+    """The size and symbol of the unit ``x`` (in ``unit``) is shown in (:func:`units.scale`)."""
+    return units.scale(x, unit)
 
 
 def human(x: float | None, unit: str, digits: int = 3) -> str:
-    """``3394685`` kWh -> ``3.39 GWh``; ``1.18e6`` kgCO2e -> ``1,180 tCO2e``; ``—`` if missing."""
-    if x is None:
-        return "—"
-    m, sym = _scale(x, unit)
-    return f"{fmt(x / m, digits)} {sym}"
+    """``1287000`` kWh -> ``1,287 MWh``; ``1.18e6`` kgCO2e -> ``1,180 tCO2e`` (``units.human``)."""
+    return units.human(x, unit, digits)
 
 
 def count(x: float | None) -> str:
