@@ -103,3 +103,45 @@ def test_report_without_published_block_has_no_section(
     post(client, [r], auth)
     assert 'class="published"' not in client.get(f"/reports/{r['report_id']}").text
     assert client.get(f"/api/v1/reports/{r['report_id']}").json()["published"] is None
+
+
+@pytest.mark.parametrize("fmt", ["csv", "md", "html"])
+def test_exports_carry_the_same_figures_and_explanation(
+    client: TestClient, seeded: Any, fmt: str
+) -> None:
+    api = client.get("/api/v1/reports/seed-luccioni2023-bloom").json()["published"]
+    r = client.get(f"/reports/seed-luccioni2023-bloom/download/{fmt}")
+    assert r.status_code == 200
+    text = r.text
+    assert "50.5 tCO2e" in text and "42.94 tCO2e" in text
+    assert fmt == "csv" or "24.69 tCO2e" in text  # every figure, in the summaries
+    if fmt == "csv":
+        import csv
+        import io
+
+        row = next(csv.DictReader(io.StringIO(text)))
+        assert row["published_reconciliation"].splitlines()[0] == api["gwp"]["sentence"]
+        assert "Luccioni" in row["citation"]
+        assert "gwp_kgco2e=50500.0" in row["published"].splitlines()
+    else:
+        for ln in api["gwp"]["lines"]:
+            assert ln["delta_shown"] in text
+
+
+def test_bulk_csv_has_bounds_citation_and_reconciliation(client: TestClient, seeded: Any) -> None:
+    import csv
+    import io
+
+    rows = {r["report_id"]: r for r in csv.DictReader(io.StringIO(client.get(
+        "/api/v1/export.csv").text))}  # fmt: skip
+    bloom = rows["seed-luccioni2023-bloom"]
+    api = client.get("/api/v1/reports/seed-luccioni2023-bloom").json()
+    assert bloom["published_reconciliation"].splitlines()[0] == api["published"]["gwp"]["sentence"]
+    assert bloom["citation"].startswith("Luccioni")
+    g = rows["seed-google2025-gemini-median"]
+    e = api  # the bounds of an estimate are exported, not only its value
+    assert float(g["energy_kwh_low"]) <= float(g["energy_kwh"]) <= float(g["energy_kwh_high"])
+    assert float(bloom["gwp_kgco2e_low"]) <= float(bloom["gwp_kgco2e"]) <= float(
+        bloom["gwp_kgco2e_high"]
+    )
+    assert e["report"]["impacts"]["gwp_kgco2e"]["total"]["value"] == float(bloom["gwp_kgco2e"])

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic_core import from_json
 
 from empreinte.errors import ReportError
-from empreinte.observatory import exports, store
+from empreinte.observatory import exports, store, verify
 from empreinte.observatory.context import Ctx, get_ctx, get_filters
 from empreinte.observatory.errors import ApiError
 from empreinte.observatory.gcpause import gc_paused
@@ -173,7 +173,7 @@ async def post_reports(
 
 def summary(row: Any) -> dict[str, Any]:
     d = exports.row_summary(row)
-    d["flags"] = row.flags.split() if row.flags else []
+    d["flags"] = verify.split_flags(row.flags)
     d["url"] = f"/reports/{row.report_id}"
     return d
 

@@ -129,6 +129,23 @@ class PublishedComparison:
     energy: Reconciliation | None = None
     gwp: Reconciliation | None = None
 
+    @property
+    def reconciliations(self) -> tuple[Reconciliation, ...]:
+        """The emissions then the energy reconciliation, those that exist."""
+        return tuple(r for r in (self.gwp, self.energy) if r is not None)
+
+    def figure_rows(self) -> list[list[str]]:
+        """``[figure, boundary, publisher, empreinte]`` per figure, headline first (exports)."""
+        order = sorted(self.figures, key=lambda f: f not in self.headline)
+        return [[f.label, f.boundary, f.shown, f.ours_shown] for f in order]
+
+    def steps(self, rec: Reconciliation) -> list[list[str]]:
+        """``[step, change]`` rows from the published number to empreinte's (exports)."""
+        rows = [[f"published ({rec.published_boundary})", _show(rec.published, rec.unit)]]
+        rows += [[ln.text, ln.delta_shown or "—"] for ln in rec.lines]
+        rows.append([f"empreinte ({rec.ours_boundary})", _show(rec.ours, rec.unit)])
+        return rows
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (with the shown strings), for the JSON twin and the API."""
 

@@ -1,0 +1,45 @@
+"""Defects of issue 9 (item 6), each with its test: flags with spaces, the project's own
+reference machine (AMD EPYC), the CSV flags column."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi.testclient import TestClient
+from obs_samples import post, sample_report
+
+from empreinte.observatory.seed import iter_bench_reports
+from empreinte.observatory.verify import catalog_entry, join_flags, split_flags, verify
+
+
+def test_split_flags_keeps_details_with_spaces() -> None:
+    flags = ["constant-mode:cpu", "hardware-unknown:Imaginary GPU 9000", "no-duration"]
+    assert split_flags(join_flags(flags)) == flags
+    # the older space-joined storage is read back right too
+    old = "constant-mode:cpu hardware-unknown:Imaginary GPU 9000 no-duration"
+    assert split_flags(old) == flags
+    assert split_flags("") == [] and split_flags(None) == []
+
+
+def test_reference_machine_epyc_is_not_hardware_unknown() -> None:
+    ref = next(iter_bench_reports())
+    assert [h.name for h in ref.hardware] == ["AMD EPYC"]  # a VM hides the model number
+    assert not any(f.startswith("hardware-unknown") for f in verify(ref).flags)
+    cid, tdp = catalog_entry("cpu", "AMD EPYC")
+    assert cid == "cpu family: epyc" and tdp is not None and 100 < tdp < 600
+    assert catalog_entry("cpu", "Imaginary CPU 12") == (None, None)  # still flagged
+
+
+def test_lists_and_csv_count_flags_right(client: TestClient, auth: dict[str, str]) -> None:
+    r = sample_report(hardware=[{"kind": "gpu", "name": "Imaginary GPU 9000", "count": 1}])
+    post(client, [r], auth)
+    stored = client.get(f"/api/v1/reports/{r['report_id']}").json()["report"]["verification"]
+    listed = client.get("/api/v1/reports").json()["reports"][0]["flags"]
+    assert listed == stored["flags"]
+    assert "hardware-unknown:Imaginary GPU 9000" in listed
+    row = next(csv.DictReader(io.StringIO(client.get("/api/v1/export.csv").text)))
+    assert row["flags"].split("\n") == stored["flags"]  # one flag per line, unambiguous
+    page = client.get("/reports").text
+    n = len(stored["flags"])
+    assert f">{n} flag{'s' if n > 1 else ''}<" in page
