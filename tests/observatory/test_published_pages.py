@@ -141,7 +141,9 @@ def test_bulk_csv_has_bounds_citation_and_reconciliation(client: TestClient, see
     g = rows["seed-google2025-gemini-median"]
     e = api  # the bounds of an estimate are exported, not only its value
     assert float(g["energy_kwh_low"]) <= float(g["energy_kwh"]) <= float(g["energy_kwh_high"])
-    assert float(bloom["gwp_kgco2e_low"]) <= float(bloom["gwp_kgco2e"]) <= float(
-        bloom["gwp_kgco2e_high"]
+    assert (
+        float(bloom["gwp_kgco2e_low"])
+        <= float(bloom["gwp_kgco2e"])
+        <= float(bloom["gwp_kgco2e_high"])
     )
     assert e["report"]["impacts"]["gwp_kgco2e"]["total"]["value"] == float(bloom["gwp_kgco2e"])
