@@ -147,3 +147,17 @@ def test_bulk_csv_has_bounds_citation_and_reconciliation(client: TestClient, see
         <= float(bloom["gwp_kgco2e_high"])
     )
     assert e["report"]["impacts"]["gwp_kgco2e"]["total"]["value"] == float(bloom["gwp_kgco2e"])
+
+
+def test_validation_doc_carries_the_pages_numbers(client: TestClient, seeded: Any) -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "validation.md").read_text("utf-8")
+    for rid in sorted(CASES):
+        gwp = client.get(f"/api/v1/reports/{rid}").json()["published"]["gwp"]
+        row = next(ln for ln in doc.splitlines() if f"`{rid}` | emissions" in ln)
+        for ln in gwp["lines"]:
+            assert f"{ln['delta_shown']} {ln['text']}".strip() in row
+        published = client.get(f"/reports/{rid}.json").json()["published"]["figures"]
+        shown = next(f["shown"] for f in published if f["key"] == gwp["published_key"])
+        assert shown in row and f"{shown} (" in row

@@ -362,6 +362,8 @@ def _gwp(report: Report, factors: dict[str, dict[str, Any]]) -> Reconciliation |
             )
         lines.append(Line("rounding" if small else "unexplained", text, rest, ""))
     p_bound = "usage" + (" + embodied" if p_emb is not None else "")
+    if key.endswith("market_based"):
+        p_bound = "market-based, phases as the publisher counts them"
     if stated:
         p_bound = f"{stated[2]}; {p_bound}"
     o_phases = [p for p in ("usage", "embodied", "end_of_life") if getattr(split, p) is not None]
