@@ -227,7 +227,7 @@ def test_pages_use_human_units_and_no_exponent(client: TestClient, auth: dict[st
 def test_every_chart_has_a_text_alternative(client: TestClient, auth: dict[str, str]) -> None:
     a, b = sample_report(), sample_report(energy_kwh=0.2, quality=0.8)
     post(client, [a, b], auth)
-    pages = ["/", f"/reports/{a['report_id']}", f"/compare?ids={a['report_id']},{b['report_id']}"]
+    pages = [f"/reports/{a['report_id']}", f"/compare?ids={a['report_id']},{b['report_id']}"]
     pages.append("/leaderboard?task=text-generation&unit=inference")
     for page in pages:
         svgs = _svgs(client.get(page).text)
@@ -249,16 +249,6 @@ def test_pareto_chart_draws_the_gate_and_names_points(
     assert "energy per inference (log scale)" in svg and "↑ accuracy" in svg
     assert "<title>org/tiny-model [" in svg and "on the Pareto front" in svg
     assert "Energy per inference</th>" in page
-
-
-def test_trend_chart_says_what_it_plots(client: TestClient, auth: dict[str, str]) -> None:
-    old, new = sample_report(energy_kwh=1e6), sample_report(energy_kwh=0.01)
-    old["created_at"] = "2021-05-01T00:00:00Z"
-    post(client, [old, new], auth)
-    svg = next(s for s in _svgs(client.get("/").text) if "per year" in s)
-    assert "Total reported energy per year" in svg
-    assert "log scale" in svg  # values 8 orders of magnitude apart
-    assert "1 report" in svg and "2021" in svg and "2025" in svg
 
 
 def test_report_page_explains_verification_and_impacts(

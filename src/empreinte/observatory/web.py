@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from empreinte import units
 from empreinte.observatory import charts, verify
 from empreinte.observatory.api import report_detail, summary
 from empreinte.observatory.context import Ctx, get_ctx, get_filters
@@ -84,6 +85,7 @@ def configure_templates(t: Jinja2Templates) -> None:
     t.env.globals.update(
         fmt=charts.fmt,
         human=charts.human,
+        energy=units.energy,
         count=charts.count,
         duration=charts.duration,
         qty=charts.quantity,
@@ -131,8 +133,9 @@ def _twin(path: str, template: str) -> Callable[[Callable[..., Any]], Callable[.
 def home(ctx: Ctx = Depends(get_ctx)) -> dict[str, Any]:
     with ctx.sessions() as s:
         stats = ctx.aggregates.stats(s, Filters())
-        rows, _ = list_reports(s, Filters(), limit=8)
-    return {"stats": stats, "recent": [summary(r) for r in rows]}
+        known = ctx.aggregates.knowledge(s)
+        rows, _ = list_reports(s, Filters(), limit=5)
+    return {"stats": stats, "knowledge": known, "recent": [summary(r) for r in rows]}
 
 
 @_twin("/reports", "reports.html")
