@@ -27,7 +27,7 @@ def test_reference_machine_epyc_is_not_hardware_unknown() -> None:
     assert [h.name for h in ref.hardware] == ["AMD EPYC"]  # a VM hides the model number
     assert not any(f.startswith("hardware-unknown") for f in verify(ref).flags)
     cid, tdp = catalog_entry("cpu", "AMD EPYC")
-    assert cid == "cpu family: epyc" and tdp is not None and 100 < tdp < 600
+    assert cid == "AMD EPYC" and tdp is not None and 100 < tdp < 600
     assert catalog_entry("cpu", "Imaginary CPU 12") == (None, None)  # still flagged
 
 
@@ -43,3 +43,23 @@ def test_lists_and_csv_count_flags_right(client: TestClient, auth: dict[str, str
     page = client.get("/reports").text
     n = len(stored["flags"])
     assert f">{n} flag{'s' if n > 1 else ''}<" in page
+
+
+def test_phase_bars_say_not_assessed_never_100_percent() -> None:
+    from empreinte.observatory.charts import phase_bars
+
+    svg = str(phase_bars([("Water", "L", {"usage": 3.0, "embodied": None}), ("GWP", "kgCO2e", {
+        "usage": 1.0, "embodied": 1.0, "end_of_life": 0.0})], "t"))  # fmt: skip
+    assert "usage 100 % · embodied not assessed · end of life not assessed" in svg
+    assert "usage 50 % · embodied 50 %" in svg  # a real zero stays a zero (no share shown)
+
+
+def test_reports_page_counts_matches_and_names_sorts(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    post(client, [sample_report(), sample_report(lifecycle_stage="training")], auth)
+    page = client.get("/reports?stage=training&sort=energy_per_unit_kwh").text
+    assert "<strong>1</strong> report matches these filters" in page
+    assert "Energy per unit, smallest first" in page and "Newest first" in page
+    assert "kwh ↑" not in page and "energy per unit kwh" not in page
+    assert "<strong>2</strong> reports match" in client.get("/reports").text

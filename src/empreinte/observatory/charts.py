@@ -154,10 +154,14 @@ def phase_bars(rows: Sequence[tuple[str, str, dict[str, float | None]]], title: 
         parts = []
         for j, ph in enumerate(PHASES):
             v = phases.get(ph)
-            if not v or v <= 0:
+            name = ph.replace("_", " ")
+            if v is None:  # not assessed is said, never read as 0 (no "usage 100 %")
+                parts.append(f"{name} not assessed")
+                descs.append(f"{label}, {name}: not assessed")
+                continue
+            if v <= 0:
                 continue
             bw = (w - left - 20) * v / total
-            name = ph.replace("_", " ")
             body.append(
                 f'<rect x="{x:.1f}" y="{y}" width="{bw:.1f}" height="{bar_h}" class="bar p{j}">'
                 f"<title>{escape(label)}, {escape(name)}: {escape(human(v, unit))} "

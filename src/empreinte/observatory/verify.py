@@ -115,7 +115,7 @@ def catalog_entry(kind: str, name: str) -> tuple[str | None, float | None]:
         if family is None:
             return None, None
         spread = hardware.default_repository().cpu_tdp_spread(family)
-        return f"cpu family: {family}", spread.high
+        return name, spread.high
     return name, None
 
 

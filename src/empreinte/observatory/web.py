@@ -53,6 +53,20 @@ DOWNLOAD_TEXT = {
 }
 
 
+SORT_LABELS = {
+    "created_at": ("Oldest first", "Newest first"),
+    "energy_kwh": ("Energy, smallest first", "Energy, largest first"),
+    "gwp_kgco2e": ("Emissions, smallest first", "Emissions, largest first"),
+    "energy_per_unit_kwh": ("Energy per unit, smallest first", "Energy per unit, largest first"),
+}
+"""Sort key -> (ascending label, descending label), as the /reports menu shows them."""
+
+
+def _sort_label(sort: str) -> str:
+    asc, desc = SORT_LABELS.get(sort.lstrip("-"), (sort, sort))
+    return desc if sort.startswith("-") else asc
+
+
 def _pairs(rows: list[dict[str, Any]], key: str, value: str) -> list[tuple[str, Any]]:
     return [(str(r[key] if r[key] is not None else "unknown"), r[value]) for r in rows]
 
@@ -150,11 +164,14 @@ def reports_page(
     with ctx.sessions() as s:
         rows, nxt = list_reports(s, filters, sort=sort, cursor=cursor, limit=limit)
         facets = ctx.aggregates.facets(s)
+        matches = ctx.aggregates.stats(s, filters)["totals"]["reports"]
     params = {**filters.query_string(), "sort": sort}
     return {
         "filters": filters.query_string(),
+        "matches": matches,
         "sort": sort,
-        "sorts": [*SORTS, *("-" + k for k in SORTS)],
+        "sorts": [*("-" + k for k in SORTS), *SORTS],
+        "sort_labels": {s: _sort_label(s) for s in (*SORTS, *("-" + k for k in SORTS))},
         "reports": [summary(r) for r in rows],
         "next_cursor": nxt,
         "next_params": {**params, "cursor": nxt} if nxt else None,
