@@ -28,6 +28,7 @@ __all__ = [
     "human",
     "number",
     "scale",
+    "with_bounds",
 ]
 
 PER_REQUEST = frozenset({"request", "prompt", "query", "message", "conversation", "call"})
@@ -137,3 +138,24 @@ def axis_unit(values: Iterable[float | None], unit: str) -> tuple[float, str]:
     if not finite:
         return 1.0, unit
     return scale(max(finite), unit)
+
+
+def with_bounds(
+    value: float | None,
+    low: float | None,
+    high: float | None,
+    unit: str,
+    digits: int = 3,
+) -> str:
+    """``value unit [low – high]``, the bounds in the value's unit (``—`` if missing).
+
+    >>> with_bounds(666900.0, 300000.0, 1.2e6, "kgCO2e")
+    '667 tCO2e [300 – 1,200]'
+    """
+    if value is None:
+        return "—"
+    m, sym = scale(value, unit)
+    text = f"{number(value / m, digits)} {sym}"
+    if low is not None and high is not None and (low != value or high != value):
+        text += f" [{number(low / m, digits)} – {number(high / m, digits)}]"
+    return text
