@@ -80,6 +80,7 @@ def run(
         location=loc,
         pue=pue,
         live=None,
+        report_id=report_id,  # the file name and the report carry the same id
     )
     code, report = run_command(cmd, tracker, attribution)
     _summary(report, path)

@@ -93,7 +93,11 @@ class Tracker(ContextDecorator):
         task: str | None = None,
         sync: str | Callable[[], None] | None = None,
         live: bool | None = None,
+        report_id: str | None = None,
     ) -> None:
+        import uuid
+
+        self.report_id = report_id or uuid.uuid4().hex  # one id: checkpoints and final report
         if interval_s <= 0 or checkpoint_s <= 0:
             raise ConfigError("interval_s and checkpoint_s must be positive")
         if isinstance(sync, str) and sync != "torch":
@@ -285,6 +289,7 @@ class Tracker(ContextDecorator):
             functional_unit=self.functional_unit,
             attribution=self.attribution,
             task=self.task,
+            report_id=self.report_id,
         )
         if done:
             self._reports[status] = report
