@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from fastapi.testclient import TestClient
 from obs_samples import post, sample_report
@@ -63,3 +64,30 @@ def test_reports_page_counts_matches_and_names_sorts(
     assert "Energy per unit, smallest first" in page and "Newest first" in page
     assert "kwh ↑" not in page and "energy per unit kwh" not in page
     assert "<strong>2</strong> reports match" in client.get("/reports").text
+
+
+def test_compare_warns_across_scales_and_draws_every_bar(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """Issue 9: a 690 MWh run beside a 7.88 mWh request, no warning, an invisible bar."""
+    big = sample_report(energy_kwh=690_000.0, lifecycle_stage="training")
+    small = sample_report(energy_kwh=7.88e-6)
+    small["functional_unit"] = {"type": "request", "count": 1.0}
+    small["per_unit"]["functional_unit"] = small["functional_unit"]
+    post(client, [big, small], auth)
+    ids = f"{big['report_id']},{small['report_id']}"
+    data = client.get(f"/compare.json?ids={ids}").json()
+    text = " ".join(data["cautions"])
+    assert "life-cycle stages" in text and "functional units" in text and "logarithmic" in text
+    page = client.get(f"/compare?ids={ids}").text
+    assert "Read with care" in page and "(logarithmic scale)" in page
+    widths = [
+        float(w)
+        for w in re.findall(r'class="bar s\d" ?/?>|width="([\d.]+)" height="22"', page)
+        if w
+    ]
+    assert len(widths) == 2 and min(widths) > 0.05 * max(widths)  # both bars visible
+    same = client.get(
+        f"/compare.json?ids={sample_report()['report_id']}"
+    )  # unknown id: 404, not a crash
+    assert same.status_code == 404

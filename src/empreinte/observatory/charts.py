@@ -94,11 +94,17 @@ def quantity(est: object, unit: str, bounds: bool = True, like: float | None = N
     return Markup(out + "</span>")
 
 
+_CLOSE = "</svg></div>"
+
+
 def _open(w: int, h: int, title: str, desc: str = "") -> str:
+    """The chart's opening tags; on a phone its wrapper scrolls, so its text stays >= 12 px
+    (a 640-unit drawing squeezed to 360 px rendered 13 px labels at 7 px)."""
     t = escape(title)
     label = escape(f"{title}. {desc}" if desc else title)
     d = f"<desc>{escape(desc)}</desc>" if desc else ""
     return (
+        '<div class="chart-wrap">'
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" class="chart" '
         f'role="img" aria-label="{label}"><title>{t}</title>{d}'
     )
@@ -112,11 +118,21 @@ def bar_chart(items: Sequence[tuple[str, float | None]], unit: str, title: str) 
     w, bar_h, gap, left, right = 640, 22, 8, 170, 130
     h = len(rows) * (bar_h + gap) + gap
     vmax = max(v for _, v in rows) or 1.0
+    positive = [v for _, v in rows if v > 0]
+    # values three orders of magnitude apart: log scale, so that no bar is invisible
+    log = len(positive) > 1 and max(positive) / min(positive) >= 1e3
+    floor = math.log10(min(positive)) - 1 if log else 0.0
     desc = "; ".join(f"{label}: {human(v, unit)}" for label, v in rows)
+    if log:
+        title += " (logarithmic scale)"
+        desc += ". Logarithmic scale: the values are orders of magnitude apart."
     out = [_open(w, h, title, desc)]
     for i, (label, v) in enumerate(rows):
         y = gap + i * (bar_h + gap)
-        bw = max(1.0, (w - left - right) * max(v, 0) / vmax)
+        share = max(v, 0) / vmax
+        if log and v > 0:
+            share = (math.log10(v) - floor) / (math.log10(vmax) - floor)
+        bw = max(1.0, (w - left - right) * share)
         short = label if len(label) <= 21 else "…" + label[-20:]  # the end tells models apart
         out.append(
             f"<g><title>{escape(label)}: {escape(human(v, unit))} "
@@ -127,7 +143,7 @@ def bar_chart(items: Sequence[tuple[str, float | None]], unit: str, title: str) 
             f'<text x="{left + bw + 6:.1f}" y="{y + bar_h * 0.7:.1f}" class="val">'
             f"{escape(human(v, unit))}</text></g>"
         )
-    out.append("</svg>")
+    out.append(_CLOSE)
     return Markup("".join(out))
 
 
@@ -181,7 +197,7 @@ def phase_bars(rows: Sequence[tuple[str, str, dict[str, float | None]]], title: 
             f'<rect x="{lx}" y="{ly - 10}" width="12" height="12" class="bar p{j}"/>'
             f'<text x="{lx + 16}" y="{ly}" class="lbl">{escape(ph.replace("_", " "))}</text>'
         )
-    out.append("</svg>")
+    out.append(_CLOSE)
     return Markup("".join(out))
 
 
@@ -256,7 +272,7 @@ def line_chart(
                 f'<text x="{x:.1f}" y="{h - bottom + 32}" text-anchor="middle" class="val">'
                 f"{escape(note)}</text>"
             )
-    out.append("</svg>")
+    out.append(_CLOSE)
     return Markup("".join(out))
 
 
@@ -339,5 +355,5 @@ def scatter(
         f'<circle cx="{lx}" cy="{top - 16}" r="5" class="dot front-dot"/>'
         f'<text x="{lx + 9}" y="{top - 12}" class="lbl">Pareto front</text>'
     )
-    out.append("</svg>")
+    out.append(_CLOSE)
     return Markup("".join(out))

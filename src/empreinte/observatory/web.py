@@ -248,7 +248,36 @@ def compare_page(
                 "criteria": _criteria_rows(r.get("impacts", {})),
             }
         )
-    return {"ids": wanted, "reports": rows, "enough": 2 <= len(rows) <= 5}
+    return {
+        "ids": wanted,
+        "reports": rows,
+        "enough": 2 <= len(rows) <= 5,
+        "cautions": _compare_cautions(rows),
+    }
+
+
+def _compare_cautions(rows: list[dict[str, Any]]) -> list[str]:
+    """Why a side-by-side of these totals may mislead (stages, units, tiers, scale)."""
+    out: list[str] = []
+    reps = [r["report"] for r in rows]
+    if len(reps) < 2:
+        return out
+    stages = sorted({r["lifecycle_stage"] for r in reps})
+    if len(stages) > 1:
+        out.append(f"different life-cycle stages ({', '.join(stages)}): totals are not comparable")
+    units_ = sorted({(r.get("functional_unit") or {}).get("type") or "none" for r in reps})
+    if len(units_) > 1:
+        out.append(f"different functional units ({', '.join(units_)}): compare per unit with care")
+    tiers = sorted({(r.get("verification") or {}).get("m_tier") or "?" for r in reps})
+    if len(tiers) > 1:
+        out.append(f"different trust tiers ({', '.join(tiers)}): measured, estimated and declared")
+    energies = [
+        r["energy"]["total_kwh"]["value"] for r in reps if r["energy"]["total_kwh"]["value"]
+    ]
+    if len(energies) > 1 and max(energies) / min(energies) >= 1e3:
+        ratio = max(energies) / min(energies)
+        out.append(f"energies differ by {units.number(ratio)}×: the chart uses a logarithmic scale")
+    return out
 
 
 @_twin("/leaderboard", "leaderboard.html")
