@@ -161,3 +161,10 @@ def test_validation_doc_carries_the_pages_numbers(client: TestClient, seeded: An
         published = client.get(f"/reports/{rid}.json").json()["published"]["figures"]
         shown = next(f["shown"] for f in published if f["key"] == gwp["published_key"])
         assert shown in row and f"{shown} (" in row
+
+
+def test_per_unit_energy_follows_the_units_rule(client: TestClient, seeded: Any) -> None:
+    page = client.get("/reports/seed-google2025-gemini-median").text
+    assert "Energy per request</dt><dd>" in page
+    card = page.split("Energy per request</dt><dd>", 1)[1].split("</dd>", 1)[0]
+    assert "<small>Wh</small>" in card and "0.221" in card  # Wh per request, not µWh or kWh

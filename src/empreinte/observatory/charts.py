@@ -21,6 +21,7 @@ __all__ = [
     "fmt",
     "human",
     "line_chart",
+    "per_unit",
     "phase_bars",
     "quantity",
     "scatter",
@@ -95,6 +96,30 @@ def quantity(est: object, unit: str, bounds: bool = True, like: float | None = N
 
 
 _CLOSE = "</svg></div>"
+
+
+def per_unit(est: object, per: str | None) -> Markup:
+    """Energy per functional unit (``est`` in kWh) by the units rule: J per token, Wh per
+    request or prompt, a run's scale otherwise; bounds in the same unit."""
+    u = (per or "").lower().rstrip("s")
+    if u in ("token", "output_token", "output-token"):
+        factor, sym = 3.6e6, "J"
+    elif u in units.PER_REQUEST:
+        factor, sym = 1e3, "Wh"
+    else:
+        return quantity(est, "kWh")
+    if not isinstance(est, dict) or est.get("value") is None:
+        return Markup('<span class="q missing">—</span>')
+    v, lo, hi = est["value"], est.get("low"), est.get("high")
+    out = (
+        f'<span class="q" title="{escape(exact(v, "kWh"))}">{escape(fmt(v * factor))} '
+        f"<small>{sym}</small>"
+    )
+    if lo is not None and hi is not None and (lo != v or hi != v):
+        out += (
+            f' <span class="range">[{escape(fmt(lo * factor))} – {escape(fmt(hi * factor))}]</span>'
+        )
+    return Markup(out + "</span>")
 
 
 def _open(w: int, h: int, title: str, desc: str = "") -> str:

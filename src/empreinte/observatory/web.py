@@ -103,6 +103,7 @@ def configure_templates(t: Jinja2Templates) -> None:
         count=charts.count,
         duration=charts.duration,
         qty=charts.quantity,
+        per_qty=charts.per_unit,
         exact=charts.exact,
         charts=charts,
         criteria=CRITERIA,
