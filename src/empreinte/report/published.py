@@ -34,7 +34,7 @@ __all__ = ["Figure", "Line", "PublishedComparison", "Reconciliation", "reconcile
 
 _LAYER_OF = {"dynamic": "accelerators", "accelerators": "accelerators", "idle": "idle"}
 _LAYER_OF["host"] = "host"
-_LAYER_NAME = {"accelerators": "dynamic (accelerators)", "idle": "idle", "host": "host"}
+_LAYER_NAME = {"accelerators": "accelerators", "idle": "idle", "host": "host (CPU, RAM)"}
 _LAYER_NAME["facility"] = "data-centre overhead"
 _IT_KEYS = ("energy_kwh", "it_energy_kwh", "mean_energy_kwh")
 _GWP_KEYS = ("gwp_kgco2e", "gwp_kgco2e_market_based")
