@@ -79,6 +79,7 @@ def test_compare_warns_across_scales_and_draws_every_bar(
     data = client.get(f"/compare.json?ids={ids}").json()
     text = " ".join(data["cautions"])
     assert "life-cycle stages" in text and "functional units" in text and "logarithmic" in text
+    assert "10 orders of magnitude (28.4 J to 690 MWh)" in text
     page = client.get(f"/compare?ids={ids}").text
     assert "Read with care" in page and "(logarithmic scale)" in page
     widths = [

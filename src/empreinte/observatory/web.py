@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -276,8 +277,12 @@ def _compare_cautions(rows: list[dict[str, Any]]) -> list[str]:
         r["energy"]["total_kwh"]["value"] for r in reps if r["energy"]["total_kwh"]["value"]
     ]
     if len(energies) > 1 and max(energies) / min(energies) >= 1e3:
-        ratio = max(energies) / min(energies)
-        out.append(f"energies differ by {units.number(ratio)}×: the chart uses a logarithmic scale")
+        orders = int(math.log10(max(energies) / min(energies)))
+        out.append(
+            f"energies differ by {orders} orders of magnitude "
+            f"({units.human(min(energies), 'kWh')} to {units.human(max(energies), 'kWh')}): "
+            "the chart uses a logarithmic scale"
+        )
     return out
 
 
