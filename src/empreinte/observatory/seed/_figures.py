@@ -292,7 +292,8 @@ def _php_reports(php: Mapping[str, Any], src: Mapping[str, Any]) -> Iterator[Rep
                     "published-mean",
                     "the value is the mean over the task's models as published; the spread "
                     "across models (standard deviation, and median or maximum where the paper "
-                    "states them) is kept in `published`, not as the bounds of this value",
+                    "states them) is shown with the publisher's figures, not as the bounds of this "
+                    "value",
                 ),
                 *_factor_warning({"grid_gwp_kgco2e_per_kwh": factor}, "USA"),
             ],
