@@ -72,3 +72,15 @@ def test_unknown_keys_are_shown_as_stated_and_none_means_no_section() -> None:
     assert c is not None and c.gwp is None and c.energy is None
     assert [(f.key, f.ours) for f in c.figures] == [("tokens_per_second", None)]
     assert reconcile(_report()) is None
+
+
+def test_hf_card_carries_the_publishers_figures_in_a_comment() -> None:
+    from empreinte.report.exporters import export_report
+
+    text = export_report(SEED["seed-patterson2021-gpt3"], "hf").content
+    assert isinstance(text, str)
+    assert "# published 552.1 tCO2e" in text and "509.2 tCO2e" in text
+    import yaml
+
+    meta = yaml.safe_load(text.split("---")[1])
+    assert meta["co2_eq_emissions"]["emissions"] > 0  # the card's field is still ours, in g
