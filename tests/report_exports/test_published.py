@@ -84,3 +84,36 @@ def test_hf_card_carries_the_publishers_figures_in_a_comment() -> None:
 
     meta = yaml.safe_load(text.split("---")[1])
     assert meta["co2_eq_emissions"]["emissions"] > 0  # the card's field is still ours, in g
+
+
+_KEYS = [
+    "facility_energy_kwh", "energy_kwh", "mean_energy_kwh", "dynamic_energy_kwh",
+    "idle_energy_kwh", "host_energy_kwh", "accelerators_energy_kwh", "gwp_kgco2e",
+    "gwp_kgco2e_market_based", "embodied_gwp_kgco2e", "dynamic_gwp_kgco2e",
+    "grid_gwp_kgco2e_per_kwh", "pue", "water_l", "something_else",
+]  # fmt: skip
+
+
+def test_any_published_block_reconciles_and_sums() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    values = st.floats(min_value=0.0, max_value=1e9, allow_nan=False)
+    blocks = st.dictionaries(st.sampled_from(_KEYS), values, min_size=1, max_size=6)
+
+    @settings(max_examples=150, deadline=None)
+    @given(blocks, st.sampled_from([0.0, 1e-6, 3.0, 5e5]))
+    def check(pub: dict[str, float], kwh: float) -> None:
+        r = make_report(
+            total_kwh=kwh, location="USA", stage="training", method="declared", published=pub
+        )
+        c = reconcile(r)
+        assert c is not None and c.figures
+        for rec in c.reconciliations:
+            total = rec.published + sum(ln.delta or 0.0 for ln in rec.lines)
+            terms = [rec.published, rec.ours, *(ln.delta or 0.0 for ln in rec.lines)]
+            scale = max(max(abs(t) for t in terms), 1e-12)  # float cancellation only
+            assert total == pytest.approx(rec.ours, abs=1e-9 * scale), rec.sentence
+        assert c.to_dict()["figures"]
+
+    check()

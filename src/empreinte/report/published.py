@@ -24,6 +24,7 @@ as *implied*, never as stated.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -294,8 +295,12 @@ def _gwp(report: Report, factors: dict[str, dict[str, Any]]) -> Reconciliation |
         f_ours = split.usage.value / e_ours
     if "grid_gwp_kgco2e_per_kwh" in pub and key == "gwp_kgco2e":
         f_pub, basis = pub["grid_gwp_kgco2e_per_kwh"], "stated"
+    elif not (e_pub or e_ours):
+        return None  # no energy on either side: no factor to imply, nothing to reconcile
     else:
         f_pub, basis = p_usage / (e_pub or e_ours), "implied: published emissions / energy"
+    if not math.isfinite(f_pub):
+        return None  # a degenerate published energy (about 0): no factor to imply
     factors["grid_gwp_kgco2e_per_kwh"] = {
         "publisher": f_pub,
         "publisher_basis": basis + (", market-based" if key.endswith("market_based") else ""),
@@ -361,6 +366,9 @@ def _gwp(report: Report, factors: dict[str, dict[str, Any]]) -> Reconciliation |
                 f"{_show(e_pub, 'kWh')} × its factor {units.number(f_pub, 4)})"
             )
         lines.append(Line("rounding" if small else "unexplained", text, rest, ""))
+    if not all(math.isfinite(ln.delta) for ln in lines if ln.delta is not None):
+        factors.pop("grid_gwp_kgco2e_per_kwh", None)
+        return None
     p_bound = "usage" + (" + embodied" if p_emb is not None else "")
     if key.endswith("market_based"):
         p_bound = "market-based, phases as the publisher counts them"
