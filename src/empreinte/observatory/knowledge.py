@@ -95,6 +95,14 @@ def _per_token(session: Session) -> list[dict[str, Any]]:
     return sorted(out, key=lambda d: -d["configurations"])
 
 
+def _per_prompt_kwh(e: dict[str, Any]) -> float:
+    """The energy per prompt a panel shows: the publisher's, else the report's per unit."""
+    energy = (e["published"] or {}).get("energy")
+    if energy is not None:
+        return float(energy["published"])
+    return float(e["energy_per_unit_kwh"] or 0.0)
+
+
 def state_of_knowledge(session: Session) -> dict[str, Any]:
     """The home page's three panels (see the module docstring)."""
     training, _ = list_reports(session, Filters(stage="training"), sort="-energy_kwh", limit=6)
@@ -102,8 +110,10 @@ def state_of_knowledge(session: Session) -> dict[str, Any]:
     for unit in _PER_PROMPT:
         rows, _ = list_reports(session, Filters(stage="inference", unit=unit), limit=10)
         prompts.extend(rows)
+    per_prompt = [_entry(r) for r in prompts]
+    per_prompt.sort(key=lambda e: -_per_prompt_kwh(e))  # the widest boundary first
     return {
         "training": [_entry(r) for r in training],
-        "per_prompt": [_entry(r) for r in prompts][:10],
+        "per_prompt": per_prompt[:10],
         "per_token": _per_token(session),
     }
