@@ -168,3 +168,25 @@ def test_per_unit_energy_follows_the_units_rule(client: TestClient, seeded: Any)
     assert "Energy per request</dt><dd>" in page
     card = page.split("Energy per request</dt><dd>", 1)[1].split("</dd>", 1)[0]
     assert "<small>Wh</small>" in card and "0.221" in card  # Wh per request, not µWh or kWh
+
+
+def test_home_state_of_knowledge(client: TestClient, seeded: Any, auth: dict[str, str]) -> None:
+    from itertools import islice
+
+    from empreinte.observatory.seed._mlenergy import iter_mlenergy_reports
+
+    rows = [json.loads(r.to_json()) for r in islice(iter_mlenergy_reports(), 5)]
+    post(client, rows, auth)
+    k = client.get("/index.json").json()["knowledge"]
+    first = k["training"][0]
+    assert first["report_id"] == "seed-patterson2021-gpt3"  # the largest run first
+    assert first["published"]["energy"]["published"] == 1_287_000
+    assert k["per_prompt"][0]["report_id"] == "seed-google2025-gemini-median"
+    (tok,) = [t for t in k["per_token"] if t["configurations"] == len(rows)] or k["per_token"]
+    assert tok["p10_kwh"] <= tok["median_kwh"] <= tok["p90_kwh"]
+    html = client.get("/").text
+    assert "1,287 MWh" in html and "0.24 Wh" in html
+    j_per_token = tok["median_kwh"] * 3.6e6
+    from empreinte.units import number
+
+    assert f"{number(j_per_token)} J" in html  # J per token, by the units rule
