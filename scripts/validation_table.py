@@ -24,6 +24,45 @@ def _g(x: float) -> str:
     return f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _observatory_section() -> list[str]:
+    """Each seed report with a publisher's figure: the page's published number, empreinte's
+    recomputation and the reconciliation, from the function the pages and exports call."""
+    from empreinte.observatory.seed._figures import iter_figure_reports
+    from empreinte.report.published import reconcile
+
+    lines = [
+        "## The observatory's pages: published, recomputed, reconciled",
+        "",
+        "The cases above reproduce each publication with its own inputs and factors (the",
+        "*stated* rows match the publisher's number). The observatory's report pages show the",
+        "publisher's number first, then empreinte's recomputation with its own reference data",
+        "(location-based grid factors, embodied and end-of-life phases), and one line per",
+        "difference; the lines sum exactly to the recomputed number. This table is made by",
+        "`empreinte.report.published.reconcile`, the function behind the report pages, their",
+        "JSON twins, the API detail and the exports, so the four always agree.",
+        "",
+        "| report | quantity | published | empreinte | reconciliation (published → empreinte) |",
+        "|---|---|---|---|---|",
+    ]
+    for report in iter_figure_reports():
+        comparison = reconcile(report)
+        if comparison is None:
+            continue
+        for rec in comparison.reconciliations:
+            what = "emissions" if rec.quantity == "gwp" else "energy"
+            steps = "; ".join(f"{ln.delta_shown} {ln.text}".strip() for ln in rec.lines)
+            head = comparison.steps(rec)
+            pub = f"{head[0][1]} ({rec.published_boundary})"
+            ours = f"{head[-1][1]} ({rec.ours_boundary})"
+            cells = [f"`{report.report_id}`", what, pub, ours, steps or "same"]
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return [*lines, ""]
+
+
 def render() -> str:
     results = run_cases()
     lines = [
@@ -77,6 +116,7 @@ def render() -> str:
         "For comparison, methodology.md notes that EcoLogits' per-token model overestimates these",
         "measurements by about 1.4× at 8B and 5× at 405B.",
         "",
+        *_observatory_section(),
     ]
     return "\n".join(lines)
 

@@ -17,6 +17,7 @@ RANK = {
     "ranges": 0,
     "config": 0,
     "vocabulary": 0,
+    "units": 0,
     "factors": 1,
     "impacts": 2,
     "report": 3,

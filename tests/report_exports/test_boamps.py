@@ -132,3 +132,20 @@ def test_fractional_hardware_share(validator: jsonschema.Draft4Validator) -> Non
         "nbComponent": 1,
         "share": 0.5,
     }
+
+
+def test_detected_cpu_is_named_not_unspecified(
+    validator: jsonschema.Draft4Validator, training_report: Report
+) -> None:
+    """Issue 9: BoAmps wrote componentName "unspecified" for a CPU the meter had detected."""
+    from empreinte.report.models import MeterInfo
+
+    r = training_report.model_copy(deep=True)
+    r.energy.cpu_kwh = r.energy.total_kwh
+    r.measurement.meters = [
+        MeterInfo(name="rapl", component="cpu", method="hw_counter", device="AMD EPYC 9654"),
+    ]
+    doc = boamps_report(r)
+    assert _errors(validator, doc) == []
+    comps = {c["componentType"]: c["componentName"] for c in doc["infrastructure"]["components"]}
+    assert comps == {"gpu": "unspecified", "cpu": "AMD EPYC 9654"}

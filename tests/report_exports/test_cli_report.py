@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -73,7 +74,8 @@ def test_validate_missing_and_not_json(tmp_path: Path) -> None:
 def test_show_table_and_json(good: Path, training_report: Report) -> None:
     r = run("report", "show", good)
     assert r.returncode == 0, r.stderr
-    assert "Global warming (GWP)" in r.stdout and "4.973" in r.stdout
+    assert "Global warming (GWP)" in r.stdout and "4.97 kgCO2e" in r.stdout
+    assert not re.search(r"\de[+-]\d", r.stdout)  # one units rule: never 3.737e-05 kWh
     assert "embodied-unknown" in r.stdout
     r = run("report", "show", good, "--json")
     assert r.returncode == 0, r.stderr

@@ -63,9 +63,11 @@ def _site(location: str | None, pue: str | None) -> Site:
 def _fmt(r: dict[str, float] | None, k: float = 1.0, missing: str = "-") -> str:
     if r is None:
         return missing
+    from empreinte.units import number
+
     if r["low"] == r["high"]:
-        return f"{r['value'] * k:,.4g}"
-    return f"{r['value'] * k:,.4g}  [{r['low'] * k:,.4g} – {r['high'] * k:,.4g}]"
+        return number(r["value"] * k, 4)
+    return f"{number(r['value'] * k, 4)}  [{number(r['low'] * k, 4)} – {number(r['high'] * k, 4)}]"
 
 
 @contextmanager
@@ -103,14 +105,17 @@ def _emit(report: Any, data: dict[str, Any], out: Path | None, as_json: bool) ->
 
 def _impact_rows(report: Any) -> list[tuple[str, str]]:
     rows = []
+    from empreinte.units import with_bounds
+
+    def shown(e: Any, unit: str) -> str:
+        return with_bounds(e.value, e.low, e.high, unit, 4)
+
     for crit, unit in (("gwp_kgco2e", "kgCO2e"), ("water_l", "L"), ("pe_mj", "MJ")):
         p = getattr(report.impacts, crit)
         if p is not None:
-            rows.append(
-                (f"{crit.split('_')[0].upper()} total ({unit})", _fmt(p.total.model_dump()))
-            )
+            rows.append((f"{crit.split('_')[0].upper()} total", shown(p.total, unit)))
             if p.embodied is not None:
-                rows.append((f"  of which embodied ({unit})", _fmt(p.embodied.model_dump())))
+                rows.append(("  of which embodied", shown(p.embodied, unit)))
     return rows
 
 

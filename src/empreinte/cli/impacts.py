@@ -77,11 +77,19 @@ def impacts(
     _print_table(data, explain)
 
 
-def _fmt(x: dict[str, float] | None) -> str:
+_UNITS = {"kwh": "kWh", "kgco2e": "kgCO2e", "l": "L", "kgsbe": "kgSbeq", "mj": "MJ", "kg": "kg"}
+
+
+def _fmt(x: dict[str, float] | None, unit: str = "") -> str:
+    """A value with bounds by the units rule (``unit`` as stored; none: the bare number)."""
+    from empreinte.units import number, with_bounds
+
     if x is None:
         return "not assessed"
     v, lo, hi = x["value"], x["low"], x["high"]
-    return f"{v:.4g}" if lo == hi else f"{v:.4g} [{lo:.3g}, {hi:.3g}]"
+    if unit:
+        return with_bounds(v, lo, hi, unit, 4)
+    return number(v, 4) if lo == hi else f"{number(v, 4)} [{number(lo, 3)}, {number(hi, 3)}]"
 
 
 def _print_table(data: dict[str, object], explain: bool) -> None:
@@ -95,8 +103,10 @@ def _print_table(data: dict[str, object], explain: bool) -> None:
     loc = data["location"]
     assert isinstance(loc, dict)
     console.print(
-        f"IT energy {_fmt(energy['it_kwh'])} kWh, facility {_fmt(energy['facility_kwh'])}"
-        f" kWh; zone {loc['zone']}"
+        escape(
+            f"IT energy {_fmt(energy['it_kwh'], 'kWh')}, facility "
+            f"{_fmt(energy['facility_kwh'], 'kWh')}; zone {loc['zone']}"
+        )
     )
     table = Table(title="Impacts (value \\[low, high])")
     for col in ("criterion", "usage", "embodied", "end of life", "total"):
@@ -104,12 +114,10 @@ def _print_table(data: dict[str, object], explain: bool) -> None:
     imp = data["impacts"]
     assert isinstance(imp, dict)
     for crit, ph in imp.items():
+        unit = _UNITS.get(crit.rsplit("_", 1)[-1], "")
         table.add_row(
             crit,
-            _fmt(ph["usage"]),
-            _fmt(ph["embodied"]),
-            _fmt(ph["end_of_life"]),
-            _fmt(ph["total"]),
+            *(escape(_fmt(ph[p], unit)) for p in ("usage", "embodied", "end_of_life", "total")),
         )
     console.print(table)
     warnings = data["warnings"]

@@ -76,6 +76,7 @@ def run(
         out=path,
         location=site,
         live=None,
+        report_id=report_id,  # the file name and the report carry the same id
     )
     code, report = run_command(cmd, tracker, attribution)
     _summary(report, path)
@@ -101,11 +102,12 @@ def _submit(path: Path) -> None:
         typer.echo(f"warning: submission failed; the report is in {path}", err=True)
 
 
-def _fmt(e: object, unit: str, scale: float = 1.0) -> str:
-    v, lo, hi = (getattr(e, k) * scale for k in ("value", "low", "high"))
-    if lo == hi:
-        return f"{v:.4g} {unit}"
-    return f"{v:.4g} {unit} [{lo:.3g}–{hi:.3g}]"
+def _fmt(e: object, unit: str) -> str:
+    """``e`` (in ``unit``, as stored) by the units rule: ``0.0374 Wh [0.03 – 0.045]``."""
+    from empreinte.units import with_bounds
+
+    v, lo, hi = (float(getattr(e, k)) for k in ("value", "low", "high"))
+    return with_bounds(v, lo, hi, unit, 4)
 
 
 def _summary(report: Report, path: Path) -> None:
@@ -120,12 +122,12 @@ def _summary(report: Report, path: Path) -> None:
     for comp in COMPONENTS:
         est = getattr(e, f"{comp}_kwh")
         if est is not None:
-            t.add_row(f"{comp} energy", _fmt(est, "Wh", 1000))
-    t.add_row("total IT energy", _fmt(e.total_kwh, "Wh", 1000))
+            t.add_row(f"{comp} energy", escape(_fmt(est, "kWh")))
+    t.add_row("total IT energy", escape(_fmt(e.total_kwh, "kWh")))
     if report.impacts.gwp_kgco2e is not None:
-        t.add_row("GWP", _fmt(report.impacts.gwp_kgco2e.total, "gCO2e", 1000))
+        t.add_row("GWP", escape(_fmt(report.impacts.gwp_kgco2e.total, "kgCO2e")))
     if report.impacts.water_l is not None:
-        t.add_row("water", _fmt(report.impacts.water_l.total, "L"))
+        t.add_row("water", escape(_fmt(report.impacts.water_l.total, "L")))
     m = report.measurement
     t.add_row("method", f"{m.method} ({', '.join(sorted({x.name for x in m.meters}))})")
     t.add_row("duration", f"{m.duration_s or 0:.1f} s")

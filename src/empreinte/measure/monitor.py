@@ -109,9 +109,13 @@ class Tracker(ContextDecorator):
         task: str | None = None,
         sync: str | Callable[[], None] | None = None,
         live: bool | None = None,
+        report_id: str | None = None,
     ) -> None:
         if stage not in STAGES:
             raise SettingError("stage", stage, STAGES)
+        import uuid
+
+        self.report_id = report_id or uuid.uuid4().hex  # one id: checkpoints and final report
         if interval_s <= 0 or checkpoint_s <= 0:
             raise ConfigError("interval_s and checkpoint_s must be positive")
         self.site = _site(location, pue)
@@ -309,6 +313,7 @@ class Tracker(ContextDecorator):
             functional_unit=self.functional_unit,
             attribution=self.attribution,
             task=self.task,
+            report_id=self.report_id,
         )
         if done:
             self._reports[status] = report

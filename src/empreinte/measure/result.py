@@ -128,8 +128,9 @@ def to_report(
     functional_unit: str | None = None,
     attribution: Attribution | None = None,
     task: str | None = None,
+    report_id: str | None = None,
 ) -> Report:
-    """The full report (impacts included) for ``m``."""
+    """The full report (impacts included) for ``m`` (a new ``report_id`` unless given)."""
     from empreinte.report.build import make_report
 
     used = [(meter, method, ch) for meter, method, ch in m.meters if ch in m.energy_j]
@@ -186,6 +187,8 @@ def to_report(
     }
     if task:
         fields["task"] = task
+    if report_id:
+        fields["report_id"] = report_id
     if m.topology is not None:
         fields["topology"] = m.topology
     return make_report(

@@ -11,12 +11,13 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic_core import from_json
 
 from empreinte.errors import ReportError
-from empreinte.observatory import exports, store
+from empreinte.observatory import exports, store, verify
 from empreinte.observatory.context import Ctx, get_ctx, get_filters
 from empreinte.observatory.errors import ApiError
 from empreinte.observatory.gcpause import gc_paused
 from empreinte.observatory.query import Filters, get_report, list_reports
 from empreinte.report.models import Report
+from empreinte.report.published import reconcile
 from empreinte.report.validate import validate_report
 
 __all__ = ["REPORT_BODY", "report_detail", "router"]
@@ -172,7 +173,7 @@ async def post_reports(
 
 def summary(row: Any) -> dict[str, Any]:
     d = exports.row_summary(row)
-    d["flags"] = row.flags.split() if row.flags else []
+    d["flags"] = verify.split_flags(row.flags)
     d["url"] = f"/reports/{row.report_id}"
     return d
 
@@ -200,11 +201,14 @@ def report_detail(ctx: Ctx, report_id: str) -> dict[str, Any]:
         row = get_report(s, report_id)
     if row is None:
         raise ApiError(404, f"no report with id {report_id!r}")
+    body = json.loads(row.body)
+    comparison = reconcile(validate_report(body)) if body.get("published") else None
     return {
         "id": row.report_id,
         "received_at": row.received_at.isoformat() + "Z",
         "superseded_by": row.superseded_by,
-        "report": json.loads(row.body),
+        "report": body,
+        "published": comparison.to_dict() if comparison else None,
     }
 
 

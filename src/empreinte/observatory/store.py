@@ -22,7 +22,7 @@ from empreinte.errors import ConfigError, ServerError
 from empreinte.observatory import cohorts, fronts, totals
 from empreinte.observatory.db import Meta, ReportRow, TokenRow
 from empreinte.observatory.registry import inherit
-from empreinte.observatory.verify import catalog_entry, verify
+from empreinte.observatory.verify import catalog_entry, join_flags, verify
 from empreinte.report.models import Report
 
 __all__ = [
@@ -135,7 +135,7 @@ def report_columns(r: Report) -> dict[str, Any]:
         "method": r.measurement.method,
         "m_tier": v.m_tier,
         "a_tier": v.a_tier,
-        "flags": " ".join(v.flags),
+        "flags": join_flags(v.flags),
         "energy_kwh": r.energy.total_kwh.value,
         "gwp_kgco2e": gwp.total.value if gwp else None,
         "water_l": water.total.value if water else None,

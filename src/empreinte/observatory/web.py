@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from empreinte import units
 from empreinte.observatory import charts, verify
 from empreinte.observatory.api import report_detail, summary
 from empreinte.observatory.context import Ctx, get_ctx, get_filters
@@ -54,6 +56,20 @@ DOWNLOAD_TEXT = {
 }
 
 
+SORT_LABELS = {
+    "created_at": ("Oldest first", "Newest first"),
+    "energy_kwh": ("Energy, smallest first", "Energy, largest first"),
+    "gwp_kgco2e": ("Emissions, smallest first", "Emissions, largest first"),
+    "energy_per_unit_kwh": ("Energy per unit, smallest first", "Energy per unit, largest first"),
+}
+"""Sort key -> (ascending label, descending label), as the /reports menu shows them."""
+
+
+def _sort_label(sort: str) -> str:
+    asc, desc = SORT_LABELS.get(sort.lstrip("-"), (sort, sort))
+    return desc if sort.startswith("-") else asc
+
+
 def _pairs(rows: list[dict[str, Any]], key: str, value: str) -> list[tuple[str, Any]]:
     return [(str(r[key] if r[key] is not None else "unknown"), r[value]) for r in rows]
 
@@ -86,9 +102,11 @@ def configure_templates(t: Jinja2Templates) -> None:
     t.env.globals.update(
         fmt=charts.fmt,
         human=charts.human,
+        energy=units.energy,
         count=charts.count,
         duration=charts.duration,
         qty=charts.quantity,
+        per_qty=charts.per_unit,
         exact=charts.exact,
         charts=charts,
         criteria=CRITERIA,
@@ -133,8 +151,9 @@ def _twin(path: str, template: str) -> Callable[[Callable[..., Any]], Callable[.
 def home(ctx: Ctx = Depends(get_ctx)) -> dict[str, Any]:
     with ctx.sessions() as s:
         stats = ctx.aggregates.stats(s, Filters())
-        rows, _ = list_reports(s, Filters(), limit=8)
-    return {"stats": stats, "recent": [summary(r) for r in rows]}
+        known = ctx.aggregates.knowledge(s)
+        rows, _ = list_reports(s, Filters(), limit=5)
+    return {"stats": stats, "knowledge": known, "recent": [summary(r) for r in rows]}
 
 
 @_twin("/reports", "reports.html")
@@ -149,11 +168,14 @@ def reports_page(
     with ctx.sessions() as s:
         rows, nxt = list_reports(s, filters, sort=sort, cursor=cursor, limit=limit)
         facets = ctx.aggregates.facets(s)
+        matches = ctx.aggregates.stats(s, filters)["totals"]["reports"]
     params = {**filters.query_string(), "sort": sort}
     return {
         "filters": filters.query_string(),
+        "matches": matches,
         "sort": sort,
-        "sorts": [*SORTS, *("-" + k for k in SORTS)],
+        "sorts": [*("-" + k for k in SORTS), *SORTS],
+        "sort_labels": {s: _sort_label(s) for s in (*SORTS, *("-" + k for k in SORTS))},
         "reports": [summary(r) for r in rows],
         "next_cursor": nxt,
         "next_params": {**params, "cursor": nxt} if nxt else None,
@@ -269,7 +291,40 @@ def compare_page(
                 "criteria": _criteria_rows(r.get("impacts", {})),
             }
         )
-    return {"ids": wanted, "reports": rows, "enough": 2 <= len(rows) <= 5}
+    return {
+        "ids": wanted,
+        "reports": rows,
+        "enough": 2 <= len(rows) <= 5,
+        "cautions": _compare_cautions(rows),
+    }
+
+
+def _compare_cautions(rows: list[dict[str, Any]]) -> list[str]:
+    """Why a side-by-side of these totals may mislead (stages, units, tiers, scale)."""
+    out: list[str] = []
+    reps = [r["report"] for r in rows]
+    if len(reps) < 2:
+        return out
+    stages = sorted({r["lifecycle_stage"] for r in reps})
+    if len(stages) > 1:
+        out.append(f"different life-cycle stages ({', '.join(stages)}): totals are not comparable")
+    units_ = sorted({(r.get("functional_unit") or {}).get("type") or "none" for r in reps})
+    if len(units_) > 1:
+        out.append(f"different functional units ({', '.join(units_)}): compare per unit with care")
+    tiers = sorted({(r.get("verification") or {}).get("m_tier") or "?" for r in reps})
+    if len(tiers) > 1:
+        out.append(f"different trust tiers ({', '.join(tiers)}): measured, estimated and declared")
+    energies = [
+        r["energy"]["total_kwh"]["value"] for r in reps if r["energy"]["total_kwh"]["value"]
+    ]
+    if len(energies) > 1 and max(energies) / min(energies) >= 1e3:
+        orders = int(math.log10(max(energies) / min(energies)))
+        out.append(
+            f"energies differ by {orders} orders of magnitude "
+            f"({units.human(min(energies), 'kWh')} to {units.human(max(energies), 'kWh')}): "
+            "the chart uses a logarithmic scale"
+        )
+    return out
 
 
 @_twin("/leaderboard", "leaderboard.html")

@@ -105,6 +105,22 @@ class Estimate(_Model):
             )
         return self
 
+    def __float__(self) -> float:
+        """The central value: ``float(t.report().energy.total_kwh)``."""
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec) if spec else str(self)
+
+    def __str__(self) -> str:
+        """``0.0374 [0.03 – 0.045]`` (no unit: the field name carries it)."""
+        from empreinte.units import number
+
+        text = number(self.value, 4)
+        if self.low != self.value or self.high != self.value:
+            text += f" [{number(self.low, 4)} – {number(self.high, 4)}]"
+        return text
+
 
 def _non_negative(e: Estimate) -> Estimate:
     if e.low < 0:
@@ -390,3 +406,21 @@ class Report(_Model):
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent, exclude_none=True)
+
+    def summary(self) -> str:
+        """A few lines for people: energy and impacts in the units rule, with bounds."""
+        from empreinte.units import energy, with_bounds
+
+        title = self.name or (self.system.model_id if self.system else None) or self.report_id
+        e = self.energy.total_kwh
+        lines = [
+            f"{title} ({self.lifecycle_stage}, {self.m_tier}, zone {self.location.zone})",
+            f"energy (IT): {with_bounds(e.value, e.low, e.high, 'kWh')}",
+        ]
+        g = self.impacts.gwp_kgco2e
+        if g is not None:
+            lines.append(f"GWP: {with_bounds(g.total.value, g.total.low, g.total.high, 'kgCO2e')}")
+        if self.per_unit is not None:
+            fu = self.per_unit.functional_unit.type
+            lines.append(f"energy per {fu}: {energy(self.per_unit.energy_kwh.value, fu)}")
+        return "\n".join(lines)

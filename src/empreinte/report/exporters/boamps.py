@@ -5,7 +5,8 @@ against them. BoAmps requires a few objects the report may not know; they are fi
 format's own "unknown" values and the mapping is documented in ``docs/report.md``:
 ``task.taskFamily`` is ``"unspecified"`` without ``task``; ``task.dataset`` is one
 ``{"dataUsage": "input", "dataType": "other"}``; with no ``hardware`` listed,
-``infrastructure.components`` has one ``"unspecified"`` component per measured energy component.
+``infrastructure.components`` has one component per measured energy component, named after
+the device its meter read (``measurement.meters[].device``), else ``"unspecified"``.
 """
 
 from __future__ import annotations
@@ -82,11 +83,14 @@ def _components(report: Report) -> list[dict[str, Any]]:
             c["share"] = h.count / n
         comps.append(c)
     if not comps:
+        # the meters name the device they read (a detected CPU): "unspecified" only without
+        devices: dict[str, str] = {
+            m.component: m.device for m in report.measurement.meters if m.device
+        }
         for kind in COMPONENTS:
             if getattr(report.energy, f"{kind}_kwh") is not None:
-                comps.append(
-                    {"componentName": "unspecified", "componentType": kind, "nbComponent": 1}
-                )
+                name = devices.get(kind) or "unspecified"
+                comps.append({"componentName": name, "componentType": kind, "nbComponent": 1})
     return comps or [{"componentName": "unspecified", "componentType": "other", "nbComponent": 1}]
 
 
