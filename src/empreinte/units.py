@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from empreinte.vocabulary import J_PER_KWH
+
 __all__ = [
     "PER_REQUEST",
     "axis_unit",
@@ -46,10 +48,9 @@ _MASS: _Scale = [
     (1e3, 1e3, "t"),
     (1e9, 1e9, "Mt"),
 ]
-_J_PER_KWH = 3.6e6
 _SCALES: dict[str, _Scale] = {
     "kWh": [
-        (0.0, 1 / _J_PER_KWH, "J"),
+        (0.0, 1 / J_PER_KWH, "J"),
         (1e-5, 1e-3, "Wh"),
         (1.0, 1.0, "kWh"),
         (1e3, 1e3, "MWh"),
@@ -127,11 +128,11 @@ def energy(kwh: float | None, per: str | None = None, digits: int = 3) -> str:
         return "—"
     unit = (per or "").lower().rstrip("s")
     if unit in ("token", "output_token", "output-token"):
-        return f"{number(kwh * _J_PER_KWH, digits)} J"
+        return f"{number(kwh * J_PER_KWH, digits)} J"
     if unit in PER_REQUEST:
         if abs(kwh) * 1e3 >= 1e-3 or kwh == 0:
             return f"{number(kwh * 1e3, digits)} Wh"
-        return f"{number(kwh * _J_PER_KWH, digits)} J"
+        return f"{number(kwh * J_PER_KWH, digits)} J"
     return human(kwh, "kWh", digits)
 
 

@@ -27,10 +27,6 @@ def _peers(against: Path | None) -> list[object]:
     return [load_report(against)]
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.3g}"
-
-
 def advise(
     file: Path = typer.Argument(..., help="Report JSON file.", metavar="REPORT"),
     against: Path | None = typer.Option(
@@ -44,6 +40,7 @@ def advise(
     """List changes that lower the report's footprint, each with its saving, range and practice."""
     from empreinte.advise import advise as run_advise
     from empreinte.report.validate import load_report
+    from empreinte.units import human, with_bounds
 
     report = load_report(file)
     advice = run_advise(report, peers=_peers(against))  # type: ignore[arg-type]
@@ -58,8 +55,8 @@ def advise(
         s = a.saving
         typer.echo(
             f"{i}. {a.change}\n"
-            f"   saves {a.share:.0%} of {a.quantity}: {_fmt(s.value)} {a.unit} "
-            f"[{_fmt(s.low)}–{_fmt(s.high)}] of {_fmt(a.current.value)}\n"
+            f"   saves {a.share:.0%} of {a.quantity}: {with_bounds(s.value, s.low, s.high, a.unit)}"
+            f" of {human(a.current.value, a.unit)}\n"
             f"   basis: {a.basis}\n   practice: {a.practice}"
         )
 

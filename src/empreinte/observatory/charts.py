@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 from empreinte import units
+from empreinte.vocabulary import J_PER_KWH
 
 __all__ = [
     "bar_chart",
@@ -103,7 +104,7 @@ def per_unit(est: object, per: str | None) -> Markup:
     request or prompt, a run's scale otherwise; bounds in the same unit."""
     u = (per or "").lower().rstrip("s")
     if u in ("token", "output_token", "output-token"):
-        factor, sym = 3.6e6, "J"
+        factor, sym = J_PER_KWH, "J"
     elif u in units.PER_REQUEST:
         factor, sym = 1e3, "Wh"
     else:
