@@ -124,6 +124,11 @@ class WarningCode:
     EMBODIED_PARTIAL = "embodied-partial"  # embodied impacts cover only part of the hardware
     ROWS_UNESTIMATED = "rows-unestimated"  # log rows left without estimate (unknown model...)
     MULTI_ZONE = "multi-zone"  # rows in several zones: usage impacts summed per row
+    EXTRAPOLATED = "extrapolated"  # per-token model used outside its data (axes named)
+    MFU_EXTRAPOLATED = "mfu-extrapolated"  # training MFU prior used outside its public runs
+    METHODS_DISAGREE = "methods-disagree"  # fitted and FLOP methods differ by more than x2
+    PREFILL_FLOPS = "prefill-flops"  # fitted method: input tokens' prefill added from FLOPs
+    BOUNDARY_ACCELERATORS = "boundary-accelerators"  # accelerator energy only (Meta's accounting)
 
 
 @dataclass(frozen=True, slots=True)

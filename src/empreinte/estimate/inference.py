@@ -4,8 +4,12 @@ Two methods, both giving the accelerator layer, then host, idle and facility lay
 (:mod:`empreinte.estimate.layers`):
 
 - ``fitted`` (default): the per-token model fitted on ML.ENERGY v3 measurements
-  (:mod:`empreinte.estimate.pertoken`), GPU energy per output token, prefill included for the
-  task's typical prompt; H100 SXM and B200 only.
+  (:mod:`empreinte.estimate.pertoken`), GPU energy per output token with the task's typical
+  prompt; H100 SXM and B200 only. The data have no input lengths, so the prefill of the
+  given input tokens is added from FLOPs (``2 N_active L_in`` at the compute-bound MFU, as
+  the FLOP method does; there is no sourced per-input-token coefficient). The FLOP method
+  runs beside it as a cross-check: both are reported with their agreement ratio
+  (warning ``methods-disagree`` beyond ×2).
 - ``flops``: Epoch AI's method. ``t = 2 N_active tokens / (peak × MFU)``;
   ``E_acc = t × P × load``. Input tokens run at the (compute-bound) training MFU, output
   tokens at the decoding MFU.
@@ -16,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from empreinte.errors import CodedWarning, EstimateError
+from empreinte.errors import CodedWarning, EstimateError, WarningCode
 from empreinte.estimate.common import (
     ModelParams,
     check_input,
@@ -35,6 +39,7 @@ __all__ = ["InferenceEstimate", "estimate_inference", "flops_energy_j"]
 
 J_PER_KWH = 3.6e6
 Method = Literal["fitted", "flops"]
+DISAGREEMENT_FACTOR = 2.0
 
 
 def flops_energy_j(
@@ -67,6 +72,17 @@ class InferenceEstimate:
     batch: Range | None = None
     warnings: list[CodedWarning] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    grid_gwp: Range | None = None
+    datacenter: str | None = None
+    cross_check: Range | None = None  # accelerator Wh per request by the other method
+    prefill: Range | None = None  # accelerator Wh per request of the input tokens (fitted)
+
+    @property
+    def agreement_ratio(self) -> float | None:
+        """Central accelerator energy of this method over the other's (cross-check)."""
+        if self.cross_check is None or not self.cross_check.value:
+            return None
+        return float(self.per_request.accelerators.value) * 1000 / float(self.cross_check.value)
 
     @property
     def total(self) -> Layers:
@@ -102,6 +118,8 @@ class InferenceEstimate:
             energy_kwh={"gpu": t.accelerators, "other": t.host + t.idle},
             location=self.location,
             pue=self.pue,
+            datacenter=self.datacenter,
+            grid_gwp=self.grid_gwp,
             hardware=[hardware_item(self.hardware, self.gpus or 1)],
             embodied=self.embodied_shares(),
             functional_unit=("inference", self.requests),
@@ -145,6 +163,15 @@ class InferenceEstimate:
             "location": self.location,
             "per_request_wh": wh(self.per_request),
             "total_wh": wh(self.total),
+            "prefill_accelerators_wh": to_json_range(self.prefill),
+            "cross_check": None
+            if self.cross_check is None
+            else {
+                "method": "flops" if self.method == "fitted" else "fitted",
+                "accelerators_wh": to_json_range(self.cross_check),
+                "agreement_ratio": self.agreement_ratio,
+            },
+            "grid_gwp_kgco2e_per_kwh": to_json_range(self.grid_gwp),
             "warnings": [w.as_dict() for w in self.warnings],
             "sources": list(dict.fromkeys(self.sources)),
         }
@@ -155,8 +182,8 @@ def estimate_inference(
     model: str | None = None,
     params_total: float | None = None,
     params_active: float | None = None,
-    input_tokens: float = 0.0,
-    output_tokens: float,
+    input_tokens: Range | float = 0.0,
+    output_tokens: Range | float,
     requests: float = 1.0,
     method: Method = "fitted",
     hardware: str = "nvidia-h100-sxm",
@@ -171,10 +198,32 @@ def estimate_inference(
     location: str | None = None,
     host_ratio: Range | float | None = None,
     idle_ratio: Range | float | None = None,
+    count: int | None = None,
+    grid_gwp: Range | float | None = None,
+    datacenter: str | None = None,
 ) -> InferenceEstimate:
-    """Estimate the energy of ``requests`` requests of ``input_tokens`` + ``output_tokens``."""
+    """Estimate the energy of ``requests`` requests of ``input_tokens`` + ``output_tokens``.
+
+    Token counts may be ranges. ``count`` is the accelerator count (``gpus`` is its older
+    name); ``mfu``, ``power_w`` and ``load`` belong to the FLOP method and are an error with
+    ``method="fitted"``. ``grid_gwp`` is a stated grid factor (kgCO2e/kWh); ``datacenter`` an
+    operator preset for the PUE and WUE.
+    """
     from empreinte.factors.hardware import get_accelerator
 
+    if count is not None and gpus is not None and count != gpus:
+        raise EstimateError(f"count ({count}) and gpus ({gpus}) disagree: give count only")
+    gpus = count if count is not None else gpus
+    if method == "fitted":
+        given = [
+            n for n, v in (("mfu", mfu), ("power-w", power_w), ("load", load)) if v is not None
+        ]
+        if given:
+            raise EstimateError(
+                f"{', '.join(given)} belong to the flops method: add method 'flops' "
+                "(--method flops) or drop them"
+            )
+    check_input("grid-gwp", grid_gwp, strict=False)
     check_input("output-tokens", output_tokens)
     check_input("input-tokens", input_tokens, strict=False)
     check_input("requests", requests)
@@ -197,29 +246,77 @@ def estimate_inference(
     sources.extend(params.sources)
     batch_r = None
     n_gpus = gpus
+    cross: Range | None = None
+    prefill_wh: Range | None = None
     if method == "fitted":
-        from empreinte.estimate.pertoken import fitted_gpu, fitted_model, profile
+        from empreinte.estimate.pertoken import (
+            extrapolation,
+            extrapolation_warning,
+            fitted_gpu,
+            length_scale,
+            profile,
+        )
 
         batch_r = default_or(batch, "inference_batch", sources)
+        gpu_label = fitted_gpu(acc.id)
         prof, n_gpus = profile(
             active=params.active,
             total=params.total,
             precision=precision,
             batch=batch_r,
             gpus=gpus,
-            gpu=fitted_gpu(acc.id),
+            gpu=gpu_label,
             memory_gb=acc.memory_gb.value,
             task=task,
+            warnings=warnings,
         )
-        exponent = 1.0 + fitted_model().output_len_exponent
-        acc_j = prof * output_tokens**exponent
+        out_r = as_range(output_tokens)
+        acc_j = Range(
+            prof.value * length_scale(float(out_r.value)),
+            prof.low * length_scale(float(out_r.low)),
+            prof.high * length_scale(float(out_r.high)),
+        )
+        widen, axes = extrapolation({"output length": float(out_r.value)})
+        if axes:
+            acc_j = Range(acc_j.value, acc_j.low / widen, acc_j.high * widen)
+            warnings.append(extrapolation_warning(axes, widen))
         sources.append("ml-energy-v3")
-        if input_tokens:
+        ld_cc = default_or(None, "inference_power_fraction_of_tdp", sources)
+        assert acc.peak_flops_bf16 is not None and acc.tdp_w is not None  # H100, B200
+        peak = acc.peak_flops_bf16.value
+        tdp = Range.point(acc.tdp_w.value)
+        if as_range(input_tokens).high > 0:
+            prefill_j = flops_energy_j(
+                params.active,
+                input_tokens,
+                peak,
+                default_or(None, "training_mfu", sources),
+                tdp,
+                ld_cc,
+            )
+            acc_j = acc_j + prefill_j
+            prefill_wh = prefill_j / 3600.0
             warnings.append(
                 CodedWarning(
-                    "prefill-from-task",
-                    f"fitted method: prefill is included at the typical prompt of task {task!r}; "
-                    "the input token count itself is not used (the data have no input lengths)",
+                    WarningCode.PREFILL_FLOPS,
+                    f"fitted method: the prefill of the input tokens is added from FLOPs "
+                    f"(2 N_active L_in at the training MFU; the data have no input lengths); "
+                    f"the fitted term also carries the typical prompt of task {task!r}",
+                )
+            )
+        cc_j = flops_energy_j(
+            params.active, output_tokens, peak, default_or(None, "inference_mfu", []), tdp, ld_cc
+        )
+        if prefill_wh is not None:
+            cc_j = cc_j + prefill_j
+        cross = cc_j / 3600.0
+        ratio = float(acc_j.value) / float(cc_j.value)
+        if not 1 / DISAGREEMENT_FACTOR <= ratio <= DISAGREEMENT_FACTOR:
+            warnings.append(
+                CodedWarning(
+                    WarningCode.METHODS_DISAGREE,
+                    f"the fitted method gives {ratio:.2f}× the FLOP method's accelerator energy "
+                    "(both in the JSON's cross_check); the spread is model uncertainty",
                 )
             )
     elif method == "flops":
@@ -239,7 +336,7 @@ def estimate_inference(
             acc_j = acc_j + flops_energy_j(params.active, input_tokens, peak, prefill_mfu, p, ld)
     else:
         raise EstimateError(f"unknown method {method!r}: use 'fitted' or 'flops'")
-    pue_r = resolve_pue(pue, location, warnings)
+    pue_r = resolve_pue(pue, location, warnings, datacenter)
     per_request = boundary_layers(
         acc_j / J_PER_KWH,
         host_ratio=default_or(host_ratio, "host_ratio", sources),
@@ -250,8 +347,8 @@ def estimate_inference(
         method=method,
         hardware=acc,
         params=params,
-        input_tokens=float(input_tokens),
-        output_tokens=float(output_tokens),
+        input_tokens=float(as_range(input_tokens).value),
+        output_tokens=float(as_range(output_tokens).value),
         requests=float(requests),
         per_request=per_request,
         pue=pue_r,
@@ -260,4 +357,8 @@ def estimate_inference(
         batch=batch_r,
         warnings=warnings,
         sources=sources,
+        grid_gwp=None if grid_gwp is None else as_range(grid_gwp),
+        datacenter=datacenter,
+        cross_check=cross,
+        prefill=prefill_wh,
     )

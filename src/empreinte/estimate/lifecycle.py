@@ -72,6 +72,7 @@ class Inference(_M):
     input_tokens: float = Field(default=0, ge=0)
     method: Literal["fitted", "flops"] = "fitted"
     batch: float | None = Field(default=None, gt=0)
+    count: int | None = Field(default=None, ge=1, description="accelerators per replica")
 
 
 class Scenario(_M):
@@ -82,6 +83,8 @@ class Scenario(_M):
     hardware: str = "nvidia-h100-sxm"
     location: str | None = None
     pue: float | None = Field(default=None, ge=1)
+    grid_gwp: float | None = Field(default=None, ge=0, description="stated kgCO2e/kWh")
+    datacenter: str | None = Field(default=None, description="operator preset (PUE, WUE)")
     hardware_lifetime_years: float | None = Field(default=None, gt=0)
     training: Training | None = None
     fine_tunings: list[FineTuning] = Field(default_factory=list)
@@ -218,6 +221,8 @@ def _stage(name: str, layers: Layers, hours: float, pue: Range, sc: Scenario) ->
         layers.it,
         location=sc.location,
         pue=pue,
+        datacenter=sc.datacenter,
+        grid_gwp=sc.grid_gwp,
         hardware=[acc_share] if acc_share and acc_share.gwp_kgco2e is not None else [],
         lifetime_years=sc.hardware_lifetime_years,
     )
@@ -247,6 +252,8 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
             flops=t.flops,
             mfu=t.mfu,
             count=t.count,
+            grid_gwp=sc.grid_gwp,
+            datacenter=sc.datacenter,
         )
         stages.append(
             _stage("training", est.layers, float(est.accelerator_hours.value), est.pue, sc)
@@ -277,6 +284,8 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
             mfu=ft.mfu,
             count=ft.count,
             stage="fine_tuning",
+            grid_gwp=sc.grid_gwp,
+            datacenter=sc.datacenter,
         )
         label = "fine_tuning" if len(sc.fine_tunings) == 1 else f"fine_tuning_{i + 1}"
         hours = ft.runs * float(est.accelerator_hours.value)
@@ -297,6 +306,9 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
             requests=requests,
             method=inf.method,
             batch=inf.batch,
+            count=inf.count,
+            grid_gwp=sc.grid_gwp,
+            datacenter=sc.datacenter,
         )
         acc = est_i.hardware
         if acc.tdp_w is None:

@@ -22,7 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from empreinte.errors import CodedWarning, ConfigError, EstimateError, UnknownKeyError
+from empreinte.errors import (
+    CodedWarning,
+    ConfigError,
+    EstimateError,
+    UnknownKeyError,
+    WarningCode,
+)
 from empreinte.estimate.common import default_or, resolve_pue
 from empreinte.ranges import Range
 
@@ -183,6 +189,7 @@ class LogEstimate:
     pue: Range
     warnings: list[CodedWarning] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    grid_gwp: Range | float | None = None
 
     def totals_by(self, key: str) -> list[dict[str, Any]]:
         """Totals grouped by a column: requests, rows estimated, energy kWh and GWP kgCO2e.
@@ -250,6 +257,7 @@ class LogEstimate:
             energy_kwh={"gpu": lay["accelerators"], "other": lay["host"] + lay["idle"]},
             location=None if multi else zones[0],
             pue=self.pue,
+            grid_gwp=self.grid_gwp,
             functional_unit=("inference", done),
             layers=lay,
             measurement={"boundary": list(LAYERS)},
@@ -333,10 +341,22 @@ def estimate_log(
     pue: Range | float | None = None,
     batch: float | None = None,
     task: str = "lm-arena-chat",
+    count: int | None = None,
+    grid_gwp: Range | float | None = None,
 ) -> LogEstimate:
-    """Estimate every row of a log (columns as returned by :func:`read_log`)."""
+    """Estimate every row of a log (columns as returned by :func:`read_log`).
+
+    ``count`` is the accelerator count per replica (default: the memory rule), ``grid_gwp``
+    a stated grid factor (kgCO2e/kWh) replacing the zones'.
+    """
     from empreinte.estimate.common import model_params
-    from empreinte.estimate.pertoken import fitted_gpu, fitted_model, profile
+    from empreinte.estimate.pertoken import (
+        WIDEN_PER_E_FOLD,
+        data_domain,
+        fitted_gpu,
+        length_scale,
+        profile,
+    )
     from empreinte.factors.grid import resolve_location
     from empreinte.factors.hardware import get_accelerator
     from empreinte.impacts import compute_batch
@@ -365,14 +385,34 @@ def estimate_log(
             total=params.total,
             precision="bfloat16",
             batch=batch_r,
-            gpus=None,
+            gpus=count,
             gpu=gpu,
             memory_gb=acc.memory_gb.value,
             task=task,
+            warnings=warnings,
         )
         prof[:, i] = (pr.value, pr.low, pr.high)
-    scale = np.where(out_tok > 0, out_tok, np.nan) ** (1.0 + fitted_model().output_len_exponent)
-    acc_kwh = Range(*(prof[j][models.codes] * scale / J_PER_KWH for j in range(3)))
+    tok = np.where(out_tok > 0, out_tok, np.nan)
+    scale = length_scale(tok)
+    # outside the data's output lengths the range widens as in estimate_inference
+    l_lo, l_hi = data_domain()["output length"]
+    with np.errstate(invalid="ignore"):
+        folds = np.abs(np.log(tok / np.clip(tok, l_lo, l_hi)))
+    widen = 1.0 + WIDEN_PER_E_FOLD * np.nan_to_num(folds)
+    n_out = int((widen > 1).sum())
+    if n_out:
+        warnings.append(
+            CodedWarning(
+                WarningCode.EXTRAPOLATED,
+                f"{n_out} rows with output lengths outside the per-token model's data "
+                f"({l_lo:g}-{l_hi:g} tokens): energy per token held at the edge, ranges widened",
+            )
+        )
+    acc_kwh = Range(
+        prof[0][models.codes] * scale / J_PER_KWH,
+        prof[1][models.codes] * scale / J_PER_KWH / widen,
+        prof[2][models.codes] * scale / J_PER_KWH * widen,
+    )
     host = default_or(None, "host_ratio", sources)
     idle = default_or(None, "idle_ratio", sources)
     it_kwh = acc_kwh * ((host + 1.0) * (idle + 1.0))
@@ -384,7 +424,7 @@ def estimate_log(
         zones = Categorical(np.array([loc.zone.zone]), np.zeros(n, dtype=np.intp))
     pue_r = resolve_pue(pue, location, warnings)
     # impacts are linear in the IT energy: factors per distinct zone, then one product per row
-    per_kwh = compute_batch(np.ones(zones.uniques.size), zones.uniques, pue_r)
+    per_kwh = compute_batch(np.ones(zones.uniques.size), zones.uniques, pue_r, grid_gwp=grid_gwp)
     impacts = {
         k: it_kwh * Range(r.value[zones.codes], r.low[zones.codes], r.high[zones.codes])
         for k, r in per_kwh.items()
@@ -417,6 +457,7 @@ def estimate_log(
         pue=pue_r,
         warnings=warnings,
         sources=sources,
+        grid_gwp=grid_gwp,
     )
     acc_t = le.total(acc_kwh)
     host_t = acc_t * host

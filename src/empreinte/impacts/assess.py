@@ -222,8 +222,14 @@ def compute_impacts(
     hardware: Sequence[HardwareShare] = (),
     lifetime_years: float | Range | None = None,
     utilisation: float | Range | None = None,
+    grid_gwp: float | Range | None = None,
 ) -> ImpactResult:
-    """Impacts of ``energy_kwh`` of IT energy used at ``location``, plus embodied hardware."""
+    """Impacts of ``energy_kwh`` of IT energy used at ``location``, plus embodied hardware.
+
+    ``grid_gwp`` (kgCO2e/kWh) is a stated grid factor (a publisher's own accounting); it
+    replaces the zone's GWP factor, with the source ``user-stated``; the zone still gives the
+    other criteria.
+    """
     energy = as_range(energy_kwh)
     if energy.low < 0:
         raise ConfigError(f"energy_kwh must be >= 0, got {energy_kwh}")
@@ -232,12 +238,18 @@ def compute_impacts(
     pue_in, wue_in = _datacenter_inputs(pue, wue_l_per_kwh, datacenter or loc.datacenter, warnings)
     z = loc.zone
     zsrc = z.sources
+    gwp_in = Input(z.gwp_kgco2e_per_kwh, "kgCO2e/kWh", zsrc, z.zone)
+    if grid_gwp is not None:
+        g = as_range(grid_gwp)
+        if not (g.low >= 0 and g.high < float("inf")):
+            raise ConfigError(f"grid_gwp must be a finite number >= 0, got {grid_gwp}")
+        gwp_in = Input(g, "kgCO2e/kWh", ("user-stated",), "stated grid factor")
     usage = evaluate(
         {
             "it_energy_kwh": Input(energy, "kWh", ("user-input",)),
             "pue": pue_in,
             "wue_onsite_l_per_kwh": wue_in,
-            "grid_gwp_kgco2e_per_kwh": Input(z.gwp_kgco2e_per_kwh, "kgCO2e/kWh", zsrc, z.zone),
+            "grid_gwp_kgco2e_per_kwh": gwp_in,
             "grid_adpe_kgsbe_per_kwh": Input(z.adpe_kgsbe_per_kwh, "kgSbeq/kWh", zsrc, z.zone),
             "grid_pe_mj_per_kwh": Input(z.pe_mj_per_kwh, "MJ/kWh", zsrc, z.zone),
             "grid_water_offsite_l_per_kwh": Input(z.water_offsite_l_per_kwh, "L/kWh", zsrc, z.zone),
