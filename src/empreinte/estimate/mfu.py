@@ -11,8 +11,8 @@ fitted by least squares on the runs (a few points: the fit is recomputed on firs
 is reproducible by construction). Outside the fitted data (size or chip peak beyond the runs')
 the drivers are clamped to the data's edge, the central value to the observed MFU span, and
 the range widens by the distance (coded warning ``mfu-extrapolated`` naming the axis). The
-range is the central value divided by the worst leave-one-run-out ratios (predicted /
-implied MFU).
+range is the central value divided and multiplied by the worst leave-one-run-out ratio
+(predicted / implied MFU, either way: with a dozen runs the sign of the next error is unknown).
 """
 
 from __future__ import annotations
@@ -123,6 +123,12 @@ class MfuFit:
         return max(p / m for m, p in self.loo.values())
 
     @property
+    def spread(self) -> float:
+        """The worst leave-one-run-out ratio either way, applied symmetrically (few runs:
+        the sign of the next error is unknown)."""
+        return max(self.ratio_high, 1.0 / self.ratio_low)
+
+    @property
     def median_abs_error(self) -> float:
         return float(np.median([abs(p / m - 1.0) for m, p in self.loo.values()]))
 
@@ -131,9 +137,12 @@ class MfuFit:
 
 
 @cache
-def mfu_fit() -> MfuFit:
-    """Least-squares fit of ``ln MFU`` on the public runs, with leave-one-run-out ratios."""
-    runs = public_runs()
+def mfu_fit(exclude: str | None = None) -> MfuFit:
+    """Least-squares fit of ``ln MFU`` on the public runs, with leave-one-run-out ratios.
+
+    ``exclude`` leaves the named run out (validation of that run from proxies only).
+    """
+    runs = tuple(r for r in public_runs() if r.name != exclude)
     x = np.array([_features(r.active_params / 1e9, r.peak_flops / 1e15) for r in runs])
     y = np.log([implied_mfu(r) for r in runs])
     coef = _lstsq(x, y)
@@ -155,10 +164,13 @@ def mfu_fit() -> MfuFit:
 
 
 def mfu_prior(
-    active_params: float, peak_flops: float, warnings: list[CodedWarning] | None = None
+    active_params: float,
+    peak_flops: float,
+    warnings: list[CodedWarning] | None = None,
+    exclude: str | None = None,
 ) -> Range:
     """The MFU prior for a run of ``active_params`` on a chip of ``peak_flops`` (dense)."""
-    fit = mfu_fit()
+    fit = mfu_fit(exclude)
     a, p = active_params / 1e9, peak_flops / 1e15
     a_c = min(max(a, fit.active_b[0]), fit.active_b[1])
     p_c = min(max(p, fit.peak_pflops[0]), fit.peak_pflops[1])
@@ -176,6 +188,7 @@ def mfu_prior(
                 f"range widened ×{widen:.2f}",
             )
         )
-    low = central / fit.ratio_high / widen
-    high = min(central / fit.ratio_low * widen, 1.0)
+    spread = fit.spread * widen
+    low = central / spread
+    high = min(central * spread, 1.0)
     return Range(central, min(low, central), max(high, central))
