@@ -252,6 +252,36 @@ add(
     die_note="same GH100 die as the H100",
 )
 add(
+    "nvidia-h800-sxm",
+    "NVIDIA",
+    "H800 SXM5 80GB",
+    "gpu",
+    ["NVIDIA H800", "NVIDIA H800 80GB HBM3", "H800 SXM", "H800"],
+    700,
+    80,
+    "hbm",
+    989 * T,
+    814,
+    ["nvidia-datasheet-h800"],
+    gwp_direct="h100",
+    die_note="same GH100 die and board as the H100 SXM (export variant: NVLink 400 GB/s, FP64 cut)",
+)
+add(
+    "nvidia-h20",
+    "NVIDIA",
+    "H20 96GB",
+    "gpu",
+    ["NVIDIA H20", "HGX H20", "H20"],
+    400,
+    96,
+    "hbm",
+    148 * T,
+    814,
+    ["semianalysis-h20-2023"],
+    die_note="GH100-class die (cut down); area assumed as the H100's",
+    note="NVIDIA has published no public H20 datasheet: TDP, memory and BF16 peak as reported by SemiAnalysis (Nov 2023); treat as reported figures",
+)
+add(
     "nvidia-b200",
     "NVIDIA",
     "B200 (HGX B200)",

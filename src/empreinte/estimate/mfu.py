@@ -77,7 +77,8 @@ def implied_mfu(run: PublicRun) -> float:
 
 
 @cache
-def public_runs() -> tuple[PublicRun, ...]:
+def public_runs(held_out: bool = False) -> tuple[PublicRun, ...]:
+    """The runs of the fit, or (``held_out=True``) the disclosures kept out of it."""
     raw = json.loads(read_estimate_data("training_runs.json"))
     return tuple(
         PublicRun(
@@ -91,7 +92,7 @@ def public_runs() -> tuple[PublicRun, ...]:
             tco2e=None if r["tco2e"] is None else float(r["tco2e"]),
             sources=tuple(r["sources"]),
         )
-        for r in raw["runs"]
+        for r in raw["held_out" if held_out else "runs"]
     )
 
 

@@ -167,7 +167,7 @@ LLAMA3_CARDS = {  # card: (runs of training_runs.json, card total tCO2e)
 
 
 def _run(name: str) -> PublicRun:
-    return next(r for r in public_runs() if r.name == name)
+    return next(r for r in (*public_runs(), *public_runs(held_out=True)) if r.name == name)
 
 
 def card_grid_factor(card: str) -> float:
@@ -434,6 +434,15 @@ def _proxy_cases() -> list[Case]:
                 "Llama 3.1 70B",
                 "Llama 3.1 405B",
             )
+        ),
+        Case(
+            "DeepSeek-V3 GPU-hours from 6ND (not in the MFU fit)",
+            "proxy",
+            "H800-hours",
+            "h",
+            _run("DeepSeek-V3").accelerator_hours,
+            "deepseek-v3-report",
+            lambda: _proxy_run("DeepSeek-V3").accelerator_hours,
         ),
         Case(
             "GPT-4o query from catalog parameters",
