@@ -13,7 +13,8 @@ from empreinte.errors import ConfigError, UnknownKeyError, WarningCode
 from empreinte.impacts import HardwareShare, Input, compute_batch, compute_impacts, evaluate
 from empreinte.ranges import Range
 
-FRA = {"gwp": 0.04144, "adpe": 4.858e-08, "pe": 9.3135, "water": 3.6737}  # grid.csv, FRA row
+FRA = {"gwp": 0.056039, "adpe": 4.858e-08, "pe": 9.3135, "water": 3.6737}  # grid.csv, FRA row
+# (GWP: Ember via OWID, 2023: 56.039 gCO2e/kWh)
 
 
 def approx(x: float, rel: float = 1e-9) -> object:
@@ -24,7 +25,7 @@ def test_usage_in_france_hand_computed() -> None:
     r = compute_impacts(100, location="FRA", pue=1.2, wue_l_per_kwh=0.5)
     c = r.criteria
     assert r.facility_energy_kwh.value == approx(120.0)
-    assert c["gwp_kgco2e"].usage.value == approx(120 * FRA["gwp"])  # 4.9728 kg
+    assert c["gwp_kgco2e"].usage.value == approx(120 * FRA["gwp"])  # 6.7247 kg
     assert c["adpe_kgsbe"].usage.value == approx(120 * FRA["adpe"])
     assert c["pe_mj"].usage.value == approx(120 * FRA["pe"])
     # W = E_IT × (WUE_on + PUE × WUE_off) = 100 × (0.5 + 1.2 × 3.6737)
