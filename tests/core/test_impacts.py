@@ -69,9 +69,14 @@ def test_bloom_embodied_11_2_t() -> None:
     assert by_item["a100"] / 1000 == pytest.approx(3.64, abs=0.005)
     assert by_item["hpe-apollo-6500"] / 1000 == pytest.approx(7.57, abs=0.01)
     assert r.criteria["gwp_kgco2e"].embodied.value / 1000 == pytest.approx(11.2, abs=0.05)
-    # end of life: a sourced share of manufacturing, between 0 and 5 %
+    # end of life: at most 1 % of the whole life cycle (Dell PAIA): (usage + embodied) x s/(1-s)
     eol = r.criteria["gwp_kgco2e"].end_of_life
-    assert eol.low == 0.0 and eol.high == approx(0.05 * r.criteria["gwp_kgco2e"].embodied.value)
+    emb = r.criteria["gwp_kgco2e"].embodied
+    use = r.criteria["gwp_kgco2e"].usage
+    assert eol.low == 0.0
+    assert eol.high == approx((use.high + emb.high) * 0.01 / 0.99)
+    total = r.criteria["gwp_kgco2e"].total
+    assert eol.high / total.high == pytest.approx(0.01, rel=1e-9)
     # ADPe not given for these items: not assessed, never 0
     assert r.criteria["adpe_kgsbe"].embodied is None
 

@@ -54,7 +54,7 @@ def lifecycle_defaults() -> dict[str, Input]:
     return {
         "lifetime_hours": inp("lifetime_years", HOURS_PER_YEAR, "h"),
         "utilisation": inp("utilisation"),
-        "eol_share_of_manufacturing": inp("eol_share_of_manufacturing"),
+        "eol_share_of_life_cycle": inp("eol_share_of_life_cycle"),
     }
 
 
@@ -130,12 +130,14 @@ class ImpactResult:
     warnings: list[CodedWarning] = field(default_factory=list)
     usage: Evaluation = field(default_factory=Evaluation)
     embodied: dict[str, Evaluation] = field(default_factory=dict)
+    end_of_life: Evaluation = field(default_factory=Evaluation)
 
     def explain(self) -> list[dict[str, Any]]:
-        """Every input and intermediate, usage first then per hardware item."""
+        """Every input and intermediate, usage first, then per hardware item, then end of life."""
         out = [dict(s, phase="usage") for s in self.usage.explain()]
         for name, ev in self.embodied.items():
             out += [dict(s, phase="embodied", hardware=name) for s in ev.explain()]
+        out += [dict(s, phase="end_of_life") for s in self.end_of_life.explain()]
         return out
 
     @property
@@ -272,7 +274,6 @@ def compute_impacts(
             "usage_hours": Input(Range.point(hw.hours), "h", ("user-input",)),
             "lifetime_hours": life,
             "utilisation": util,
-            "eol_share_of_manufacturing": defaults["eol_share_of_manufacturing"],
         }
         for key, crit in (
             ("gwp_kgco2e", "gwp_kgco2e"),
@@ -296,9 +297,20 @@ def compute_impacts(
             )
         )
     criteria = {}
+    eol_inputs: dict[str, Input | None] = {
+        "eol_share_of_life_cycle": defaults["eol_share_of_life_cycle"]
+    }
     for crit in CRITERIA:
         emb = _sum(ev.get(f"embodied_{crit}") for ev in embodied.values()) if hardware else None
-        eol = _sum(ev.get(f"end_of_life_{crit}") for ev in embodied.values()) if hardware else None
+        use = usage.get(f"usage_{crit}")
+        if emb is not None and use is not None and crit != "water_l":
+            unit = CRITERIA[crit][1]
+            eol_inputs[f"usage_{crit}"] = Input(use, unit, (), "usage phase of this job")
+            eol_inputs[f"embodied_{crit}"] = Input(emb, unit, (), "embodied, all hardware")
+    end_of_life = evaluate(eol_inputs) if hardware else Evaluation()
+    for crit in CRITERIA:
+        emb = _sum(ev.get(f"embodied_{crit}") for ev in embodied.values()) if hardware else None
+        eol = end_of_life.get(f"end_of_life_{crit}") if hardware else None
         criteria[crit] = CriterionImpact(usage.get(f"usage_{crit}"), emb, eol)
     if hardware:
         warnings.append(
@@ -319,6 +331,7 @@ def compute_impacts(
         warnings,
         usage,
         embodied,
+        end_of_life,
     )
 
 
