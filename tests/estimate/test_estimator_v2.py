@@ -233,3 +233,24 @@ def test_grid_gwp_reaches_the_inference_report():
     assert r.impacts.gwp_kgco2e.usage.value == pytest.approx(
         float(e.per_request.it.value) * 0.5, rel=1e-6
     )
+
+
+# ------------------------------------------------------------------ embodied
+def test_inference_embodied_carries_activity_uncertainty_and_the_server_share():
+    kw = {"model": "llama-3.1-8b", "output_tokens": 300, "requests": 1e6, "location": "FRA"}
+    bare = estimate_inference(**kw).to_report()
+    assert "embodied-partial" in [w.code for w in bare.warnings]
+    emb = bare.impacts.gwp_kgco2e.embodied
+    # hours = accelerator energy / (TDP x load): the energy and load bounds widen the range
+    assert emb.high / emb.value > 2.0
+    with_server = estimate_inference(**kw, server="hgx-8gpu").to_report()
+    assert "embodied-partial" not in [w.code for w in with_server.warnings]
+    assert with_server.impacts.gwp_kgco2e.embodied.value > emb.value
+
+
+def test_training_embodied_carries_the_hours_range():
+    e = estimate_training(hardware="nvidia-h100-sxm", model="llama-3.1-8b", tokens=15e12)
+    emb = e.to_report().impacts.gwp_kgco2e.embodied
+    assert emb.low < emb.value < emb.high
+    ratio = float(e.accelerator_hours.high) / float(e.accelerator_hours.value)
+    assert emb.high / emb.value >= ratio  # at least the activity spread

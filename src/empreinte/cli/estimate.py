@@ -219,6 +219,7 @@ def inference(
     idle_ratio: str | None = _IDLE,
     grid_gwp: str | None = _GRID,
     datacenter: str | None = _DC,
+    server: str | None = typer.Option(None, "--server", help="Server archetype (embodied)."),
     as_json: bool = _JSON,
     out: Path | None = _OUT,
 ) -> None:
@@ -242,6 +243,7 @@ def inference(
         count=count,
         grid_gwp=parse_range(grid_gwp),
         datacenter=datacenter,
+        server=server,
         precision=precision,
         task=task,
         mfu=parse_range(mfu),

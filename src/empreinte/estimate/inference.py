@@ -74,6 +74,7 @@ class InferenceEstimate:
     sources: list[str] = field(default_factory=list)
     grid_gwp: Range | None = None
     datacenter: str | None = None
+    server: str | None = None  # server archetype whose share of embodied impacts is counted
     cross_check: Range | None = None  # accelerator Wh per request by the other method
     prefill: Range | None = None  # accelerator Wh per request of the input tokens (fitted)
 
@@ -90,21 +91,33 @@ class InferenceEstimate:
 
     def accelerator_hours(self) -> float | None:
         """Accelerator-hours implied by the energy at TDP × the sourced inference load."""
+        r = self.accelerator_hours_range()
+        return None if r is None else float(r.value)
+
+    def accelerator_hours_range(self) -> Range | None:
+        """The same as a range: energy bounds over the load bounds (activity uncertainty)."""
         from empreinte.estimate.assumptions import assumption
 
         if self.hardware.tdp_w is None:
             return None
-        load = assumption("inference_power_fraction_of_tdp").value
-        kw = float(self.hardware.tdp_w.value) * load / 1000.0
-        return float(self.total.accelerators.value) / kw
+        load = assumption("inference_power_fraction_of_tdp").range
+        kw = load * (float(self.hardware.tdp_w.value) / 1000.0)
+        return self.total.accelerators / kw
 
     def embodied_shares(self) -> list[Any]:
+        """Accelerators, plus the host server's share (``server``, one per 8 slots)."""
         from empreinte.impacts import HardwareShare
 
-        hours = self.accelerator_hours()
+        hours = self.accelerator_hours_range()
         if hours is None or self.hardware.embodied is None:
             return []
-        return [HardwareShare.accelerator(self.hardware.id, 1, hours)]
+        shares = [HardwareShare.accelerator(self.hardware.id, 1, hours)]
+        if self.server is not None:
+            from empreinte.factors.hardware import get_server
+
+            slots = get_server(self.server).accelerator_slots or 1
+            shares.append(HardwareShare.server(self.server, 1, hours / slots))
+        return shares
 
     def to_report(self, name: str | None = None) -> Any:
         """A validated report for all requests, with per-request values (tier M4)."""
@@ -125,7 +138,21 @@ class InferenceEstimate:
             functional_unit=("inference", self.requests),
             layers=t.as_dict(),
             measurement={"boundary": list(LAYERS)},
-            warnings=[estimate_warning(f"inference energy ({self.method} method)"), *self.warnings],
+            warnings=[
+                estimate_warning(f"inference energy ({self.method} method)"),
+                *self.warnings,
+                *(
+                    []
+                    if self.server is not None
+                    else [
+                        CodedWarning(
+                            WarningCode.EMBODIED_PARTIAL,
+                            "no server archetype given: embodied impacts cover the "
+                            "accelerators only (give server, e.g. 'hgx-8gpu')",
+                        )
+                    ]
+                ),
+            ],
             name=name,
             system=System(
                 model_id=self.params.model_id or "unnamed",
@@ -201,13 +228,15 @@ def estimate_inference(
     count: int | None = None,
     grid_gwp: Range | float | None = None,
     datacenter: str | None = None,
+    server: str | None = None,
 ) -> InferenceEstimate:
     """Estimate the energy of ``requests`` requests of ``input_tokens`` + ``output_tokens``.
 
     Token counts may be ranges. ``count`` is the accelerator count (``gpus`` is its older
     name); ``mfu``, ``power_w`` and ``load`` belong to the FLOP method and are an error with
     ``method="fitted"``. ``grid_gwp`` is a stated grid factor (kgCO2e/kWh); ``datacenter`` an
-    operator preset for the PUE and WUE.
+    operator preset for the PUE and WUE. ``server`` is a server archetype whose share of
+    embodied impacts is allocated with the accelerators' (one server per its slots).
     """
     from empreinte.factors.hardware import get_accelerator
 
@@ -224,6 +253,10 @@ def estimate_inference(
                 "(--method flops) or drop them"
             )
     check_input("grid-gwp", grid_gwp, strict=False)
+    if server is not None:
+        from empreinte.factors.hardware import get_server
+
+        get_server(server)  # unknown archetype: an error now, not at report time
     check_input("output-tokens", output_tokens)
     check_input("input-tokens", input_tokens, strict=False)
     check_input("requests", requests)
@@ -359,6 +392,7 @@ def estimate_inference(
         sources=sources,
         grid_gwp=None if grid_gwp is None else as_range(grid_gwp),
         datacenter=datacenter,
+        server=server,
         cross_check=cross,
         prefill=prefill_wh,
     )

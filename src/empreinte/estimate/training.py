@@ -74,7 +74,7 @@ class TrainingEstimate:
         """Hardware whose manufacturing is allocated to the run (accelerators, servers)."""
         from empreinte.impacts import HardwareShare
 
-        hours = float(self.accelerator_hours.value)
+        hours = self.accelerator_hours  # a range: embodied carries the activity uncertainty
         shares = []
         if self.hardware.embodied is not None:
             shares.append(HardwareShare.accelerator(self.hardware.id, 1, hours))

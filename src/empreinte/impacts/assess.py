@@ -60,32 +60,35 @@ def lifecycle_defaults() -> dict[str, Input]:
 
 @dataclass(frozen=True, slots=True)
 class HardwareShare:
-    """Hardware whose manufacturing impacts are allocated to a job (``count`` units, ``hours``)."""
+    """Hardware whose manufacturing impacts are allocated to a job (``count`` units, ``hours``).
+
+    ``hours`` may be a :class:`Range` (an estimated activity): the embodied range carries it.
+    """
 
     name: str
     count: float
-    hours: float
+    hours: float | Range
     gwp_kgco2e: Range | None
     adpe_kgsbe: Range | None
     pe_mj: Range | None
     sources: tuple[str, ...] = ()
 
     @classmethod
-    def accelerator(cls, name: str, count: float, hours: float) -> HardwareShare:
+    def accelerator(cls, name: str, count: float, hours: float | Range) -> HardwareShare:
         """An accelerator of the catalog (``empreinte.factors.hardware``)."""
         from empreinte.factors.hardware import get_accelerator
 
         return cls._from_record(get_accelerator(name), count, hours)
 
     @classmethod
-    def server(cls, archetype: str, count: float, hours: float) -> HardwareShare:
+    def server(cls, archetype: str, count: float, hours: float | Range) -> HardwareShare:
         """A server archetype without its accelerators (``empreinte.factors.hardware``)."""
         from empreinte.factors.hardware import get_server
 
         return cls._from_record(get_server(archetype), count, hours)
 
     @classmethod
-    def _from_record(cls, rec: Any, count: float, hours: float) -> HardwareShare:
+    def _from_record(cls, rec: Any, count: float, hours: float | Range) -> HardwareShare:
         srcs: list[str] = []
         vals: dict[str, Range | None] = {}
         emb = getattr(rec, "embodied", None)
@@ -271,7 +274,7 @@ def compute_impacts(
     embodied: dict[str, Evaluation] = {}
     for hw in hardware:
         inputs: dict[str, Input | None] = {
-            "usage_hours": Input(Range.point(hw.hours), "h", ("user-input",)),
+            "usage_hours": Input(as_range(hw.hours), "h", ("user-input",)),
             "lifetime_hours": life,
             "utilisation": util,
         }
