@@ -129,6 +129,7 @@ class WarningCode:
     METHODS_DISAGREE = "methods-disagree"  # fitted and FLOP methods differ by more than x2
     PREFILL_FLOPS = "prefill-flops"  # fitted method: input tokens' prefill added from FLOPs
     BOUNDARY_ACCELERATORS = "boundary-accelerators"  # accelerator energy only (Meta's accounting)
+    PROVISIONED_SATURATED = "provisioned-saturated"  # requests need more than the provisioned fleet
 
 
 @dataclass(frozen=True, slots=True)

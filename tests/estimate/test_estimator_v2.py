@@ -254,3 +254,26 @@ def test_training_embodied_carries_the_hours_range():
     assert emb.low < emb.value < emb.high
     ratio = float(e.accelerator_hours.high) / float(e.accelerator_hours.value)
     assert emb.high / emb.value >= ratio  # at least the activity spread
+
+
+# ------------------------------------------------------------------ provisioned capacity
+def test_a_light_load_on_a_fixed_fleet_is_dominated_by_idle_capacity():
+    # 16 H100 for 24 h serving 300 requests an hour: idle hours x 700 W x 0.10 (assumption)
+    kw = {"model": "llama-3.1-70b", "output_tokens": 300, "requests": 300 * 24, "pue": 1.2}
+    ratio = estimate_inference(**kw)
+    fleet = estimate_inference(**kw, fleet=16, provisioned_hours=24)
+    assert fleet.per_request.full.value > 10 * ratio.per_request.full.value
+    busy_h = float(fleet.total.accelerators.value) / (0.7 * 0.70)  # kWh / (TDP kW x load)
+    idle_kwh = (16 * 24 - busy_h) * 0.7 * 0.10 * 1.3  # x (1 + host ratio 0.3)
+    assert float(fleet.total.idle.value) == pytest.approx(idle_kwh, rel=1e-6)
+    assert fleet.provisioned_accelerator_hours == 16 * 24
+    with pytest.raises(EstimateError, match="idle-ratio"):
+        estimate_inference(**kw, fleet=16, provisioned_hours=24, idle_ratio=0.1)
+
+
+def test_a_saturated_fleet_says_so():
+    e = estimate_inference(
+        model="llama-3.1-70b", output_tokens=300, requests=3e8, fleet=16, provisioned_hours=24
+    )
+    assert "provisioned-saturated" in [w.code for w in e.warnings]
+    assert float(e.per_request.idle.value) == 0.0

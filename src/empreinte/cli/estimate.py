@@ -220,6 +220,14 @@ def inference(
     grid_gwp: str | None = _GRID,
     datacenter: str | None = _DC,
     server: str | None = typer.Option(None, "--server", help="Server archetype (embodied)."),
+    provisioned_hours: float | None = typer.Option(
+        None,
+        "--provisioned-hours",
+        help="Fixed fleet provisioned this long (hours) for the --requests.",
+    ),
+    fleet: float | None = typer.Option(
+        None, "--fleet", min=1, help="Accelerators provisioned (default: one replica)."
+    ),
     as_json: bool = _JSON,
     out: Path | None = _OUT,
 ) -> None:
@@ -244,6 +252,7 @@ def inference(
         grid_gwp=parse_range(grid_gwp),
         datacenter=datacenter,
         server=server,
+        provisioned_hours=provisioned_hours,
         precision=precision,
         task=task,
         mfu=parse_range(mfu),

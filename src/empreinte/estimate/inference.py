@@ -42,6 +42,49 @@ Method = Literal["fitted", "flops"]
 DISAGREEMENT_FACTOR = 2.0
 
 
+def provisioned_layers(
+    accelerators_kwh: Range,
+    *,
+    requests: float,
+    accelerators: float,
+    hours: float,
+    tdp_w: float,
+    host_ratio: Range,
+    pue: Range,
+    sources: list[str],
+    warnings: list[CodedWarning],
+) -> Layers:
+    """Per-request layers of a fixed fleet (``accelerators`` × ``hours``) serving ``requests``.
+
+    ``busy = requests × A / (TDP × load)`` accelerator-hours are active (``load``: the sourced
+    inference power fraction); the rest of the provisioned accelerator-hours idle at
+    ``TDP × idle fraction`` (an assumption, ``accelerator_idle_power_fraction_of_tdp``), with
+    their hosts (× ``1 + host_ratio``). The idle layer is that energy over the requests.
+    """
+    load = default_or(None, "inference_power_fraction_of_tdp", sources)
+    idle_frac = default_or(None, "accelerator_idle_power_fraction_of_tdp", sources)
+    kw = tdp_w / 1000.0
+    busy_h = accelerators_kwh * requests / (load * kw)
+    provisioned_h = accelerators * hours
+    if float(busy_h.value) > provisioned_h:
+        warnings.append(
+            CodedWarning(
+                WarningCode.PROVISIONED_SATURATED,
+                f"the requests need about {float(busy_h.value):,.0f} accelerator-hours, more than "
+                f"the {provisioned_h:,.0f} provisioned: no idle capacity counted",
+            )
+        )
+    idle_h = Range(
+        max(provisioned_h - float(busy_h.value), 0.0),
+        max(provisioned_h - float(busy_h.high), 0.0),
+        max(provisioned_h - float(busy_h.low), 0.0),
+    )
+    idle_kwh = idle_h * idle_frac * kw * (host_ratio + 1.0) / requests
+    host = accelerators_kwh * host_ratio
+    facility = (accelerators_kwh + host + idle_kwh) * (as_range(pue) - 1.0)
+    return Layers(accelerators_kwh, host, idle_kwh, facility)
+
+
 def flops_energy_j(
     params_active: Range | float,
     tokens: Range | float,
@@ -75,6 +118,7 @@ class InferenceEstimate:
     grid_gwp: Range | None = None
     datacenter: str | None = None
     server: str | None = None  # server archetype whose share of embodied impacts is counted
+    provisioned_accelerator_hours: float | None = None  # fixed fleet x hours (provisioned mode)
     cross_check: Range | None = None  # accelerator Wh per request by the other method
     prefill: Range | None = None  # accelerator Wh per request of the input tokens (fitted)
 
@@ -98,6 +142,8 @@ class InferenceEstimate:
         """The same as a range: energy bounds over the load bounds (activity uncertainty)."""
         from empreinte.estimate.assumptions import assumption
 
+        if self.provisioned_accelerator_hours is not None:  # the fleet is held all along
+            return Range.point(self.provisioned_accelerator_hours)
         if self.hardware.tdp_w is None:
             return None
         load = assumption("inference_power_fraction_of_tdp").range
@@ -229,6 +275,8 @@ def estimate_inference(
     grid_gwp: Range | float | None = None,
     datacenter: str | None = None,
     server: str | None = None,
+    provisioned_hours: float | None = None,
+    fleet: float | None = None,
 ) -> InferenceEstimate:
     """Estimate the energy of ``requests`` requests of ``input_tokens`` + ``output_tokens``.
 
@@ -237,6 +285,11 @@ def estimate_inference(
     ``method="fitted"``. ``grid_gwp`` is a stated grid factor (kgCO2e/kWh); ``datacenter`` an
     operator preset for the PUE and WUE. ``server`` is a server archetype whose share of
     embodied impacts is allocated with the accelerators' (one server per its slots).
+
+    ``provisioned_hours``: a fixed fleet of ``fleet`` accelerators (default: one replica of
+    ``count``) is provisioned for that many hours to serve the ``requests``: the idle layer is
+    then the provisioned capacity left idle (:func:`provisioned_layers`), not a ratio of the
+    active energy.
     """
     from empreinte.factors.hardware import get_accelerator
 
@@ -253,6 +306,14 @@ def estimate_inference(
                 "(--method flops) or drop them"
             )
     check_input("grid-gwp", grid_gwp, strict=False)
+    check_input("provisioned-hours", provisioned_hours)
+    if provisioned_hours is not None:
+        if idle_ratio is not None:
+            raise EstimateError(
+                "idle-ratio does not apply with provisioned hours: the idle layer is the "
+                "provisioned capacity left idle"
+            )
+        check_input("fleet", fleet, minimum=1.0, strict=False)
     if server is not None:
         from empreinte.factors.hardware import get_server
 
@@ -370,12 +431,27 @@ def estimate_inference(
     else:
         raise EstimateError(f"unknown method {method!r}: use 'fitted' or 'flops'")
     pue_r = resolve_pue(pue, location, warnings, datacenter)
-    per_request = boundary_layers(
-        acc_j / J_PER_KWH,
-        host_ratio=default_or(host_ratio, "host_ratio", sources),
-        idle_ratio=default_or(idle_ratio, "idle_ratio", sources),
-        pue=pue_r,
-    )
+    if provisioned_hours is None:
+        per_request = boundary_layers(
+            acc_j / J_PER_KWH,
+            host_ratio=default_or(host_ratio, "host_ratio", sources),
+            idle_ratio=default_or(idle_ratio, "idle_ratio", sources),
+            pue=pue_r,
+        )
+    else:
+        if acc.tdp_w is None:
+            raise EstimateError(f"no TDP for {acc.id}: provisioned capacity needs it")
+        per_request = provisioned_layers(
+            acc_j / J_PER_KWH,
+            requests=float(requests),
+            accelerators=float(fleet if fleet is not None else (n_gpus or 1)),
+            hours=float(provisioned_hours),
+            tdp_w=float(acc.tdp_w.value),
+            host_ratio=default_or(host_ratio, "host_ratio", sources),
+            pue=pue_r,
+            sources=sources,
+            warnings=warnings,
+        )
     return InferenceEstimate(
         method=method,
         hardware=acc,
@@ -393,6 +469,9 @@ def estimate_inference(
         grid_gwp=None if grid_gwp is None else as_range(grid_gwp),
         datacenter=datacenter,
         server=server,
+        provisioned_accelerator_hours=None
+        if provisioned_hours is None
+        else float(fleet if fleet is not None else (n_gpus or 1)) * float(provisioned_hours),
         cross_check=cross,
         prefill=prefill_wh,
     )

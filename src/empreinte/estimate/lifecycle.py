@@ -73,6 +73,9 @@ class Inference(_M):
     method: Literal["fitted", "flops"] = "fitted"
     batch: float | None = Field(default=None, gt=0)
     count: int | None = Field(default=None, ge=1, description="accelerators per replica")
+    fleet: float | None = Field(
+        default=None, ge=1, description="accelerators provisioned all the days (fixed fleet)"
+    )
 
 
 class Scenario(_M):
@@ -307,6 +310,8 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
             method=inf.method,
             batch=inf.batch,
             count=inf.count,
+            provisioned_hours=inf.days * 24.0 if inf.fleet is not None else None,
+            fleet=inf.fleet,
             grid_gwp=sc.grid_gwp,
             datacenter=sc.datacenter,
         )
@@ -316,7 +321,11 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
         from empreinte.estimate.assumptions import assumption
 
         power_kw = acc.tdp_w.value * assumption("inference_power_fraction_of_tdp").value / W_PER_KW
-        hours = float(est_i.total.accelerators.value) / power_kw
+        hours = (
+            est_i.provisioned_accelerator_hours
+            if est_i.provisioned_accelerator_hours is not None
+            else float(est_i.total.accelerators.value) / power_kw
+        )
         stages.append(_stage("inference", est_i.total, hours, est_i.pue, sc))
     if not stages:
         raise ConfigError(f"scenario {sc.name!r} has no training, fine-tuning or inference")
