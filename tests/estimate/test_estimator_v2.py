@@ -277,3 +277,26 @@ def test_a_saturated_fleet_says_so():
     )
     assert "provisioned-saturated" in [w.code for w in e.warnings]
     assert float(e.per_request.idle.value) == 0.0
+
+
+# ------------------------------------------------------------------ per-response footprint
+def test_lifecycle_per_response_full_footprint_amortises_training_every_criterion():
+    from empreinte.estimate.lifecycle import Scenario, run_scenario
+
+    base = {
+        "name": "s",
+        "model": "llama-3.1-8b",
+        "location": "FRA",
+        "training": {"tokens": 15e12},
+        "inference": {"requests_per_day": 1e6, "output_tokens": 300, "days": 365},
+    }
+    r = run_scenario(Scenario.model_validate(base))
+    full = r.per_response_full()
+    assert full is not None and set(full) == {"gwp_kgco2e", "adpe_kgsbe", "pe_mj", "water_l"}
+    by_stage = sum(float(s.criteria["gwp_kgco2e"].value) for s in r.stages)
+    assert float(full["gwp_kgco2e"].value) == pytest.approx(by_stage / r.requests)
+    # end of life is in the full footprint, not in the usage + embodied figure
+    assert float(full["gwp_kgco2e"].value) > float(r.per_request("gwp_kgco2e").value)
+    with_server = run_scenario(Scenario.model_validate(base | {"server": "hgx-8gpu"}))
+    assert with_server.per_response_full()["adpe_kgsbe"].value > full["adpe_kgsbe"].value
+    assert "per_response_full" in r.to_dict()

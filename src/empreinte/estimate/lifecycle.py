@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -88,6 +88,7 @@ class Scenario(_M):
     pue: float | None = Field(default=None, ge=1)
     grid_gwp: float | None = Field(default=None, ge=0, description="stated kgCO2e/kWh")
     datacenter: str | None = Field(default=None, description="operator preset (PUE, WUE)")
+    server: str | None = Field(default=None, description="server archetype (embodied share)")
     hardware_lifetime_years: float | None = Field(default=None, gt=0)
     training: Training | None = None
     fine_tunings: list[FineTuning] = Field(default_factory=list)
@@ -160,6 +161,7 @@ class StageResult:
     gwp_usage_kgco2e: Range
     gwp_embodied_kgco2e: Range | None
     water_l: Range
+    criteria: dict[str, Range] = field(default_factory=dict)  # usage + embodied + end of life
 
     @property
     def gwp_kgco2e(self) -> Range:
@@ -175,6 +177,7 @@ class StageResult:
             "gwp_usage_kgco2e": to_json_range(self.gwp_usage_kgco2e),
             "gwp_embodied_kgco2e": to_json_range(self.gwp_embodied_kgco2e),
             "water_l": to_json_range(self.water_l),
+            "criteria": {k: to_json_range(v) for k, v in self.criteria.items()},
         }
 
 
@@ -194,6 +197,17 @@ class ScenarioResult:
     def per_request(self, attr: str) -> Range | None:
         return None if not self.requests else self.total(attr) / self.requests
 
+    def per_response_full(self) -> dict[str, Range] | None:
+        """One response's full footprint, every criterion: usage + embodied + end of life of
+        the inference, with training, retraining and fine-tuning amortised over the requests."""
+        if not self.requests:
+            return None
+        out: dict[str, Range] = {}
+        for s in self.stages:
+            for k, v in s.criteria.items():
+                out[k] = out.get(k, Range.point(0.0)) + v
+        return {k: v / self.requests for k, v in out.items()}
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.scenario.name,
@@ -209,6 +223,14 @@ class ScenarioResult:
                 "energy_wh": to_json_range(_times(self.per_request("energy_kwh"), 1e3)),
                 "gwp_gco2e": to_json_range(_times(self.per_request("gwp_kgco2e"), 1e3)),
             },
+            "per_response_full": None
+            if (full := self.per_response_full()) is None
+            else {
+                "functional_unit": "one response: usage + embodied (accelerators"
+                + (", server" if self.scenario.server else "")
+                + ") + end of life, training and fine-tuning amortised",
+                **{k: to_json_range(v) for k, v in full.items()},
+            },
         }
 
 
@@ -220,19 +242,26 @@ def _stage(name: str, layers: Layers, hours: float, pue: Range, sc: Scenario) ->
     from empreinte.impacts import HardwareShare, compute_impacts
 
     acc_share = HardwareShare.accelerator(sc.hardware, 1, hours) if hours > 0 else None
+    shares = [acc_share] if acc_share and acc_share.gwp_kgco2e is not None else []
+    if shares and sc.server is not None:
+        from empreinte.factors.hardware import get_server
+
+        slots = get_server(sc.server).accelerator_slots or 1
+        shares.append(HardwareShare.server(sc.server, 1, hours / slots))
     res = compute_impacts(
         layers.it,
         location=sc.location,
         pue=pue,
         datacenter=sc.datacenter,
         grid_gwp=sc.grid_gwp,
-        hardware=[acc_share] if acc_share and acc_share.gwp_kgco2e is not None else [],
+        hardware=shares,
         lifetime_years=sc.hardware_lifetime_years,
     )
     gwp = res.criteria["gwp_kgco2e"]
     water = res.criteria["water_l"].usage
     assert gwp.usage is not None and water is not None
-    return StageResult(name, layers, hours, gwp.usage, gwp.embodied, water)
+    criteria = {k: c.total for k, c in res.criteria.items() if c.total is not None}
+    return StageResult(name, layers, hours, gwp.usage, gwp.embodied, water, criteria)
 
 
 def run_scenario(sc: Scenario) -> ScenarioResult:
