@@ -304,6 +304,7 @@ def log_cmd(
     rows_out: Path | None = typer.Option(None, "--rows-out", help="Per-row results (CSV)."),
     count: int | None = typer.Option(None, "--count", min=1, help="Accelerators per replica."),
     grid_gwp: str | None = _GRID,
+    datacenter: str | None = _DC,
     as_json: bool = _JSON,
     out: Path | None = _OUT,
 ) -> None:
@@ -320,6 +321,7 @@ def log_cmd(
             pue=parse_range(pue),
             count=count,
             grid_gwp=parse_range(grid_gwp),
+            datacenter=datacenter,
         )
         report = le.to_report(name=file.name)
     except (ConfigError, EstimateError) as exc:
@@ -417,7 +419,15 @@ def lifecycle(
         t.add_row(
             column_label(key), *(f"{r[key]:,.4g}" if r[key] is not None else "-" for r in rows)
         )
-    Console().print(t)
+    con = Console()
+    con.print(t)
+    for res in results:
+        for w in res.warnings:
+            con.print(
+                f"[yellow]warning[/yellow] {escape(res.scenario.name)}: {w.code}: "
+                f"{escape(w.message)}",
+                highlight=False,
+            )
 
 
 def register(root: typer.Typer) -> None:

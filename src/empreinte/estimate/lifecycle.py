@@ -186,6 +186,7 @@ class ScenarioResult:
     scenario: Scenario
     stages: list[StageResult]
     requests: float
+    warnings: list[Any] = field(default_factory=list)  # coded warnings of every stage
 
     def total(self, attr: str) -> Range:
         out = Range.point(0.0)
@@ -213,6 +214,7 @@ class ScenarioResult:
             "name": self.scenario.name,
             "scenario": self.scenario.model_dump(exclude_none=True),
             "stages": [s.to_dict() for s in self.stages],
+            "warnings": [w.as_dict() for w in self.warnings],
             "total": {
                 "energy_kwh": to_json_range(self.total("energy_kwh")),
                 "gwp_kgco2e": to_json_range(self.total("gwp_kgco2e")),
@@ -270,6 +272,7 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
     from empreinte.estimate.training import estimate_training
 
     stages: list[StageResult] = []
+    warnings: list[Any] = []
     if sc.training is not None:
         t = sc.training
         est = estimate_training(
@@ -287,6 +290,7 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
             grid_gwp=sc.grid_gwp,
             datacenter=sc.datacenter,
         )
+        warnings.extend(est.warnings)
         stages.append(
             _stage("training", est.layers, float(est.accelerator_hours.value), est.pue, sc)
         )
@@ -319,6 +323,7 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
             grid_gwp=sc.grid_gwp,
             datacenter=sc.datacenter,
         )
+        warnings.extend(est.warnings)
         label = "fine_tuning" if len(sc.fine_tunings) == 1 else f"fine_tuning_{i + 1}"
         hours = ft.runs * float(est.accelerator_hours.value)
         stages.append(_stage(label, est.layers.scaled(ft.runs), hours, est.pue, sc))
@@ -344,6 +349,7 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
             grid_gwp=sc.grid_gwp,
             datacenter=sc.datacenter,
         )
+        warnings.extend(est_i.warnings)
         acc = est_i.hardware
         if acc.tdp_w is None:
             raise ConfigError(f"no TDP for {acc.id}: cannot allocate its embodied impacts")
@@ -358,4 +364,10 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
         stages.append(_stage("inference", est_i.total, hours, est_i.pue, sc))
     if not stages:
         raise ConfigError(f"scenario {sc.name!r} has no training, fine-tuning or inference")
-    return ScenarioResult(sc, stages, requests)
+    seen = set()
+    unique = []
+    for w in warnings:
+        if (w.code, w.message) not in seen:
+            seen.add((w.code, w.message))
+            unique.append(w)
+    return ScenarioResult(sc, stages, requests, unique)

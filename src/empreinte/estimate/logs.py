@@ -190,6 +190,7 @@ class LogEstimate:
     warnings: list[CodedWarning] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     grid_gwp: Range | float | None = None
+    datacenter: str | None = None
 
     def totals_by(self, key: str) -> list[dict[str, Any]]:
         """Totals grouped by a column: requests, rows estimated, energy kWh and GWP kgCO2e.
@@ -258,6 +259,7 @@ class LogEstimate:
             location=None if multi else zones[0],
             pue=self.pue,
             grid_gwp=self.grid_gwp,
+            datacenter=self.datacenter,
             functional_unit=("inference", done),
             layers=lay,
             measurement={"boundary": list(LAYERS)},
@@ -343,11 +345,13 @@ def estimate_log(
     task: str = "lm-arena-chat",
     count: int | None = None,
     grid_gwp: Range | float | None = None,
+    datacenter: str | None = None,
 ) -> LogEstimate:
     """Estimate every row of a log (columns as returned by :func:`read_log`).
 
     ``count`` is the accelerator count per replica (default: the memory rule), ``grid_gwp``
-    a stated grid factor (kgCO2e/kWh) replacing the zones'.
+    a stated grid factor (kgCO2e/kWh) replacing the zones', ``datacenter`` an operator preset
+    (PUE and WUE).
     """
     from empreinte.estimate.common import model_params
     from empreinte.estimate.pertoken import (
@@ -422,9 +426,17 @@ def estimate_log(
         loc = resolve_location(location)
         warnings.extend(loc.warnings)
         zones = Categorical(np.array([loc.zone.zone]), np.zeros(n, dtype=np.intp))
-    pue_r = resolve_pue(pue, location, warnings)
+    pue_r = resolve_pue(pue, location, warnings, datacenter)
     # impacts are linear in the IT energy: factors per distinct zone, then one product per row
-    per_kwh = compute_batch(np.ones(zones.uniques.size), zones.uniques, pue_r, grid_gwp=grid_gwp)
+    wue = None
+    if datacenter is not None:
+        from empreinte.factors.datacenters import get_datacenter
+
+        sv = get_datacenter(datacenter).wue_onsite_l_per_kwh
+        wue = None if sv is None else sv.range
+    per_kwh = compute_batch(
+        np.ones(zones.uniques.size), zones.uniques, pue_r, wue, grid_gwp=grid_gwp
+    )
     impacts = {
         k: it_kwh * Range(r.value[zones.codes], r.low[zones.codes], r.high[zones.codes])
         for k, r in per_kwh.items()
@@ -458,6 +470,7 @@ def estimate_log(
         warnings=warnings,
         sources=sources,
         grid_gwp=grid_gwp,
+        datacenter=datacenter,
     )
     acc_t = le.total(acc_kwh)
     host_t = acc_t * host
