@@ -101,6 +101,9 @@ def render() -> str:
         f"- **stated inputs**: the publication's own inputs; within ±{STATED_TOLERANCE:.0%}.",
         "- **proxies only**: parameters, tokens, hardware and the default ranges; the published",
         f"  value must lie inside low–high and the central value within ×{PROXY_FACTOR:g}.",
+        "- Training proxies take the MFU prior fitted **without** the run being checked",
+        "  (leave-one-run-out), so no proxy case is in-sample; DeepSeek-V3 is not in the fit at",
+        "  all. Meta's cards count GPU power only: their cases use `boundary=accelerators`.",
         "",
         "| case | kind | quantity | published | estimate | low – high | error | pass |",
         "|---|---|---|---|---|---|---|---|",
@@ -130,6 +133,9 @@ def render() -> str:
         f"- pooled median |error| over all configurations: {lomo['median_abs_error_pooled']:.1%}",
         f"- pooled ratio quantiles: 10th {q['10']:.2f}, median {q['50']:.2f}, 90th {q['90']:.2f}"
         " (the 10th–90th span is the estimator's error band)",
+        f"- held-out models within ×1.5 at the median: "
+        f"{sum(1 / 1.5 <= p['median_ratio'] <= 1.5 for p in lomo['per_model'])} of "
+        f"{lomo['models']} (those outside are listed below with their median ratio)",
         "",
         "| model | GPUs | configs | median ratio | worst ratio | median abs. error |",
         "|---|---|---|---|---|---|",
