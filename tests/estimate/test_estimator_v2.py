@@ -300,3 +300,18 @@ def test_lifecycle_per_response_full_footprint_amortises_training_every_criterio
     with_server = run_scenario(Scenario.model_validate(base | {"server": "hgx-8gpu"}))
     assert with_server.per_response_full()["adpe_kgsbe"].value > full["adpe_kgsbe"].value
     assert "per_response_full" in r.to_dict()
+
+
+def test_the_flop_method_reports_the_fitted_method_beside_it():
+    e = estimate_inference(model="llama-3.1-70b", output_tokens=300, method="flops")
+    d = e.to_dict()["cross_check"]
+    assert d["method"] == "fitted"
+    fitted = estimate_inference(model="llama-3.1-70b", output_tokens=300, pue=1.0)
+    assert d["accelerators_wh"]["value"] == pytest.approx(
+        float(fitted.per_request.accelerators.value) * 1000
+    )
+    # off the fitted hardware there is no cross-check
+    a100 = estimate_inference(
+        model="llama-3.1-70b", output_tokens=300, method="flops", hardware="A100 80GB"
+    )
+    assert a100.cross_check is None

@@ -428,6 +428,33 @@ def estimate_inference(
         if input_tokens:
             prefill_mfu = default_or(None, "training_mfu", sources)
             acc_j = acc_j + flops_energy_j(params.active, input_tokens, peak, prefill_mfu, p, ld)
+        from empreinte.estimate.pertoken import _FITTED_GPUS
+
+        if acc.id in _FITTED_GPUS:  # the fitted method beside it, as a cross-check
+            other = estimate_inference(
+                params_total=float(params.total.value),
+                params_active=float(params.active.value),
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                hardware=acc.id,
+                batch=batch,
+                gpus=gpus,
+                precision=precision,
+                task=task,
+                pue=1.0,
+                host_ratio=0.0,
+                idle_ratio=0.0,
+            )
+            cross = other.per_request.accelerators * 1000.0
+            ratio = float(acc_j.value) / 3600.0 / float(cross.value)
+            if not 1 / DISAGREEMENT_FACTOR <= ratio <= DISAGREEMENT_FACTOR:
+                warnings.append(
+                    CodedWarning(
+                        WarningCode.METHODS_DISAGREE,
+                        f"the FLOP method gives {ratio:.2f}× the fitted method's accelerator "
+                        "energy (both in the JSON's cross_check); the spread is model uncertainty",
+                    )
+                )
     else:
         raise EstimateError(f"unknown method {method!r}: use 'fitted' or 'flops'")
     pue_r = resolve_pue(pue, location, warnings, datacenter)
