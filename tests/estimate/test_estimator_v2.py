@@ -315,3 +315,22 @@ def test_the_flop_method_reports_the_fitted_method_beside_it():
         model="llama-3.1-70b", output_tokens=300, method="flops", hardware="A100 80GB"
     )
     assert a100.cross_check is None
+
+
+def test_a_log_on_a_fixed_fleet_matches_the_single_request_estimator(tmp_path):
+    from empreinte.estimate import estimate_log, read_log
+
+    path = tmp_path / "log.csv"
+    path.write_text("model,output_tokens\n" + "llama-3.1-70b,300\n" * 100)
+    le = estimate_log(read_log(path), pue=1.2, fleet=8, provisioned_hours=2)
+    one = estimate_inference(
+        model="llama-3.1-70b",
+        output_tokens=300,
+        requests=100,
+        pue=1.2,
+        fleet=8,
+        provisioned_hours=2,
+    )
+    assert float(le.energy_kwh.value.sum()) == pytest.approx(float(one.total.full.value))
+    with pytest.raises(EstimateError, match="fleet"):
+        estimate_log(read_log(path), provisioned_hours=2)

@@ -305,6 +305,12 @@ def log_cmd(
     count: int | None = typer.Option(None, "--count", min=1, help="Accelerators per replica."),
     grid_gwp: str | None = _GRID,
     datacenter: str | None = _DC,
+    fleet: float | None = typer.Option(
+        None, "--fleet", min=1, help="Accelerators provisioned over the log's period."
+    ),
+    provisioned_hours: float | None = typer.Option(
+        None, "--provisioned-hours", help="Hours the --fleet was provisioned for these requests."
+    ),
     as_json: bool = _JSON,
     out: Path | None = _OUT,
 ) -> None:
@@ -322,6 +328,8 @@ def log_cmd(
             count=count,
             grid_gwp=parse_range(grid_gwp),
             datacenter=datacenter,
+            fleet=fleet,
+            provisioned_hours=provisioned_hours,
         )
         report = le.to_report(name=file.name)
     except (ConfigError, EstimateError) as exc:

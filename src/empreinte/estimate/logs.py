@@ -346,13 +346,20 @@ def estimate_log(
     count: int | None = None,
     grid_gwp: Range | float | None = None,
     datacenter: str | None = None,
+    fleet: float | None = None,
+    provisioned_hours: float | None = None,
 ) -> LogEstimate:
     """Estimate every row of a log (columns as returned by :func:`read_log`).
 
     ``count`` is the accelerator count per replica (default: the memory rule), ``grid_gwp``
     a stated grid factor (kgCO2e/kWh) replacing the zones', ``datacenter`` an operator preset
-    (PUE and WUE).
+    (PUE and WUE). ``fleet`` accelerators provisioned for ``provisioned_hours`` (a fixed
+    fleet over the log's period): the idle layer is the provisioned capacity left idle
+    (as :func:`empreinte.estimate.inference.provisioned_layers`), shared by the rows in
+    proportion to their active energy.
     """
+    if provisioned_hours is not None and fleet is None:
+        raise EstimateError("provisioned hours need the fleet size (accelerators provisioned)")
     from empreinte.estimate.common import model_params
     from empreinte.estimate.pertoken import (
         WIDEN_PER_E_FOLD,
@@ -418,7 +425,12 @@ def estimate_log(
         prof[2][models.codes] * scale / J_PER_KWH * widen,
     )
     host = default_or(None, "host_ratio", sources)
-    idle = default_or(None, "idle_ratio", sources)
+    if provisioned_hours is None:
+        idle = default_or(None, "idle_ratio", sources)
+    else:
+        idle = _provisioned_idle_ratio(
+            acc_kwh, acc, fleet, provisioned_hours, host, sources, warnings
+        )
     it_kwh = acc_kwh * ((host + 1.0) * (idle + 1.0))
     if "zone" in data:
         zones = Categorical.of(data["zone"]).map(lambda z: resolve_location(z).zone.zone)
@@ -482,3 +494,41 @@ def estimate_log(
         "facility": (acc_t + host_t + idle_t) * (pue_r - 1.0),
     }
     return le
+
+
+def _provisioned_idle_ratio(
+    acc_kwh: Range,
+    acc: Any,
+    fleet: float | None,
+    hours: float,
+    host: Range,
+    sources: list[str],
+    warnings: list[CodedWarning],
+) -> Range:
+    """Idle energy of a fixed fleet as a ratio of the log's active IT energy."""
+    from empreinte.estimate.inference import provisioned_layers
+
+    if acc.tdp_w is None:
+        raise EstimateError(f"no TDP for {acc.id}: provisioned capacity needs it")
+    ok = np.isfinite(acc_kwh.value)
+    total = Range(
+        float(acc_kwh.value[ok].sum()), float(acc_kwh.low[ok].sum()), float(acc_kwh.high[ok].sum())
+    )
+    n = float(ok.sum()) or 1.0
+    per = provisioned_layers(
+        total / n,
+        requests=n,
+        accelerators=float(fleet or 1),
+        hours=hours,
+        tdp_w=float(acc.tdp_w.value),
+        host_ratio=host,
+        pue=Range.point(1.0),
+        sources=sources,
+        warnings=warnings,
+    )
+    active = per.accelerators + per.host
+    return Range(
+        float(per.idle.value) / float(active.value),
+        float(per.idle.low) / float(active.high),
+        float(per.idle.high) / float(active.low),
+    )
