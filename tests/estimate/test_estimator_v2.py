@@ -334,3 +334,18 @@ def test_a_log_on_a_fixed_fleet_matches_the_single_request_estimator(tmp_path):
     assert float(le.energy_kwh.value.sum()) == pytest.approx(float(one.total.full.value))
     with pytest.raises(EstimateError, match="fleet"):
         estimate_log(read_log(path), provisioned_hours=2)
+
+
+def test_explain_lists_the_estimate_then_the_engine_steps(capsys):
+    rc, out, _ = cli(
+        capsys, "estimate", "training", "--hardware", "H100", "--accelerator-hours", "1000",
+        "--power-w", "700", "--boundary", "accelerators", "--grid-gwp", "0.4", "--explain",
+        "--json",
+    )  # fmt: skip
+    assert rc == 0
+    steps = json.loads(out)["explain"]
+    assert steps[0]["phase"] == "estimate"
+    grid = next(s for s in steps if s["name"] == "grid_gwp_kgco2e_per_kwh")
+    assert grid["value"] == 0.4 and grid["sources"] == ["user-stated"]
+    gwp = next(s for s in steps if s["name"] == "usage_gwp_kgco2e")
+    assert gwp["value"] == pytest.approx(700 * 0.4)  # 1000 h x 0.7 kW x 0.4 kg/kWh

@@ -110,6 +110,28 @@ def _impact_rows(report: Any) -> list[tuple[str, str]]:
     return rows
 
 
+_EXPLAIN = typer.Option(False, "--explain", help="Print every intermediate step and its sources.")
+
+
+def _explain(steps: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title="steps (estimate, then the impact engine)")
+    for col in ("phase", "quantity", "value [low – high]", "unit", "sources"):
+        t.add_column(escape(col))
+    for s in steps:
+        t.add_row(
+            s["phase"],
+            escape(str(s["name"])),
+            _fmt({k: float(s[k]) for k in ("value", "low", "high")}),
+            escape(str(s["unit"])),
+            escape(", ".join(s.get("sources", []))),
+        )
+    Console().print(t)
+
+
 def _warnings(report: Any) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -147,6 +169,7 @@ def training(
     boundary: str = typer.Option(
         "full", "--boundary", help="full (all layers) or accelerators (as Meta's model cards)."
     ),
+    explain: bool = _EXPLAIN,
     as_json: bool = _JSON,
     out: Path | None = _OUT,
 ) -> None:
@@ -177,6 +200,8 @@ def training(
     )
     report = est.to_report()
     data = est.to_dict()
+    if explain:
+        data["explain"] = est.explain()
     _emit(report, data, out, as_json)
     if not as_json:
         e = data["energy_kwh"]
@@ -190,6 +215,8 @@ def training(
             *_impact_rows(report),
         ]
         _table(f"{est.stage} estimate: {est.model_id or ''} on {hardware} (tier M4)", rows)
+        if explain:
+            _explain(data["explain"])
         _warnings(report)
 
 
@@ -228,6 +255,7 @@ def inference(
     fleet: float | None = typer.Option(
         None, "--fleet", min=1, help="Accelerators provisioned (default: one replica)."
     ),
+    explain: bool = _EXPLAIN,
     as_json: bool = _JSON,
     out: Path | None = _OUT,
 ) -> None:
@@ -265,6 +293,8 @@ def inference(
     )
     report = est.to_report()
     data = est.to_dict()
+    if explain:
+        data["explain"] = est.explain()
     _emit(report, data, out, as_json)
     if not as_json:
         per = data["per_request_wh"]
@@ -292,6 +322,8 @@ def inference(
         _table(
             f"inference estimate ({method}): {est.params.model_id or 'explicit parameters'}", rows
         )
+        if explain:
+            _explain(data["explain"])
         _warnings(report)
 
 

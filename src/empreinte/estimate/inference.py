@@ -165,6 +165,37 @@ class InferenceEstimate:
             shares.append(HardwareShare.server(self.server, 1, hours / slots))
         return shares
 
+    def impact_result(self) -> Any:
+        """The impact engine's result for all requests (every step: ``.explain()``)."""
+        from empreinte.impacts import compute_impacts
+
+        return compute_impacts(
+            self.total.it,
+            location=self.location,
+            pue=self.pue,
+            datacenter=self.datacenter,
+            grid_gwp=self.grid_gwp,
+            hardware=self.embodied_shares(),
+        )
+
+    def explain(self) -> list[dict[str, Any]]:
+        """The estimator's quantities then the impact engine's steps, each with its sources."""
+        rows: list[dict[str, Any]] = []
+        items: list[tuple[str, Range | None, str]] = [
+            ("params_active", self.params.active, "1"),
+            ("batch", self.batch, "requests"),
+            ("prefill_accelerators_wh", self.prefill, "Wh"),
+            ("cross_check_accelerators_wh", self.cross_check, "Wh"),
+            *((f"per_request_{k}_kwh", v, "kWh") for k, v in self.per_request.as_dict().items()),
+        ]
+        srcs = list(dict.fromkeys(self.sources))
+        for k, v, u in items:
+            if v is not None:
+                rows.append({"phase": "estimate", "name": k, **to_json_range(v), "unit": u})  # type: ignore[dict-item]
+                rows[-1]["sources"] = [] if len(rows) > 1 else srcs
+        steps: list[dict[str, Any]] = self.impact_result().explain()
+        return rows + steps
+
     def to_report(self, name: str | None = None) -> Any:
         """A validated report for all requests, with per-request values (tier M4)."""
         from empreinte.report.build import make_report

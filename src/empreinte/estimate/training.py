@@ -85,6 +85,37 @@ class TrainingEstimate:
             shares.append(HardwareShare.server(self.server, 1, hours / slots))
         return shares
 
+    def impact_result(self) -> Any:
+        """The impact engine's result for this run (every step: ``.explain()``)."""
+        from empreinte.impacts import compute_impacts
+
+        return compute_impacts(
+            self.layers.it,
+            location=self.location,
+            pue=self.pue,
+            datacenter=self.datacenter,
+            grid_gwp=self.grid_gwp,
+            hardware=self.embodied_shares(),
+        )
+
+    def explain(self) -> list[dict[str, Any]]:
+        """The estimator's quantities then the impact engine's steps, each with its sources."""
+        rows = [
+            {"phase": "estimate", "name": k, **to_json_range(v), "unit": u}  # type: ignore[dict-item]
+            for k, v, u in (
+                ("flops", self.flops, "FLOP"),
+                ("mfu", self.mfu, "1"),
+                ("accelerator_hours", self.accelerator_hours, "h"),
+                ("power_w", self.power_w, "W"),
+                *((f"energy_{k}", v, "kWh") for k, v in self.layers.as_dict().items()),
+            )
+            if v is not None
+        ]
+        for i, r in enumerate(rows):  # the estimator's sources, listed once
+            r["sources"] = list(dict.fromkeys(self.sources)) if i == 0 else []
+        steps: list[dict[str, Any]] = self.impact_result().explain()
+        return rows + steps
+
     def to_report(self, name: str | None = None) -> Any:
         """A validated report (method ``proxy_model``, tier M4) with every layer."""
         from empreinte.report.build import make_report
