@@ -349,3 +349,34 @@ def test_explain_lists_the_estimate_then_the_engine_steps(capsys):
     assert grid["value"] == 0.4 and grid["sources"] == ["user-stated"]
     gwp = next(s for s in steps if s["name"] == "usage_gwp_kgco2e")
     assert gwp["value"] == pytest.approx(700 * 0.4)  # 1000 h x 0.7 kW x 0.4 kg/kWh
+
+
+# ------------------------------------------------------------------ reference data
+def test_grid_factors_carry_their_year_and_a_range():
+    from empreinte.factors.grid import get_zone
+
+    fra = get_zone("FRA")
+    assert fra.gwp_year == 2023
+    assert fra.gwp_kgco2e_per_kwh.value == pytest.approx(0.056039)  # Ember via OWID, 2023
+    assert fra.gwp_kgco2e_per_kwh.low == pytest.approx(0.04144)  # the older data year, inside
+    usa = get_zone("USA").gwp_kgco2e_per_kwh
+    assert usa.high / usa.value >= 1.1 - 1e-9  # at least the ±10 % year-to-year assumption
+
+
+def test_one_primary_energy_definition():
+    from empreinte.factors.grid import get_zone
+
+    nor = get_zone("NOR")
+    assert nor.pe_mj_per_kwh.value >= 3.6  # total PE: a kWh is at least 3.6 MJ
+    assert "audit-pe-nonrenewable-only" in nor.flags
+
+
+def test_h100_adpe_is_ademe_s_lca_and_current_accelerators_are_in_the_catalog():
+    from empreinte.factors.hardware import get_accelerator
+
+    h100 = get_accelerator("H100").embodied.adpe_kgsbe
+    assert h100.value == pytest.approx(0.00895) and "ademe-gpu-lca-2025" in h100.sources
+    for name in ("H800", "H20", "B200", "GB200", "MI325X", "TPU v6e", "Gaudi 3"):
+        acc = get_accelerator(name)
+        assert acc.memory_gb.sources, name
+    assert get_accelerator("H800").peak_flops_bf16.value == pytest.approx(989e12)
