@@ -360,7 +360,7 @@ def test_grid_factors_carry_their_year_and_a_range():
     assert fra.gwp_kgco2e_per_kwh.value == pytest.approx(0.056039)  # Ember via OWID, 2023
     assert fra.gwp_kgco2e_per_kwh.low == pytest.approx(0.04144)  # the older data year, inside
     usa = get_zone("USA").gwp_kgco2e_per_kwh
-    assert usa.high / usa.value >= 1.1 - 1e-9  # at least the ±10 % year-to-year assumption
+    assert usa.high / usa.value >= 1.1 - 1e-4  # at least the ±10 % assumption (6 digits)
 
 
 def test_one_primary_energy_definition():
