@@ -191,7 +191,8 @@ class InferenceEstimate:
         srcs = list(dict.fromkeys(self.sources))
         for k, v, u in items:
             if v is not None:
-                rows.append({"phase": "estimate", "name": k, **to_json_range(v), "unit": u})  # type: ignore[dict-item]
+                row: dict[str, Any] = {"phase": "estimate", "name": k, "unit": u}
+                rows.append(row | (to_json_range(v) or {}))
                 rows[-1]["sources"] = [] if len(rows) > 1 else srcs
         steps: list[dict[str, Any]] = self.impact_result().explain()
         return rows + steps
@@ -433,7 +434,7 @@ def estimate_inference(
             params.active, output_tokens, peak, default_or(None, "inference_mfu", []), tdp, ld_cc
         )
         if prefill_wh is not None:
-            cc_j = cc_j + prefill_j
+            cc_j = cc_j + prefill_wh * 3600.0
         cross = cc_j / 3600.0
         ratio = float(acc_j.value) / float(cc_j.value)
         if not 1 / DISAGREEMENT_FACTOR <= ratio <= DISAGREEMENT_FACTOR:

@@ -100,8 +100,8 @@ class TrainingEstimate:
 
     def explain(self) -> list[dict[str, Any]]:
         """The estimator's quantities then the impact engine's steps, each with its sources."""
-        rows = [
-            {"phase": "estimate", "name": k, **to_json_range(v), "unit": u}  # type: ignore[dict-item]
+        rows: list[dict[str, Any]] = [
+            {"phase": "estimate", "name": k, "unit": u} | (to_json_range(v) or {})
             for k, v, u in (
                 ("flops", self.flops, "FLOP"),
                 ("mfu", self.mfu, "1"),
