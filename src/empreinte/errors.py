@@ -159,6 +159,12 @@ class WarningCode(StrEnum):
     TOKENS_NOT_COUNTED = "tokens-not-counted"  # training work counted without tokens
     CHECKPOINT_FAILED = "checkpoint-failed"  # a periodic checkpoint failed; sampling went on
     DATACENTER_FROM_REGISTRY = "datacenter-from-registry"  # PUE/WUE from the registry
+    EXTRAPOLATED = "extrapolated"  # per-token model used outside its data (axes named)
+    MFU_EXTRAPOLATED = "mfu-extrapolated"  # training MFU prior used outside its public runs
+    METHODS_DISAGREE = "methods-disagree"  # fitted and FLOP methods differ by more than x2
+    PREFILL_FLOPS = "prefill-flops"  # fitted method: input tokens' prefill added from FLOPs
+    BOUNDARY_ACCELERATORS = "boundary-accelerators"  # accelerator energy only (Meta's accounting)
+    PROVISIONED_SATURATED = "provisioned-saturated"  # requests need more than the provisioned fleet
 
 
 @dataclass(frozen=True, slots=True)

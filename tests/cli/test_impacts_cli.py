@@ -30,7 +30,7 @@ def test_impacts_json_has_all_criteria_bounds_and_sources() -> None:
     assert set(data["impacts"]) == {"gwp_kgco2e", "adpe_kgsbe", "pe_mj", "water_l"}
     for crit in data["impacts"].values():
         assert {"value", "low", "high"} <= set(crit["total"])
-    assert abs(data["impacts"]["gwp_kgco2e"]["usage"]["value"] - 4.9728) < 1e-9
+    assert abs(data["impacts"]["gwp_kgco2e"]["usage"]["value"] - 6.72468) < 1e-9
     assert "ecologits-electricity-mix" in data["sources"]
     assert any(s["name"] == "facility_energy_kwh" for s in data["explain"])
 

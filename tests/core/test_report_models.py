@@ -31,9 +31,9 @@ def test_built_report_sums_components_and_divides_per_unit() -> None:
     r = sample()
     assert r.energy.total_kwh.value == pytest.approx(100.0)
     assert (r.energy.total_kwh.low, r.energy.total_kwh.high) == (98.0, 102.0)
-    assert r.impacts.gwp_kgco2e.usage.value == pytest.approx(100 * 1.2 * 0.04144)
+    assert r.impacts.gwp_kgco2e.usage.value == pytest.approx(100 * 1.2 * 0.056039)
     assert r.per_unit.energy_kwh.value == pytest.approx(10.0)
-    assert r.per_unit.impacts.gwp_kgco2e.total.value == pytest.approx(100 * 1.2 * 0.04144 / 10)
+    assert r.per_unit.impacts.gwp_kgco2e.total.value == pytest.approx(100 * 1.2 * 0.056039 / 10)
     assert r.m_tier == "M2"
     assert any(s.id == "ecologits-electricity-mix" and s.title for s in r.provenance.sources)
     assert r.provenance.explain and r.provenance.factors_version

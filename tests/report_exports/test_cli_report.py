@@ -93,7 +93,7 @@ def test_export_hf_to_stdout(good: Path) -> None:
     r = run("report", "export", good, "--format", "hf")
     assert r.returncode == 0, r.stderr
     meta = yaml.safe_load(r.stdout.strip().strip("-"))
-    assert meta["co2_eq_emissions"]["emissions"] == 4972.8
+    assert meta["co2_eq_emissions"]["emissions"] == 6724.68
 
 
 @pytest.mark.parametrize("fmt", ["boamps", "sci", "spdx", "csv", "md", "html", "ai-act", "l1801"])
@@ -107,7 +107,7 @@ def test_export_to_file(good: Path, tmp_path: Path, fmt: str) -> None:
         json.loads(text)
     if fmt == "csv":
         (row,) = csv.DictReader(io.StringIO(text))
-        assert float(row["gwp_kgco2e"]) == pytest.approx(4.9728)
+        assert float(row["gwp_kgco2e"]) == pytest.approx(6.72468)
     assert f"wrote {out}" in r.stderr
 
 

@@ -28,6 +28,9 @@ def impacts(
     server: str | None = typer.Option(None, "--server", help="Server archetype (host share)."),
     lifetime_years: float | None = typer.Option(None, "--lifetime-years", min=0.1),
     utilisation: float | None = typer.Option(None, "--utilisation", min=0.01, max=1.0),
+    grid_gwp: float | None = typer.Option(
+        None, "--grid-gwp", min=0, help="Stated grid factor, kgCO2e/kWh; replaces the zone's."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (with sources and steps)."),
     explain: bool = typer.Option(False, "--explain", help="Print every intermediate step."),
 ) -> None:
@@ -44,6 +47,7 @@ def impacts(
         ("--count", count),
         ("--hours", hours),
         ("--lifetime-years", lifetime_years),
+        ("--grid-gwp", grid_gwp),
     ):
         if val is not None and not math.isfinite(val):
             raise ConfigError(f"{opt} must be a finite number, got {val}")
@@ -67,6 +71,7 @@ def impacts(
         hardware=shares,
         lifetime_years=lifetime_years,
         utilisation=utilisation,
+        grid_gwp=grid_gwp,
     )
     data = result.to_dict()
     if not explain and not as_json:

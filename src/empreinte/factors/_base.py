@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -93,6 +94,17 @@ def package_loader(name: str) -> Loader:
 
 
 def load_sources(loader: Loader | None = None) -> dict[str, Source]:
-    """All sources, by id, from ``sources.json`` (or the given loader)."""
-    raw = (loader or package_loader("sources.json"))()
+    """All sources, by id, from ``sources.json`` (or the given loader).
+
+    The packaged file is parsed once (every report resolves its source ids through it).
+    """
+    if loader is None:
+        return dict(_packaged_sources())
+    raw = loader()
+    return {s["id"]: Source.model_validate(s) for s in raw["sources"]}
+
+
+@cache
+def _packaged_sources() -> dict[str, Source]:
+    raw = package_loader("sources.json")()
     return {s["id"]: Source.model_validate(s) for s in raw["sources"]}

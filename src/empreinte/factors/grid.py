@@ -49,6 +49,7 @@ class ZoneFactors:
     water_offsite_l_per_kwh: Range
     sources: tuple[str, ...]
     flags: tuple[str, ...] = ()
+    gwp_year: int | None = None  # data year of the GWP factor (None: not recorded)
 
     def factor(self, criterion: str) -> Range:
         return {
@@ -87,6 +88,7 @@ def _parse(text: str) -> dict[str, ZoneFactors]:
             water_offsite_l_per_kwh=rng["water"],
             sources=tuple(s for s in r["sources"].split(";") if s),
             flags=tuple(f for f in r["flags"].split(";") if f),
+            gwp_year=int(r["gwp_year"]) if r.get("gwp_year") else None,
         )
     return out
 

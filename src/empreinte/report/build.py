@@ -120,6 +120,7 @@ def make_report(
     citation: str | None = None,
     lifetime_years: float | Range | None = None,
     utilisation: float | Range | None = None,
+    grid_gwp: float | Range | None = None,
     **fields: Any,
 ) -> Report:
     """A validated :class:`Report`.
@@ -150,6 +151,7 @@ def make_report(
         hardware=embodied,
         lifetime_years=lifetime_years,
         utilisation=utilisation,
+        grid_gwp=grid_gwp,
     )
     impacts = impacts_block(result)
     energy = Energy(
