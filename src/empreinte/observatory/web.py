@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -11,8 +12,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from empreinte.observatory import charts, verify
-from empreinte.observatory.api import report_detail, summary
+from empreinte.observatory import board_view, charts, verify
+from empreinte.observatory.api import VIEW_QUERY, report_detail, summary
+from empreinte.observatory.cohorts import VIEWS
 from empreinte.observatory.context import Ctx, get_ctx, get_filters
 from empreinte.observatory.errors import ApiError
 from empreinte.observatory.query import SORTS, Filters, list_reports
@@ -98,6 +100,7 @@ def configure_templates(t: Jinja2Templates) -> None:
         pairs=_pairs,
         scatter_points=_scatter_points,
         compare_energy=_compare_energy,
+        board=board_view,
     )
 
 
@@ -231,16 +234,48 @@ def compare_page(
     return {"ids": wanted, "reports": rows, "enough": 2 <= len(rows) <= 5}
 
 
+def _positive(raw: str | None, name: str) -> float | None:
+    """A form's number: empty means none; anything else must be a positive finite number."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        v = float(raw)
+    except ValueError:
+        v = float("nan")
+    if not (math.isfinite(v) and v > 0):
+        raise ApiError(422, f"{name} must be a positive number", fields=[(name, raw[:20])])
+    return v
+
+
 @_twin("/leaderboard", "leaderboard.html")
 def leaderboard_page(
     ctx: Ctx = Depends(get_ctx),
     task: str | None = Query(None, max_length=100),
     unit: str | None = Query(None, max_length=60),
+    board: str | None = Query(None, max_length=170, description="TASK|UNIT (the menu)"),
     min_quality: float | None = Query(None, allow_inf_nan=False),
     gate: float = Query(0.9, gt=0, le=1),
+    view: str = VIEW_QUERY,
+    itl_ms: str | None = Query(None, max_length=20, description="ms; empty: no constraint"),
+    energy: str = Query("j", pattern="^(j|wh)$", description="energy per token in J or Wh"),
 ) -> dict[str, Any]:
+    if board and not task:
+        task, _, u = board.partition("|")
+        unit = u or None
+    itl = _positive(itl_ms, "itl_ms")
     with ctx.sessions() as s:
-        return ctx.aggregates.leaderboard(s, task, unit, min_quality=min_quality, gate=gate)
+        data = ctx.aggregates.leaderboard(
+            s, task or None, unit, min_quality=min_quality, gate=gate, view=view, itl_ms=itl
+        )
+    latency = any(c.get("with_latency") for c in data["cohorts"]) or itl is not None
+    return {
+        **data,
+        "energy": energy,
+        "controls": {
+            "itl_choices": list(board_view.ITL_CHOICES) if latency else [],
+            "views": list(VIEWS),
+        },
+    }
 
 
 @_twin("/methodology", "methodology.html")
