@@ -23,6 +23,7 @@ __all__ = [
     "energy_head",
     "has_config",
     "short_model",
+    "token_unit",
 ]
 
 ITL_CHOICES = (None, 20.0, 30.0, 50.0, 100.0)
@@ -40,7 +41,7 @@ def energy_head(unit: str | None, mode: str, rated: bool) -> str:
     """The energy column's heading."""
     per = (unit or "unit").replace("_", " ")
     if rated:
-        return "Wh per 1,000 inferences (95 % CI)"
+        return "µWh per 1,000 inferences (95 % CI)"
     if _token(unit) and mode != "wh":
         return f"J per {per}"
     return f"Energy per {per}"
@@ -56,9 +57,9 @@ def energy_cell(e: dict[str, Any], unit: str | None, mode: str, rated: bool) -> 
     if kwh is None:
         return "—"
     if rated and e.get("energy_wh_per_1000") is not None:
-        v = e["energy_wh_per_1000"]
+        v = e["energy_wh_per_1000"] * 1e6
         lo, hi = e.get("ci_low_wh_per_1000"), e.get("ci_high_wh_per_1000")
-        ci = f" [{_sig(lo)} – {_sig(hi)}]" if lo is not None and hi is not None else ""
+        ci = f" [{_sig(lo * 1e6)} – {_sig(hi * 1e6)}]" if lo is not None and hi is not None else ""
         return f"{_sig(v)}{ci}"
     if _token(unit) and mode != "wh":
         return _j(float(e["energy_per_unit_j"]))
@@ -71,6 +72,11 @@ def _sig(x: float) -> str:
         return "0"
     digits = max(0, 2 - int(f"{abs(x):e}".split("e")[1]))
     return f"{x:.{digits}f}"
+
+
+def token_unit(unit: str | None) -> bool:
+    """Whether energy per ``unit`` is shown in J (with Wh on request)."""
+    return _token(unit)
 
 
 def has_config(rows: list[dict[str, Any]]) -> bool:
@@ -103,6 +109,8 @@ def board_chart(c: dict[str, Any], unit: str | None, mode: str) -> Markup:
 
     best = {r["id"] for r in c["ranking"]}
     pts = c["points"]
+    if str(c.get("gate_source") or "").startswith("fixed rating"):
+        return _rated_chart(c)
     if c["quality_metric"]:
         metric = c["quality_metric"]
         front_ids = {p["id"] for p in c["pareto_front"]}
@@ -156,6 +164,41 @@ def board_chart(c: dict[str, Any], unit: str | None, mode: str) -> Markup:
         hline=(itl, f"deadline {charts.fmt(itl)} ms") if itl is not None else None,
         summary=f"{len(points)} configurations; labelled: each model's lowest-energy one "
         "under the constraint; emphasised: the energy–latency front.",
+    )  # fmt: skip
+
+
+def _rated_chart(c: dict[str, Any]) -> Markup:
+    """A benchmark board as ``empreinte bench leaderboard`` draws it: quality against µWh per
+    1,000 inferences with the 95 % interval as bars, the gate, the front, every entry named."""
+    rows = [r for r in (*c["ranking"], *c["below_gate"]) if r.get("quality") is not None]
+    front_ids = {p["id"] for p in c["pareto_front"]}
+
+    def uwh(v: float | None) -> float | None:
+        return None if v is None or v <= 0 else v * 1e6
+
+    points = [
+        plots.Point(
+            label=f"{r.get('model') or r['id']} (class {r.get('energy_class') or 'none'})",
+            x=r["energy_wh_per_1000"] * 1e6,
+            y=r["quality"],
+            tag=short_model(r.get("model"))[1] + (f" ({r['energy_class']})" if r.get(
+                "energy_class") else ""),
+            x_lo=uwh(r.get("ci_low_wh_per_1000")),
+            x_hi=uwh(r.get("ci_high_wh_per_1000")),
+            emphasis=r["id"] in front_ids,
+        )
+        for r in rows
+    ]  # fmt: skip
+    front = sorted((p for p in points if p.emphasis), key=lambda p: p.x)
+    gate = c.get("quality_gate")
+    metric = c["quality_metric"]
+    return plots.responsive(
+        points=points, front=front,
+        title=f"{metric} against µWh per 1,000 inferences (mean, 95 % CI)",
+        x_title="µWh per 1,000 inferences", y_title=metric,
+        x_fmt=lambda v: f"{charts.fmt(v)} µWh", y_fmt=charts.fmt,
+        hline=(gate, f"quality gate {charts.fmt(gate)}") if gate is not None else None,
+        summary=f"{len(points)} entries, bars: 95 % interval over repeats; (letter): class.",
     )  # fmt: skip
 
 

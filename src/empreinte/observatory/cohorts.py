@@ -313,8 +313,18 @@ def cohort_board(
     for x in ranked:
         points.setdefault(x.entry.id, x.entry)
     rows = [{"rank": x.rank, **_entry_dict(x.entry)} for x in ranked]
+    below: list[dict[str, Any]] = []
+    if metric is not None and threshold is not None:  # shown apart, never ranked
+        fail = q < threshold if higher else q > threshold
+        stmt = select(*_COLS).where(*where, *latency, fail)
+        stmt = (
+            _best_per_model(stmt, metric, higher, limit)
+            if view == "models"
+            else stmt.order_by(*_order(ReportRow.__table__.c, metric, higher)).limit(limit)
+        )
+        below = [{"rank": None, **_entry_dict(x)} for x in _entries(session, stmt, key)]
     if rated and rating is not None:
-        _rate(session, rating, rows)
+        _rate(session, rating, rows + below)
     return {
         "cohort": dict(zip(("hardware", "precision", "boundary", "m_tier"), key, strict=True)),
         "quality_metric": metric,
@@ -327,6 +337,7 @@ def cohort_board(
         "models": int(counts[2]),
         "with_latency": int(counts[1]),
         "ranking": rows,
+        "below_gate": below,
         "pareto_front": [_entry_dict(p) for p in front],
         "points": [_entry_dict(p) for p in points.values()],
     }

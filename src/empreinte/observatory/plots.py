@@ -170,8 +170,11 @@ def scatter(
             f"{escape(hline[1])}</text>"
         )
     fr = [p for p in front if sx.ok(p.x) and sy.ok(p.y)]
-    if len(fr) > 1:
-        path = " ".join(f"{sx(p.x):.1f},{sy(p.y):.1f}" for p in fr)
+    if len(fr) > 1:  # a step line: nothing between two front points beats them both
+        steps = [(sx(fr[0].x), sy(fr[0].y))]
+        for p in fr[1:]:
+            steps += [(sx(p.x), steps[-1][1]), (sx(p.x), sy(p.y))]
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in steps)
         out.append(f'<polyline points="{path}" class="front"/>')
     gidx = {g: i % 6 for i, g in enumerate(groups)}
     placed: list[tuple[float, ...]] = []
