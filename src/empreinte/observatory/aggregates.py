@@ -41,6 +41,10 @@ class Aggregates:
             self._cache.popitem(last=False)
         return value
 
+    def memo(self, session: Session, key: tuple[Any, ...], fn: Callable[[], Any]) -> Any:
+        """``fn()``, cached until the next write (for the analyses pages)."""
+        return self._cached(session, ("memo", *key), fn)
+
     # -- stats --------------------------------------------------------------------------
 
     def stats(self, session: Session, filters: Filters) -> dict[str, Any]:

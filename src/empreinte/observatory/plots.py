@@ -91,6 +91,20 @@ class _Axis:
         return v is not None and (v > 0 or not self.log)
 
 
+def _legend_rows(named: list[tuple[str, int]], room: float) -> list[list[tuple[str, int, float]]]:
+    """Legend entries ``(group, colour, width)`` in rows that fit ``room``."""
+    rows: list[list[tuple[str, int, float]]] = [[]]
+    used = 0.0
+    for g, i in named:
+        w = 18 + 7.4 * len(g)
+        if rows[-1] and used + w + 10 > room:
+            rows.append([])
+            used = 0.0
+        rows[-1].append((g, i, w))
+        used += w + 10
+    return [r for r in rows if r]
+
+
 def _log_note(log: bool) -> str:
     return " (log scale)" if log else ""
 
@@ -114,6 +128,7 @@ def scatter(
     hline: tuple[float, str] | None = None,
     groups: Sequence[str] = (),
     summary: str = "",
+    whole_x: bool = False,
     width: int = 720,
 ) -> Markup:
     """An SVG scatter (see the module docstring); ``summary`` starts the text alternative."""
@@ -121,8 +136,12 @@ def scatter(
     if not xa_ok:
         return Markup('<p class="empty">No point to draw.</p>')
     narrow = width < 500
-    h = 340 if narrow else 420
-    left, right, top, bottom = (58 if narrow else 78), 14, 34, 52
+    gidx = {g: i % 6 for i, g in enumerate(groups)}
+    named = [(g, i) for g, i in gidx.items() if g]
+    legend = _legend_rows(named, width - 28)
+    top = 40 + 18 * len(legend)
+    h = (340 if narrow else 420) + 18 * len(legend)
+    left, right, bottom = (74 if narrow else 84), 14, 52
     xs = [p.x for p in xa_ok] + [v for p in xa_ok for v in (p.x_lo, p.x_hi) if v is not None]
     ys = [p.y for p in xa_ok] + [v for p in xa_ok for v in (p.y_lo, p.y_hi) if v is not None]
     if hline is not None:
@@ -140,7 +159,12 @@ def scatter(
         f'class="chart plot{" narrow" if narrow else " wide"}" role="img" aria-label="{label}">'
         f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>"
     ]
-    for t in sx.ticks(4 if narrow else 7):
+    xticks = sx.ticks(4 if narrow else 7)
+    if whole_x:  # years: whole ticks only, every k-th so that they fit
+        lo, hi = math.ceil(10**sx.lo if x_log else sx.lo), math.floor(sx.hi)
+        k = max(1, math.ceil((hi - lo + 1) / (4 if narrow else 7)))
+        xticks = [float(t) for t in range(lo, hi + 1, k)] or xticks
+    for t in xticks:
         x = sx(t)
         out.append(
             f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{h - bottom}" class="grid"/>'
@@ -159,7 +183,7 @@ def scatter(
         f'class="axis"/><line x1="{left}" y1="{top}" x2="{left}" y2="{h - bottom}" class="axis"/>'
         f'<text x="{(width + left) / 2:.0f}" y="{h - 10}" text-anchor="middle" class="lbl">'
         f"{escape(x_title + _log_note(x_log))} →</text>"
-        f'<text x="4" y="{top - 14}" class="lbl">↑ {escape(y_title + _log_note(y_log))}</text>'
+        f'<text x="4" y="{top - 12}" class="lbl">↑ {escape(y_title + _log_note(y_log))}</text>'
     )
     if hline is not None and sy.ok(hline[0]):
         gy = sy(hline[0])
@@ -176,7 +200,6 @@ def scatter(
             steps += [(sx(p.x), steps[-1][1]), (sx(p.x), sy(p.y))]
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in steps)
         out.append(f'<polyline points="{path}" class="front"/>')
-    gidx = {g: i % 6 for i, g in enumerate(groups)}
     placed: list[tuple[float, ...]] = []
     labels: list[str] = []
     for p in sorted(xa_ok, key=lambda p: not p.emphasis):  # emphasised points are labelled first
@@ -201,18 +224,15 @@ def scatter(
         if p.tag:
             labels.append(_place(p.tag, x, y, placed, width - right, top))
     out.extend(label for label in labels if label)
-    lx = left + 6.0
-    for g, i in gidx.items():
-        if not g:
-            continue
-        w = 18 + 7.2 * len(g)
-        if lx + w > width - right:
-            break
-        out.append(
-            f'<circle cx="{lx + 5}" cy="{top - 20}" r="5" class="pt g{i}"/>'
-            f'<text x="{lx + 13}" y="{top - 16}" class="lbl">{escape(g)}</text>'
-        )
-        lx += w + 10
+    for n, row in enumerate(legend):  # right-aligned rows above the plot
+        lx = width - right - sum(w + 10 for _, _, w in row)
+        for g, i, w in row:
+            y = 16 + 18 * n
+            out.append(
+                f'<circle cx="{lx + 5:.1f}" cy="{y - 4}" r="5" class="pt g{i}"/>'
+                f'<text x="{lx + 13:.1f}" y="{y}" class="lbl">{escape(g)}</text>'
+            )
+            lx += w + 10
     out.append("</svg>")
     return Markup("".join(out))
 

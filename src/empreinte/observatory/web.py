@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
-from empreinte.observatory import board_view, charts, verify
+from empreinte.observatory import analyses, analyses_view, board_view, charts, verify
 from empreinte.observatory.api import VIEW_QUERY, report_detail, summary
 from empreinte.observatory.cohorts import VIEWS
 from empreinte.observatory.context import Ctx, get_ctx, get_filters
@@ -101,6 +102,7 @@ def configure_templates(t: Jinja2Templates) -> None:
         scatter_points=_scatter_points,
         compare_energy=_compare_energy,
         board=board_view,
+        an=analyses_view,
     )
 
 
@@ -276,6 +278,77 @@ def leaderboard_page(
             "views": list(VIEWS),
         },
     }
+
+
+ANALYSES = (
+    ("training", "Training runs", "energy and emissions against publication date and compute"),
+    ("inference", "Inference", "measured energy per output token against active parameters, "
+     "per hardware, beside per-prompt disclosures"),
+    ("layers", "Boundary layers", "accelerators, host, idle and facility side by side"),
+)  # fmt: skip
+
+
+@_twin("/analyses", "analyses.html")
+def analyses_page() -> dict[str, Any]:
+    return {"pages": [{"name": n, "title": t, "about": a} for n, t, a in ANALYSES]}
+
+
+def _analysis(ctx: Ctx, name: str, task: str | None = None, min_kwh: float = 1.0) -> dict[str, Any]:
+    fns: dict[str, Callable[[Session], dict[str, Any]]] = {
+        "training": lambda s: analyses.training(s, min_kwh),
+        "inference": lambda s: analyses.inference(s, task),
+        "layers": analyses.layers,
+    }
+    with ctx.sessions() as s:
+        key = ("analyses", name, task, min_kwh)
+        return dict(ctx.aggregates.memo(s, key, lambda: fns[name](s)))
+
+
+MIN_KWH = Query(1.0, ge=0, le=1e12, allow_inf_nan=False, description="smallest run shown")
+
+
+@_twin("/analyses/training", "analyses_training.html")
+def training_page(ctx: Ctx = Depends(get_ctx), min_kwh: float = MIN_KWH) -> dict[str, Any]:
+    return _analysis(ctx, "training", min_kwh=min_kwh)
+
+
+@_twin("/analyses/inference", "analyses_inference.html")
+def inference_page(
+    ctx: Ctx = Depends(get_ctx), task: str | None = Query(None, max_length=100)
+) -> dict[str, Any]:
+    return _analysis(ctx, "inference", task)
+
+
+@_twin("/analyses/layers", "analyses_layers.html")
+def layers_page(ctx: Ctx = Depends(get_ctx)) -> dict[str, Any]:
+    return _analysis(ctx, "layers")
+
+
+_CSV_ROWS = {"training": "runs", "inference": "points", "layers": "reports"}
+
+
+@router.get("/analyses/{name}.csv")
+async def analysis_csv(
+    name: str,
+    ctx: Ctx = Depends(get_ctx),
+    task: str | None = Query(None, max_length=100),
+    min_kwh: float = MIN_KWH,
+) -> Response:
+    """The data of an analyses page as CSV (inference: the measured points; the per-prompt
+    disclosures are in ``/analyses/disclosures.csv``)."""
+    if name == "disclosures":
+        data = await run_in_threadpool(_analysis, ctx, "inference", task)
+        rows = data["disclosures"]
+    elif name in _CSV_ROWS:
+        data = await run_in_threadpool(_analysis, ctx, name, task, min_kwh)
+        rows = data[_CSV_ROWS[name]]
+    else:
+        raise ApiError(404, f"no analysis {name!r} (training, inference, disclosures, layers)")
+    return Response(
+        analyses.csv_text(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="empreinte-{name}.csv"'},
+    )
 
 
 @_twin("/methodology", "methodology.html")
