@@ -8,7 +8,33 @@ from markupsafe import Markup, escape
 
 from empreinte.observatory import charts, plots
 
-__all__ = ["inference_chart", "layer_bars", "training_charts"]
+__all__ = ["energy_text", "inference_chart", "layer_bars", "training_charts"]
+
+_PER_USE = ("request", "prompt", "query", "inference", "output_token", "token")
+
+
+def energy_text(
+    kwh: float | None, unit: str | None = None, low: float | None = None, high: float | None = None
+) -> str:
+    """The issue's rule, in one place until the shared unit module lands: Wh per request,
+    prompt or inference; kWh, MWh, GWh for a run (never mWh beside MWh in one column)."""
+    if kwh is None:
+        return "—"
+    if unit in _PER_USE:
+        text = f"{charts.fmt(kwh * 1e3)} Wh"
+        if low is not None and high is not None and (low, high) != (kwh, kwh):
+            text += f" [{charts.fmt(low * 1e3)} – {charts.fmt(high * 1e3)}]"
+        return text
+    if kwh < 1.0:  # a tiny run (shown only on request): its own prefix
+        return charts.human(kwh, "kWh")
+    m, sym = next(
+        ((m, u) for m, u in ((1e9, "TWh"), (1e6, "GWh"), (1e3, "MWh")) if kwh >= m * 0.9995),
+        (1.0, "kWh"),
+    )  # a run: kWh at least
+    text = f"{charts.fmt(kwh / m)} {sym}"
+    if low is not None and high is not None and (low, high) != (kwh, kwh):
+        text += f" [{charts.fmt(low / m)} – {charts.fmt(high / m)}]"
+    return text
 
 
 def _kwh(v: float) -> str:
@@ -173,7 +199,7 @@ def _layer_bars(d: dict[str, Any], w: int) -> Markup:
     desc = "; ".join(
         f"{r['label']}: "
         + ", ".join(
-            f"{k} {charts.human(r[k + '_kwh'], 'kWh')} ({100 * r[k + '_share']:.0f} %)"
+            f"{k} {energy_text(r[k + '_kwh'], r['unit'])} ({100 * r[k + '_share']:.0f} %)"
             for k in d["layers"]
             if r[k + "_kwh"] is not None
         )
@@ -205,7 +231,8 @@ def _layer_bars(d: dict[str, Any], w: int) -> Markup:
             out.append(
                 f'<rect x="{x:.1f}" y="{y + 16}" width="{bw:.1f}" height="{bar_h - 8}" '
                 f'class="bar s{j}"><title>{escape(r["label"])}, {escape(k)}: '
-                f"{escape(charts.human(r[k + '_kwh'], 'kWh'))} ({100 * share:.1f} %)</title></rect>"
+                f"{escape(energy_text(r[k + '_kwh'], r['unit']))} ({100 * share:.1f} %)"
+                "</title></rect>"
             )
             x += bw
     out.append("</svg>")
