@@ -23,6 +23,7 @@ from empreinte.observatory.seed import iter_seed_reports
 from empreinte.observatory.seed._mlenergy import load_rows
 from empreinte.observatory.settings import Settings
 from empreinte.observatory.verify import verify
+from empreinte.report.validate import validate_report
 
 H100_BF16 = ("nvidia-h100-sxm", "bfloat16")
 COHORT = ("lm-arena-chat", "H100", "bfloat16")
@@ -194,3 +195,36 @@ def _fresh_databases(tmp_path: Path) -> Iterator[tuple[str, Any]]:
 
     sep = "&" if "?" in PG_URL else "?"
     yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}", drop
+
+
+def test_web_and_cli_boards_agree(tmp_path: Path) -> None:
+    """Run the benchmark from the command line, submit its reports, and compare the boards."""
+    from empreinte.bench.leaderboard import build_rows, latest_results
+    from empreinte.cli import main
+
+    tiny = ["--samples", "120", "--repeats", "3", "--min-window", "0.05", "--idle", "0.05"]
+    results = tmp_path / "results"
+    for model in ("naive-bayes", "logreg", "knn"):
+        args = ["bench", "run", "--task", "digits", "--model", model, *tiny]
+        assert main([*args, "--results-dir", str(results)]) == 0
+    got = latest_results(results)
+    cli = {r.model: r for r in build_rows(got)}
+    sessions = admin.open_db(
+        Settings(database_url=f"sqlite:///{tmp_path / 'o.db'}", data_dir=tmp_path)
+    )
+    with sessions() as s:
+        raws = [json.loads(r.report.model_dump_json(exclude_none=True)) for r in got]
+        store.ingest(s, [(validate_report(x), x) for x in raws], token_id=None)
+        (c,) = cohorts.leaderboard(s, "digits", "inference", view="configurations")["cohorts"]
+    web = {r["model"]: r for r in (*c["ranking"], *c["below_gate"])}
+    assert len(web) == len(cli) == 3
+    assert c["quality_gate"] == next(iter(cli.values())).gate_min
+    for r in got:
+        w, k = web[r.report.system.model_id if r.report.system else r.model], cli[r.model]
+        assert w["passed_gate"] == k.passed_gate
+        assert w["energy_class"] == k.energy_class  # None below the gate, on both
+        assert w["energy_wh_per_1000"] == pytest.approx(k.energy_wh_per_1000, rel=1e-12)
+        assert w["ci_low_wh_per_1000"] == pytest.approx(k.ci_low, rel=1e-12)
+        assert w["rank"] == k.rank
+    nb = cli["naive-bayes"]  # macro-F1 about 0.86 < 0.9: no class on either board
+    assert not nb.passed_gate and nb.energy_class is None and nb.rank is None

@@ -184,7 +184,7 @@ def _figure(rows: list[Row]) -> Any:
                 capsize=3,
             )
             ax.annotate(
-                f"{r.model} ({r.energy_class or '?'})",
+                f"{r.model} ({r.energy_class or '–'})",
                 (r.energy_wh_per_1000, r.quality),
                 textcoords="offset points",
                 xytext=(5, 4),
