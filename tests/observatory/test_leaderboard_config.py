@@ -135,6 +135,9 @@ def test_benchmark_boards_use_the_fixed_gate_and_classes(seeded: Session) -> Non
             assert row["ci_low_wh_per_1000"] == stat.ci_low
     failing = [i for i, r in inference.items() if r.quality_metrics["macro_f1"] < 0.9]
     assert failing and not set(failing) & ranked  # e.g. naive-bayes: below the gate, no class
+    (t,) = cohorts.leaderboard(seeded, "digits", "training_sample")["cohorts"]
+    assert t["quality_gate"] == rating.gate.minimum and not t["classes"]  # same gate, no class
+    assert all("energy_class" not in r for r in t["ranking"])
 
 
 def test_migration_fills_the_configuration_of_stored_reports(tmp_path: Path) -> None:

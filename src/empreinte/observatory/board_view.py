@@ -109,7 +109,7 @@ def board_chart(c: dict[str, Any], unit: str | None, mode: str) -> Markup:
 
     best = {r["id"] for r in c["ranking"]}
     pts = c["points"]
-    if str(c.get("gate_source") or "").startswith("fixed rating"):
+    if c.get("classes"):
         return _rated_chart(c)
     if c["quality_metric"]:
         metric = c["quality_metric"]

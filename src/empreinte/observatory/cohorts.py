@@ -276,6 +276,8 @@ def cohort_board(
         latency.append(ReportRow.itl_ms <= itl_ms)
     rating = config.rating_for(names["task"])
     rated = rating is not None and metric == rating.gate.metric
+    # the gate is the task's on every board; classes are per 1,000 inferences: inference only
+    classes = rated and names["fu_type"] == "inference"
     fixed = rated and min_quality is None
     if fixed and rating is not None:
         min_quality, gate = rating.gate.minimum, None
@@ -323,7 +325,7 @@ def cohort_board(
             else stmt.order_by(*_order(ReportRow.__table__.c, metric, higher)).limit(limit)
         )
         below = [{"rank": None, **_entry_dict(x)} for x in _entries(session, stmt, key)]
-    if rated and rating is not None:
+    if classes and rating is not None:
         _rate(session, rating, rows + below)
     return {
         "cohort": dict(zip(("hardware", "precision", "boundary", "m_tier"), key, strict=True)),
@@ -331,6 +333,7 @@ def cohort_board(
         "higher_is_better": higher,
         "quality_gate": threshold,
         "gate_source": _gate_source(fixed, names["task"], metric, threshold, min_quality, gate),
+        "classes": classes,
         "view": view,
         "itl_ms": itl_ms,
         "candidates": int(counts[0]),
