@@ -190,7 +190,8 @@ def _disclosures(session: Session) -> list[dict[str, Any]]:
 def layers(session: Session) -> dict[str, Any]:
     """Reports with two or more boundary layers, each layer's energy and share."""
     rows = []
-    for row, body in _bodies(session):
+    # layers lie within the boundary: only a boundary of two or more layers can give them
+    for row, body in _bodies(session, ReportRow.boundary.like("%+%")):
         got = (body.get("energy") or {}).get("layers") or {}
         if len(got) < 2:
             continue

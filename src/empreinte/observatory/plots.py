@@ -43,15 +43,19 @@ def log_ticks(lo: float, hi: float, most: int = 6) -> list[float]:
     ``most``), with 2 and 5 (or 1.5, 2, 3, 5, 7) between them when the range is narrow."""
     a, b = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
     span = math.log10(hi / lo)
-    if span < 2.2:
-        for mults in ((1, 2, 5), (1, 1.5, 2, 3, 5, 7)):
-            out = [m * 10.0**e for e in range(a, b + 1) for m in mults]
-            inside = [t for t in out if lo <= t <= hi]
-            if len(inside) >= 3 or mults[-1] == 7:
+    if span < 2.6:
+
+        def at(mults: tuple[float, ...]) -> list[float]:
+            return [t for e in range(a, b + 1) for m in mults if lo <= (t := m * 10.0**e) <= hi]
+
+        inside = at((1, 2, 5))
+        if len(inside) < 3:  # a narrow range: more steps between the decades
+            return at((1, 1.5, 2, 3, 5, 7))[:: 1 if most > 4 else 2] or [10.0**a]
+        for mults in ((1, 3), (1,)):
+            if len(inside) <= most:
                 break
-        while len(inside) > most:
-            inside = inside[::2]
-        return inside or [10.0**a]
+            inside = at(mults)
+        return inside
     step = max(1, math.ceil((b - a + 1) / most))
     return [10.0**e for e in range(a, b + 1, step) if lo <= 10.0**e <= hi]
 
