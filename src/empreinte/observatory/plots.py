@@ -170,10 +170,14 @@ def scatter(
         xticks = [float(t) for t in range(lo, hi + 1, k)] or xticks
     for t in xticks:
         x = sx(t)
+        text = x_fmt(t)
+        half = 3.8 * len(text)  # keep a label near the edge inside the chart
+        anchor = "end" if x + half > width - 2 else "start" if x - half < 2 else "middle"
+        tx = min(x, width - 2.0) if anchor == "end" else max(x, 2.0) if anchor == "start" else x
         out.append(
             f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{h - bottom}" class="grid"/>'
-            f'<text x="{x:.1f}" y="{h - bottom + 17}" text-anchor="middle" class="lbl">'
-            f"{escape(x_fmt(t))}</text>"
+            f'<text x="{tx:.1f}" y="{h - bottom + 17}" text-anchor="{anchor}" class="lbl">'
+            f"{escape(text)}</text>"
         )
     for t in sy.ticks(5 if narrow else 6):
         y = sy(t)
