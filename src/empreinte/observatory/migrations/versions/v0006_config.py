@@ -20,6 +20,7 @@ branch_labels = None
 depends_on = None
 
 _COLS = ("max_batch", "parallelism", "itl_ms", "throughput_tok_s")
+_BATCH = 2000
 
 
 def upgrade() -> None:
@@ -40,21 +41,31 @@ def upgrade() -> None:
         sa.column("quality_value"),
         *(sa.column(c) for c in _COLS),
     )
-    rows = bind.execute(sa.select(reports.c.pk, reports.c.task, reports.c.body)).all()
-    updates = []
-    for pk, task, body in rows:
-        d = json.loads(body)
-        vals = config_columns(d.get("counters") or {})
-        metric, value = quality_column(task, d.get("quality_metrics") or {})
-        if any(v is not None for v in vals.values()) or metric is not None:
-            updates.append({"k": pk, **vals, "quality_metric": metric, "quality_value": value})
-    if updates:
-        stmt = (
-            reports.update()
-            .where(reports.c.pk == sa.bindparam("k"))
-            .values({c: sa.bindparam(c) for c in (*_COLS, "quality_metric", "quality_value")})
-        )
-        bind.execute(stmt, updates)
+    stmt = (
+        reports.update()
+        .where(reports.c.pk == sa.bindparam("k"))
+        .values({c: sa.bindparam(c) for c in (*_COLS, "quality_metric", "quality_value")})
+    )
+    last = -1
+    while True:  # in batches by primary key: constant memory on a large database
+        rows = bind.execute(
+            sa.select(reports.c.pk, reports.c.task, reports.c.body)
+            .where(reports.c.pk > last)
+            .order_by(reports.c.pk)
+            .limit(_BATCH)
+        ).all()
+        if not rows:
+            break
+        last = rows[-1][0]
+        updates = []
+        for pk, task, body in rows:
+            d = json.loads(body)
+            vals = config_columns(d.get("counters") or {})
+            metric, value = quality_column(task, d.get("quality_metrics") or {})
+            if any(v is not None for v in vals.values()) or metric is not None:
+                updates.append({"k": pk, **vals, "quality_metric": metric, "quality_value": value})
+        if updates:
+            bind.execute(stmt, updates)
     cohorts.rebuild(bind)
     fronts.rebuild(bind)
 
