@@ -424,7 +424,10 @@ def leaderboard(
     if task is None:
         task, unit = default_board(all_boards)
         if task is None:
-            return {"task": None, "unit": None, "boards": all_boards, "cohorts": []}
+            return {
+                "task": None, "unit": None, "view": view, "itl_ms": itl_ms,
+                "boards": all_boards, "cohorts": [],
+            }  # fmt: skip
     if unit is None:
         units = [b["unit"] for b in all_boards if b["task"] == task]
         unit = units[0] if units else None
