@@ -45,3 +45,15 @@ def test_scatter_escapes_and_describes() -> None:
     both = str(responsive(points=pts, title="T", x_title="x", y_title="y", x_fmt=str, y_fmt=str))
     assert 'class="chart plot wide"' in both and 'class="chart plot narrow"' in both
     assert 'viewBox="0 0 360 ' in both and 'viewBox="0 0 720 ' in both
+
+
+def test_energy_text_per_use_in_wh_per_run_in_kwh_and_up() -> None:
+    from empreinte.observatory.energy_fmt import energy_text, joules, sig
+
+    assert energy_text(0.24e-3, "request") == "0.24 Wh"  # a prompt: Wh, never mWh
+    assert energy_text(0.138e-3, "request", 0.13e-3, 0.14e-3) == "0.138 Wh [0.13 – 0.14]"
+    assert energy_text(433_196, None) == "433 MWh"  # a run: kWh to GWh
+    assert energy_text(1_287_000, None, 1e6, 1.5e6) == "1.29 GWh [1 – 1.5]"
+    assert energy_text(None, None) == "—"  # no reading is not zero
+    assert joules(0.0702) == "0.0702 J"
+    assert sig(7.37e-6) == "0.00000737" and sig(825.0) == "825"

@@ -6,35 +6,11 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from empreinte.observatory import charts, plots
+from empreinte.observatory import charts, energy_fmt, plots
 
 __all__ = ["energy_text", "inference_chart", "layer_bars", "training_charts"]
 
-_PER_USE = ("request", "prompt", "query", "inference", "output_token", "token")
-
-
-def energy_text(
-    kwh: float | None, unit: str | None = None, low: float | None = None, high: float | None = None
-) -> str:
-    """The issue's rule, in one place until the shared unit module lands: Wh per request,
-    prompt or inference; kWh, MWh, GWh for a run (never mWh beside MWh in one column)."""
-    if kwh is None:
-        return "—"
-    if unit in _PER_USE:
-        text = f"{charts.fmt(kwh * 1e3)} Wh"
-        if low is not None and high is not None and (low, high) != (kwh, kwh):
-            text += f" [{charts.fmt(low * 1e3)} – {charts.fmt(high * 1e3)}]"
-        return text
-    if kwh < 1.0:  # a tiny run (shown only on request): its own prefix
-        return charts.human(kwh, "kWh")
-    m, sym = next(
-        ((m, u) for m, u in ((1e9, "TWh"), (1e6, "GWh"), (1e3, "MWh")) if kwh >= m * 0.9995),
-        (1.0, "kWh"),
-    )  # a run: kWh at least
-    text = f"{charts.fmt(kwh / m)} {sym}"
-    if low is not None and high is not None and (low, high) != (kwh, kwh):
-        text += f" [{charts.fmt(low / m)} – {charts.fmt(high / m)}]"
-    return text
+energy_text = energy_fmt.energy_text
 
 
 def _kwh(v: float) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from empreinte.measure.base import J_PER_KWH
-from empreinte.observatory import charts, plots
+from empreinte.observatory import charts, energy_fmt, plots
 
 __all__ = [
     "ENERGY_MODES",
@@ -47,10 +47,6 @@ def energy_head(unit: str | None, mode: str, rated: bool) -> str:
     return f"Energy per {per}"
 
 
-def _j(x: float) -> str:
-    return f"{charts.fmt(x)} J" if x >= 1e-3 else charts.human(x / J_PER_KWH, "kWh")
-
-
 def energy_cell(e: dict[str, Any], unit: str | None, mode: str, rated: bool) -> str:
     """One energy value as the heading says (``—`` when missing, never 0)."""
     kwh = e.get("energy_per_unit_kwh")
@@ -59,19 +55,15 @@ def energy_cell(e: dict[str, Any], unit: str | None, mode: str, rated: bool) -> 
     if rated and e.get("energy_wh_per_1000") is not None:
         v = e["energy_wh_per_1000"] * 1e6
         lo, hi = e.get("ci_low_wh_per_1000"), e.get("ci_high_wh_per_1000")
-        ci = f" [{_sig(lo * 1e6)} – {_sig(hi * 1e6)}]" if lo is not None and hi is not None else ""
-        return f"{_sig(v)}{ci}"
+        ci = (
+            f" [{energy_fmt.sig(lo * 1e6)} – {energy_fmt.sig(hi * 1e6)}]"
+            if lo is not None and hi is not None
+            else ""
+        )
+        return f"{energy_fmt.sig(v)}{ci}"
     if _token(unit) and mode != "wh":
-        return _j(float(e["energy_per_unit_j"]))
+        return energy_fmt.joules(float(e["energy_per_unit_j"]))
     return charts.human(kwh, "kWh")
-
-
-def _sig(x: float) -> str:
-    """Three significant digits without an exponent (benchmark values go down to 1e-6 Wh)."""
-    if x == 0:
-        return "0"
-    digits = max(0, 2 - int(f"{abs(x):e}".split("e")[1]))
-    return f"{x:.{digits}f}"
 
 
 def token_unit(unit: str | None) -> bool:
@@ -105,7 +97,7 @@ def board_chart(c: dict[str, Any], unit: str | None, mode: str) -> Markup:
     scale = J_PER_KWH if joules else 1.0  # points in the unit the axis shows, so ticks are round
 
     def x_fmt(v: float) -> str:
-        return _j(v) if joules else charts.human(v, "kWh")
+        return energy_fmt.joules(v) if joules else charts.human(v, "kWh")
 
     best = {r["id"] for r in c["ranking"]}
     pts = c["points"]
