@@ -13,6 +13,19 @@ __all__ = ["energy_text", "inference_chart", "layer_bars", "training_charts"]
 energy_text = energy_fmt.energy_text
 
 
+TIERS = {
+    "M1": "M1 external meter",
+    "M2": "M2 hardware counter",
+    "M3": "M3 software model",
+    "M4": "M4 proxy estimate",
+    "M5": "M5 declared",
+}
+
+
+def _tier(t: str) -> str:
+    return TIERS.get(t, t)
+
+
 def _kwh(v: float) -> str:
     return charts.human(v, "kWh")
 
@@ -32,12 +45,12 @@ def _hours(v: float) -> str:
 def training_charts(d: dict[str, Any]) -> list[Markup]:
     """Energy and GWP against the publication date, energy against training compute."""
     runs = d["runs"]
-    tiers = d["tiers"]
+    tiers = [_tier(t) for t in d["tiers"]]
     out = []
     pts = [
         plots.Point(
             label=f"{r['label']} ({r['publisher']}, {r['tier']}, {r['energy_basis']})",
-            x=r["year"], y=r["energy_kwh"], group=r["tier"], tag=_short(r["label"]),
+            x=r["year"], y=r["energy_kwh"], group=_tier(r["tier"]), tag=_short(r["label"]),
             y_lo=r["energy_low_kwh"], y_hi=r["energy_high_kwh"],
         )
         for r in runs if r["energy_kwh"]
@@ -60,7 +73,7 @@ def training_charts(d: dict[str, Any]) -> list[Markup]:
     gwp = [
         plots.Point(
             label=f"{r['label']} (empreinte's recomputation, {r['tier']})",
-            x=r["year"], y=r["gwp_kgco2e"], group=r["tier"], tag=_short(r["label"]),
+            x=r["year"], y=r["gwp_kgco2e"], group=_tier(r["tier"]), tag=_short(r["label"]),
             y_lo=r["gwp_low_kgco2e"], y_hi=r["gwp_high_kgco2e"],
         )
         for r in runs if r["gwp_kgco2e"]
@@ -91,7 +104,7 @@ def training_charts(d: dict[str, Any]) -> list[Markup]:
     comp = [
         plots.Point(
             label=f"{r['label']} ({r['tier']}, {r['energy_basis']})",
-            x=r[axis], y=r["energy_kwh"], group=r["tier"], tag=_short(r["label"]),
+            x=r[axis], y=r["energy_kwh"], group=_tier(r["tier"]), tag=_short(r["label"]),
             y_lo=r["energy_low_kwh"], y_hi=r["energy_high_kwh"],
         )
         for r in runs if r[axis] and r["energy_kwh"]
