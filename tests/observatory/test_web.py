@@ -244,10 +244,13 @@ def test_pareto_chart_draws_the_gate_and_names_points(
     reps[0]["system"]["model_id"] = "org/tiny-model"
     post(client, reps, auth)
     page = client.get("/leaderboard?task=text-generation&unit=inference").text
-    (svg,) = _svgs(page)
-    assert 'class="gate"' in svg and "quality gate" in svg
-    assert "energy per inference (log scale)" in svg and "↑ accuracy" in svg
-    assert "<title>org/tiny-model [" in svg and "on the Pareto front" in svg
+    wide, narrow = _svgs(page)  # drawn for a desktop and for a phone, CSS shows one
+    assert 'class="chart plot wide"' in wide and 'class="chart plot narrow"' in narrow
+    for svg in (wide, narrow):
+        assert 'class="gate"' in svg and "quality gate" in svg
+        assert "energy per inference (log scale)" in svg and "↑ accuracy" in svg
+        assert "<title>org/tiny-model: " in svg and "(Pareto front)" in svg
+        assert ">tiny-model</text>" in svg  # points are labelled on the chart
     assert "Energy per inference</th>" in page
 
 

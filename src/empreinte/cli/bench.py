@@ -121,7 +121,7 @@ def _line(r: BenchResult) -> str:
     gate = r.gate or {}
     return (
         f"{r.task:<14} {r.model:<18} {s.mean:.3g} Wh/1000 inf.{ci}  class "
-        f"{r.energy_class or '?'}  macro-F1 {r.quality['macro_f1']:.3f} "
+        f"{r.energy_class or '–'}  macro-F1 {r.quality['macro_f1']:.3f} "
         f"({'pass' if gate.get('passed') else 'below gate'})"
         + (f"  training {r.training_wh[0]:.3g} Wh" if r.training_wh else "")
     )
@@ -244,7 +244,7 @@ def leaderboard_cmd(
             r.task,
             str(r.rank or "–"),
             r.model,
-            r.energy_class or "?",
+            r.energy_class or ("–" if not r.passed_gate else "?"),
             f"{r.energy_wh_per_1000:.3g}",
             ci,
             f"{r.quality_metric} {r.quality:.3f}",

@@ -41,6 +41,10 @@ class Aggregates:
             self._cache.popitem(last=False)
         return value
 
+    def memo(self, session: Session, key: tuple[Any, ...], fn: Callable[[], Any]) -> Any:
+        """``fn()``, cached until the next write (for the analyses pages)."""
+        return self._cached(session, ("memo", *key), fn)
+
     # -- stats --------------------------------------------------------------------------
 
     def stats(self, session: Session, filters: Filters) -> dict[str, Any]:
@@ -68,14 +72,23 @@ class Aggregates:
         min_quality: float | None = None,
         gate: float | None = 0.9,
         limit: int = 50,
+        view: str = "models",
+        itl_ms: float | None = None,
     ) -> dict[str, Any]:
-        key = ("leaderboard", task, unit, min_quality, gate, limit)
+        key = ("leaderboard", task, unit, min_quality, gate, limit, view, itl_ms)
         return dict(
             self._cached(
                 session,
                 key,
                 lambda: cohorts.leaderboard(
-                    session, task, unit, min_quality=min_quality, gate=gate, limit=limit
+                    session,
+                    task,
+                    unit,
+                    min_quality=min_quality,
+                    gate=gate,
+                    limit=limit,
+                    view=view,
+                    itl_ms=itl_ms,
                 ),
             )
         )

@@ -20,7 +20,7 @@ from empreinte.report.models import Report
 from empreinte.report.published import reconcile
 from empreinte.report.validate import validate_report
 
-__all__ = ["REPORT_BODY", "report_detail", "router"]
+__all__ = ["ITL_QUERY", "REPORT_BODY", "VIEW_QUERY", "report_detail", "router"]
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -225,19 +225,38 @@ def get_stats(
         return ctx.aggregates.stats(s, filters)
 
 
+VIEW_QUERY = Query(
+    "models",
+    pattern="^(models|configurations)$",
+    description="models: one row per model (its lowest-energy configuration passing the gate "
+    "and the latency constraint); configurations: every configuration",
+)
+ITL_QUERY = Query(
+    None,
+    gt=0,
+    le=1e6,
+    allow_inf_nan=False,
+    description="latency constraint: keep configurations whose median inter-token latency "
+    "is at most this many milliseconds (none: no constraint)",
+)
+
+
 @router.get("/leaderboard", summary="Quality-gated ranking and Pareto front per task and unit")
 def get_leaderboard(
     ctx: Ctx = Depends(get_ctx),
-    task: str | None = Query(None, max_length=100),
+    task: str | None = Query(None, max_length=100, description="default: the largest board"),
     unit: str | None = Query(None, max_length=60, description="functional unit type"),
     min_quality: float | None = Query(None, allow_inf_nan=False),
     gate: float = Query(0.9, gt=0, le=1, description="relative quality gate (x best)"),
     limit: int = Query(50, ge=1, le=500),
+    view: str = VIEW_QUERY,
+    itl_ms: float | None = ITL_QUERY,
 ) -> dict[str, Any]:
     with ctx.sessions() as s:
         return ctx.aggregates.leaderboard(
-            s, task, unit, min_quality=min_quality, gate=gate, limit=limit
-        )
+            s, task, unit, min_quality=min_quality, gate=gate, limit=limit, view=view,
+            itl_ms=itl_ms,
+        )  # fmt: skip
 
 
 _DISPOSITION = "attachment; filename=empreinte-reports.{}"

@@ -102,6 +102,11 @@ class ReportRow(Base):
     gwp_per_unit_kgco2e: Mapped[float | None] = mapped_column(Float, nullable=True)
     quality_metric: Mapped[str | None] = mapped_column(String(100), nullable=True)
     quality_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # migration 0007: serving configuration (from counters, see observatory.config)
+    max_batch: Mapped[float | None] = mapped_column(Float, nullable=True)
+    parallelism: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    itl_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    throughput_tok_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     supersedes: Mapped[str | None] = mapped_column(String(64), nullable=True)
     superseded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     datacenter_id: Mapped[str | None] = mapped_column(String(100), nullable=True)  # 0006

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from empreinte.errors import ConfigError, ServerError
-from empreinte.observatory import cohorts, fronts, totals
+from empreinte.observatory import cohorts, config, fronts, totals
 from empreinte.observatory.db import Meta, ReportRow, TokenRow
 from empreinte.observatory.registry import inherit
 from empreinte.observatory.verify import catalog_entry, join_flags, verify
@@ -114,7 +114,7 @@ def report_columns(r: Report) -> dict[str, Any]:
     water = r.impacts.water_l
     pu = r.per_unit
     pu_gwp = pu.impacts.gwp_kgco2e if pu is not None else None
-    quality = next(iter(r.quality_metrics.items()), (None, None))
+    quality = config.quality_column(r.task, r.quality_metrics)
     v = r.verification
     assert v is not None
     created = _naive_utc(r.created_at)
@@ -145,6 +145,7 @@ def report_columns(r: Report) -> dict[str, Any]:
         "gwp_per_unit_kgco2e": pu_gwp.total.value if pu_gwp else None,
         "quality_metric": quality[0],
         "quality_value": quality[1],
+        **config.config_columns(r.counters),
         "supersedes": r.supersedes,
         "datacenter_id": r.datacenter.id or r.datacenter.preset,
     }

@@ -11,10 +11,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from empreinte import units
-from empreinte.observatory import charts, verify
-from empreinte.observatory.api import report_detail, summary
+from empreinte.observatory import analyses, analyses_view, board_view, charts, verify
+from empreinte.observatory.api import VIEW_QUERY, report_detail, summary
+from empreinte.observatory.cohorts import VIEWS
 from empreinte.observatory.context import Ctx, get_ctx, get_filters
 from empreinte.observatory.errors import ApiError
 from empreinte.observatory.query import SORTS, Filters, list_reports
@@ -118,6 +120,8 @@ def configure_templates(t: Jinja2Templates) -> None:
         pairs=_pairs,
         scatter_points=_scatter_points,
         compare_energy=_compare_energy,
+        board=board_view,
+        an=analyses_view,
     )
 
 
@@ -327,16 +331,119 @@ def _compare_cautions(rows: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def _positive(raw: str | None, name: str) -> float | None:
+    """A form's number: empty means none; anything else must be a positive finite number."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        v = float(raw)
+    except ValueError:
+        v = float("nan")
+    if not (math.isfinite(v) and v > 0):
+        raise ApiError(422, f"{name} must be a positive number", fields=[(name, raw[:20])])
+    return v
+
+
 @_twin("/leaderboard", "leaderboard.html")
 def leaderboard_page(
     ctx: Ctx = Depends(get_ctx),
     task: str | None = Query(None, max_length=100),
     unit: str | None = Query(None, max_length=60),
+    board: str | None = Query(None, max_length=170, description="TASK|UNIT (the menu)"),
     min_quality: float | None = Query(None, allow_inf_nan=False),
     gate: float = Query(0.9, gt=0, le=1),
+    view: str = VIEW_QUERY,
+    itl_ms: str | None = Query(None, max_length=20, description="ms; empty: no constraint"),
+    energy: str = Query("j", pattern="^(j|wh)$", description="energy per token in J or Wh"),
 ) -> dict[str, Any]:
+    if board and not task:
+        task, _, u = board.partition("|")
+        unit = u or None
+    itl = _positive(itl_ms, "itl_ms")
     with ctx.sessions() as s:
-        return ctx.aggregates.leaderboard(s, task, unit, min_quality=min_quality, gate=gate)
+        data = ctx.aggregates.leaderboard(
+            s, task or None, unit, min_quality=min_quality, gate=gate, view=view, itl_ms=itl
+        )
+    latency = any(c.get("with_latency") for c in data["cohorts"]) or itl is not None
+    return {
+        **data,
+        "energy": energy,
+        "controls": {
+            "itl_choices": list(board_view.ITL_CHOICES) if latency else [],
+            "views": list(VIEWS),
+        },
+    }
+
+
+ANALYSES = (
+    ("training", "Training runs", "energy and emissions against publication date and compute"),
+    ("inference", "Inference", "measured energy per output token against active parameters, "
+     "per hardware, beside per-prompt disclosures"),
+    ("layers", "Boundary layers", "accelerators, host, idle and facility side by side"),
+)  # fmt: skip
+
+
+@_twin("/analyses", "analyses.html")
+def analyses_page() -> dict[str, Any]:
+    return {"pages": [{"name": n, "title": t, "about": a} for n, t, a in ANALYSES]}
+
+
+def _analysis(ctx: Ctx, name: str, task: str | None = None, min_kwh: float = 1.0) -> dict[str, Any]:
+    fns: dict[str, Callable[[Session], dict[str, Any]]] = {
+        "training": lambda s: analyses.training(s, min_kwh),
+        "inference": lambda s: analyses.inference(s, task),
+        "layers": analyses.layers,
+    }
+    with ctx.sessions() as s:
+        key = ("analyses", name, task, min_kwh)
+        return dict(ctx.aggregates.memo(s, key, lambda: fns[name](s)))
+
+
+MIN_KWH = Query(1.0, ge=0, le=1e12, allow_inf_nan=False, description="smallest run shown")
+
+
+@_twin("/analyses/training", "analyses_training.html")
+def training_page(ctx: Ctx = Depends(get_ctx), min_kwh: float = MIN_KWH) -> dict[str, Any]:
+    return _analysis(ctx, "training", min_kwh=min_kwh)
+
+
+@_twin("/analyses/inference", "analyses_inference.html")
+def inference_page(
+    ctx: Ctx = Depends(get_ctx), task: str | None = Query(None, max_length=100)
+) -> dict[str, Any]:
+    return _analysis(ctx, "inference", task)
+
+
+@_twin("/analyses/layers", "analyses_layers.html")
+def layers_page(ctx: Ctx = Depends(get_ctx)) -> dict[str, Any]:
+    return _analysis(ctx, "layers")
+
+
+_CSV_ROWS = {"training": "runs", "inference": "points", "layers": "reports"}
+
+
+@router.get("/analyses/{name}.csv")
+async def analysis_csv(
+    name: str,
+    ctx: Ctx = Depends(get_ctx),
+    task: str | None = Query(None, max_length=100),
+    min_kwh: float = MIN_KWH,
+) -> Response:
+    """The data of an analyses page as CSV (inference: the measured points; the per-prompt
+    disclosures are in ``/analyses/disclosures.csv``)."""
+    if name == "disclosures":
+        data = await run_in_threadpool(_analysis, ctx, "inference", task)
+        rows = data["disclosures"]
+    elif name in _CSV_ROWS:
+        data = await run_in_threadpool(_analysis, ctx, name, task, min_kwh)
+        rows = data[_CSV_ROWS[name]]
+    else:
+        raise ApiError(404, f"no analysis {name!r} (training, inference, disclosures, layers)")
+    return Response(
+        analyses.csv_text(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="empreinte-{name}.csv"'},
+    )
 
 
 @_twin("/methodology", "methodology.html")
