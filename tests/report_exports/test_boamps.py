@@ -88,6 +88,7 @@ def test_inference_export_validates(
     assert doc["infrastructure"]["infraType"] == "publicCloud"
     assert doc["infrastructure"]["cloudProvider"] == "aws"
     assert doc["infrastructure"]["components"][0]["nbComponent"] == 8
+    assert doc["infrastructure"]["components"][0]["manufacturer"] == "NVIDIA"  # from the catalog
     assert doc["header"]["publisher"]["name"] == "ACME <Labs> & Co"
     assert doc["measures"][0]["powerConsumption"] == pytest.approx(10.0)
     # GPU 7–9 of 10 kWh is ±10 %, but FRA's grid factor spans its data years (2023: 0.056,
@@ -134,6 +135,7 @@ def test_fractional_hardware_share(validator: jsonschema.Draft4Validator) -> Non
         "componentType": "gpu",
         "nbComponent": 1,
         "share": 0.5,
+        "manufacturer": "NVIDIA",
     }
 
 
@@ -152,3 +154,31 @@ def test_detected_cpu_is_named_not_unspecified(
     assert _errors(validator, doc) == []
     comps = {c["componentType"]: c["componentName"] for c in doc["infrastructure"]["components"]}
     assert comps == {"gpu": "unspecified", "cpu": "AMD EPYC 9654"}
+
+
+def test_every_known_field_is_filled(validator: jsonschema.Draft4Validator) -> None:
+    from empreinte.report.build import make_report
+    from empreinte.report.models import HardwareItem, System, Window
+
+    report = make_report(
+        stage="fine_tuning",
+        method="hw_counter",
+        energy_kwh={"gpu": 2.0},
+        location="FRA",
+        hardware=[HardwareItem(kind="gpu", name="NVIDIA H100 SXM", count=1)],
+        system=System(model_id="gpt2", precision="bf16", framework="transformers"),
+        counters={"tokens": 1.5e6, "samples": 3000.0},
+    )
+    windows = [
+        Window(name=f"epoch-{i}", start_s=i, end_s=i + 1, energy_kwh=report.energy.total_kwh)
+        for i in (1, 2)
+    ]
+    doc = boamps_report(report.model_copy(update={"windows": windows}))
+    assert _errors(validator, doc) == []
+    algo = doc["task"]["algorithms"][0]
+    assert algo["trainingType"] == "transferLearning" and algo["epochsNumber"] == 2
+    assert algo["framework"] == "transformers" and algo["quantization"] == "bf16"
+    assert doc["task"]["dataset"] == [
+        {"dataUsage": "input", "dataType": "token", "dataQuantity": 1.5e6}
+    ]
+    assert doc["infrastructure"]["components"][0]["manufacturer"] == "NVIDIA"
