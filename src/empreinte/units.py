@@ -86,8 +86,8 @@ def number(x: float | None, digits: int = 3) -> str:
         return str(x)
     mag = abs(x)
     if mag < 1e-9 or mag >= 1e18:  # beyond any unit's range: a power of ten, not 300 zeros
-        exp = math.floor(math.log10(mag))
-        return f"{number(x / 10.0**exp, digits)}×10^{exp}"
+        mantissa, _, exp = f"{x:.{max(digits - 1, 0)}e}".partition("e")  # no 10**-324 underflow
+        return f"{number(float(mantissa), digits)}×10^{int(exp)}"
     decimals = max(0, digits - 1 - math.floor(math.log10(mag)))
     s = f"{x:,.{decimals}f}"  # the integer part is never rounded: 1,287 not 1,290
     return s.rstrip("0").rstrip(".") if "." in s else s

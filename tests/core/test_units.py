@@ -67,3 +67,9 @@ def test_no_two_prefixes_differ_only_by_case_and_no_exponent() -> None:
 def test_axis_unit_is_that_of_the_largest_value() -> None:
     assert units.axis_unit([0.000572, 690_000.0, None], "kWh") == (1e3, "MWh")
     assert units.axis_unit([None], "kWh") == (1.0, "kWh")
+
+
+def test_extreme_magnitudes_never_divide_by_zero() -> None:
+    # a subnormal float: 10.0 ** -324 underflows to 0, the mantissa comes from the float's text
+    assert units.number(5e-324) == "4.94×10^-324"
+    assert units.number(-2.5e-15) == "-2.5×10^-15" and units.number(3e20) == "3×10^20"
