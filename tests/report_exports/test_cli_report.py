@@ -74,7 +74,8 @@ def test_validate_missing_and_not_json(tmp_path: Path) -> None:
 def test_show_table_and_json(good: Path, training_report: Report) -> None:
     r = run("report", "show", good)
     assert r.returncode == 0, r.stderr
-    assert "Global warming (GWP)" in r.stdout and "6.72 kgCO2e" in r.stdout  # 100 kWh x 1.2 x 0.056039 (FRA 2023)
+    # 100 kWh x 1.2 x 0.056039 kgCO2e/kWh (FRA 2023)
+    assert "Global warming (GWP)" in r.stdout and "6.72 kgCO2e" in r.stdout
     assert not re.search(r"\de[+-]\d", r.stdout)  # one units rule: never 3.737e-05 kWh
     assert "embodied-unknown" in r.stdout
     r = run("report", "show", good, "--json")
