@@ -127,10 +127,11 @@ class TrainingRun:
         if self.model_card and self.output_dir is not None:
             self.write_card()
         if self.mlflow_run is not None:
-            from empreinte.integrations.mlflow import log_report
+            from empreinte.integrations.mlflow import failures_warned, log_report
 
             run_id, client = self.mlflow_run
-            log_report(report, run_id=run_id, client=client)
+            with failures_warned():
+                log_report(report, run_id=run_id, client=client)
         return report
 
     def write_card(self) -> Path | None:
@@ -215,9 +216,10 @@ class TrainingRun:
         """The last closed window's energy to MLflow (per-epoch history), if a run is on."""
         if self.mlflow_run is None or self.tracker is None:
             return
-        from empreinte.integrations.mlflow import log_metric
+        from empreinte.integrations.mlflow import failures_warned, log_metric
         from empreinte.measure.result import total_kwh
 
         window = self.tracker.windows[-1]
         run_id, client = self.mlflow_run
-        log_metric(run_id, client, metric, total_kwh(window.energy_j).value, step)
+        with failures_warned():
+            log_metric(run_id, client, metric, total_kwh(window.energy_j).value, step)
