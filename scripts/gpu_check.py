@@ -142,6 +142,14 @@ def integrate_power(samples: list[tuple[float, float]], t0: float, t1: float) ->
     return total, len(inside)
 
 
+def number(text: str) -> float | None:
+    """A number printed by nvidia-smi, or ``None`` for ``[N/A]`` and the like."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
 def rel(a: float, b: float) -> float:
     return (a - b) / b if b else float("nan")
 
@@ -272,7 +280,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     class Before(TrainerCallback):  # each event reaches it before EmpreinteCallback
         def on_train_begin(self, *a: Any, **k: Any) -> None:
             edges["threads"] = {t.id for t in proc.threads()}
-            edges["smi0"] = float(smi("total_energy_consumption")[0])
+            edges["smi0"] = number(smi("total_energy_consumption")[0])
 
         def on_train_end(self, *a: Any, **k: Any) -> None:
             edges["sampler_cpu_s"] = sum(
@@ -284,7 +292,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             edges["new"] = {t.id for t in proc.threads()} - edges["threads"]
 
         def on_train_end(self, *a: Any, **k: Any) -> None:
-            edges["smi1"] = float(smi("total_energy_consumption")[0])
+            edges["smi1"] = number(smi("total_energy_consumption")[0])
 
     steps = max(int(args.seconds * base_rate), 10)
     per_epoch = (steps + 1) // 2
@@ -310,7 +318,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     j_per_kwh = 3.6e6
     ours = report.energy.gpu_kwh.value * j_per_kwh
-    counter = (edges["smi1"] - edges["smi0"]) / 1e3
+    counter = None  # "[N/A]" where the GPU has no energy counter
+    if edges["smi0"] is not None and edges["smi1"] is not None:
+        counter = (edges["smi1"] - edges["smi0"]) / 1e3
     m = report.measurement
     assert m.started_at is not None and m.ended_at is not None
     t0, t1 = m.started_at.timestamp(), m.ended_at.timestamp()
@@ -339,14 +349,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "train_runtime_s": result.metrics.get("train_runtime"),
         "energy_j": {
             "empreinte_nvml": round(ours, 1),
-            "nvidia_smi_counter": round(counter, 1),
+            "nvidia_smi_counter": round(counter, 1) if counter is not None else None,
             "nvidia_smi_power_integrated": round(integrated, 1),
         },
         "nvidia_smi_counter_note": "read just before the tracker starts and just after it stops",
         "power_samples": {"field": power.field, "count": n_samples},
         "mean_gpu_power_w": round(ours / duration, 1) if duration else None,
         "relative_difference": {
-            "empreinte_vs_smi_counter": round(rel(ours, counter), 5),
+            "empreinte_vs_smi_counter": round(rel(ours, counter), 5) if counter else None,
             "empreinte_vs_smi_power": round(rel(ours, integrated), 5),
         },
         "windows": [
