@@ -63,9 +63,13 @@ def smi_energy_mj() -> tuple[float | None, str | None]:
     """``nvidia-smi``'s total energy counter of GPU 0 (mJ), or ``None`` and why not: some
     drivers and virtual machines refuse the field (exit status 2)."""
     try:
-        return float(smi("total_energy_consumption")[0]), None
-    except (subprocess.SubprocessError, OSError, IndexError, ValueError) as exc:
+        text = smi("total_energy_consumption")[0]
+    except (subprocess.SubprocessError, OSError, IndexError) as exc:
         return None, f"nvidia-smi total_energy_consumption unavailable: {exc}"
+    value = number(text)
+    if value is None:
+        return None, f"nvidia-smi prints {text!r} for total_energy_consumption"
+    return value, None
 
 
 def no_gpu_reason(need_cuda: bool = True) -> str | None:
@@ -149,6 +153,14 @@ def integrate_power(samples: list[tuple[float, float]], t0: float, t1: float) ->
     knots = [(t0, at(t0)), *inside, (t1, at(t1))]
     total = sum((tb - ta) * (wa + wb) / 2 for (ta, wa), (tb, wb) in itertools.pairwise(knots))
     return total, len(inside)
+
+
+def number(text: str) -> float | None:
+    """A number printed by nvidia-smi, or ``None`` for ``[N/A]`` and the like."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def rel(a: float, b: float) -> float:

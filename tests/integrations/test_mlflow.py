@@ -142,3 +142,19 @@ def test_lightning_callback_logs_to_the_mlflow_logger_run(tmp_path: Path, mlflow
     assert data.metrics["empreinte.energy_kwh"] == pytest.approx(cb.report.energy.total_kwh.value)
     assert data.tags["empreinte.functional_unit"] == "tokens"
     assert _artifact(logger.experiment, logger.run_id).report_id == cb.report.report_id
+
+
+def test_an_mlflow_failure_is_a_warning_not_a_failed_job(mlflow_uri: str, tmp_path: Path) -> None:
+    from empreinte.measure.monitor import track
+
+    path = tmp_path / "r.json"
+    client = mlflow.MlflowClient()
+    with mlflow.start_run() as run:
+        client.delete_run(run.info.run_id)  # logging to it now fails
+        with (
+            pytest.warns(UserWarning, match="logging to MLflow failed"),
+            track("job", meters=[ScriptedMeter({"gpu:0": 1.0})], out=path),
+        ):
+            pass
+        client.restore_run(run.info.run_id)  # so that the run can end
+    assert Report.model_validate_json(path.read_text()).status == "complete"

@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from empreinte.measure.monitor import _Window
     from empreinte.report.models import Report
 
-__all__ = ["TrainingRun", "TrainingTracker"]
+__all__ = ["FLUSH_EVERY", "TrainingRun", "TrainingTracker"]
+
+FLUSH_EVERY = 64
+"""Steps of work kept by :meth:`TrainingRun.add` before they go to the tracker."""
 
 
 class TrainingTracker(Tracker):
@@ -69,6 +72,8 @@ class TrainingRun:
         self.report: Report | None = None
         self._stack: list[tuple[str, _Window]] = []
         self.epochs = self.evaluations = 0
+        self.samples = self.tokens = 0.0  # added since the last flush
+        self._adds = 0
 
     # -- lifecycle ----------------------------------------------------------------------
     def begin(
@@ -100,6 +105,8 @@ class TrainingRun:
         tracker.system = system
         self.mlflow_run = mlflow_run if main else None
         self.report, self._stack, self.epochs, self.evaluations = None, [], 0, 0
+        self.samples = self.tokens = 0.0
+        self._adds = 0
         tracker.start()
         self.tracker = tracker
         return tracker
@@ -109,24 +116,22 @@ class TrainingRun:
         tracker = self.tracker
         if tracker is None:
             return None
+        self.flush()
         while self._stack:
             self._stack.pop()[1].__exit__(None, None, None)
         tracker._finish(status)  # every rank: the distributed reduction is a collective
         self.tracker = None
         if not self.main:
             return None
-        report = self.report = tracker.report(status)
-        if self.report_path is not None:  # the tracker wrote it; again, with our additions
-            from empreinte.measure.monitor import write_atomic
-
-            write_atomic(self.report_path, report.to_json())
+        report = self.report = tracker.report(status)  # the tracker wrote it to report_path
         if self.model_card and self.output_dir is not None:
             self.write_card()
         if self.mlflow_run is not None:
-            from empreinte.integrations.mlflow import log_report
+            from empreinte.integrations.mlflow import failures_warned, log_report
 
             run_id, client = self.mlflow_run
-            log_report(report, run_id=run_id, client=client)
+            with failures_warned():
+                log_report(report, run_id=run_id, client=client)
         return report
 
     def write_card(self) -> Path | None:
@@ -145,6 +150,7 @@ class TrainingRun:
     def open(self, name: str) -> None:
         if self.tracker is None:
             return
+        self.flush()
         window = self.tracker.window(name)
         window.__enter__()
         self._stack.append((name, window))
@@ -152,6 +158,7 @@ class TrainingRun:
     def close(self, prefix: str) -> str | None:
         """Close the innermost open window whose name starts with ``prefix`` (and those
         opened inside it); the name closed."""
+        self.flush()
         names = self.open_windows
         for i in range(len(names) - 1, -1, -1):
             if names[i].startswith(prefix):
@@ -180,6 +187,27 @@ class TrainingRun:
         if self.close("evaluation-") is not None:
             self._log_window("evaluation.energy_kwh", step)
 
+    def add(self, samples: float, tokens: float = 0.0) -> None:
+        """One step's work: two additions here; the tracker gets it every
+        :data:`FLUSH_EVERY` steps and before any window opens or closes, so each window
+        still counts exactly its own steps."""
+        self.samples += samples
+        self.tokens += tokens
+        self._adds += 1
+        if self._adds >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the work added since the last flush to the tracker."""
+        if self._adds and self.tracker is not None:
+            work = {"samples": self.samples} if self.samples else {}
+            if self.tokens:
+                work["tokens"] = self.tokens
+            if work:
+                self.tracker.count(**work)
+        self.samples = self.tokens = 0.0
+        self._adds = 0
+
     def count(self, **counters: float) -> None:
         if self.tracker is not None:
             self.tracker.count(**counters)
@@ -188,9 +216,10 @@ class TrainingRun:
         """The last closed window's energy to MLflow (per-epoch history), if a run is on."""
         if self.mlflow_run is None or self.tracker is None:
             return
-        from empreinte.integrations.mlflow import log_metric
+        from empreinte.integrations.mlflow import failures_warned, log_metric
         from empreinte.measure.result import total_kwh
 
         window = self.tracker.windows[-1]
         run_id, client = self.mlflow_run
-        log_metric(run_id, client, metric, total_kwh(window.energy_j).value, step)
+        with failures_warned():
+            log_metric(run_id, client, metric, total_kwh(window.energy_j).value, step)

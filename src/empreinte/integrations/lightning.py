@@ -107,10 +107,14 @@ class EmpreinteCallback(pl.Callback):
         batch: Any,
         batch_idx: int,
     ) -> None:
-        counters = self.work(batch) if self.work is not None else _work(batch)
-        if counters:
+        if self.work is not None:
+            counters = self.work(batch)
             self._tokens = self._tokens or "tokens" in counters
             self.run.count(**{k: v * self._scale for k, v in counters.items()})
+            return
+        samples, tokens = _work(batch)
+        self._tokens = self._tokens or tokens is not None
+        self.run.add(samples * self._scale, (tokens or 0.0) * self._scale)
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.run.close_epoch(int(trainer.current_epoch) + 1)
@@ -141,18 +145,19 @@ class EmpreinteCallback(pl.Callback):
         self.run.end(status)
 
 
-def _work(batch: Any) -> dict[str, float]:
-    """``samples`` and, for token batches, ``tokens`` in one training batch."""
-    out: dict[str, float] = {}
+def _work(batch: Any) -> tuple[float, float | None]:
+    """``samples`` (0 when no tensor shows it) and, for token batches, ``tokens`` in one
+    training batch."""
+    samples, tokens = 0.0, None
     with contextlib.suppress(MisconfigurationException):  # no tensor: samples not counted
-        out["samples"] = float(extract_batch_size(batch))
+        samples = float(extract_batch_size(batch))
     if isinstance(batch, Mapping):
         mask, ids = batch.get("attention_mask"), batch.get("input_ids")
         if mask is not None:
-            out["tokens"] = float(mask.sum())
+            tokens = float(mask.sum())
         elif ids is not None:
-            out["tokens"] = float(ids.numel())
-    return out
+            tokens = float(ids.numel())
+    return samples, tokens
 
 
 def _system(trainer: pl.Trainer, module: pl.LightningModule) -> dict[str, Any]:

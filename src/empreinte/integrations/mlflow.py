@@ -3,7 +3,8 @@
 :func:`log_report` logs to the active run, or to ``run_id`` (a finished run too) through
 ``client`` (an ``mlflow.MlflowClient``, e.g. Lightning's ``MLFlowLogger.experiment``).
 :func:`empreinte.track` and the training callbacks call it by themselves when the program has
-imported ``mlflow`` and a run is active; nothing here imports mlflow before that.
+imported ``mlflow`` and a run is active (an MLflow error there becomes a warning: the job
+and its report come first); nothing here imports mlflow before that.
 
 Metrics (prefix ``empreinte.``): ``energy_kwh`` with ``_low``/``_high`` and per component
 (``energy_gpu_kwh``...), ``duration_s``, each impact criterion's total, usage and embodied
@@ -15,16 +16,26 @@ report id, stage, method, tier, grid zone, functional unit. Artifact:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from empreinte.errors import ConfigError
 from empreinte.report.models import Estimate, Report
 
-__all__ = ["ARTIFACT", "PREFIX", "active_run_id", "log_report", "report_metrics"]
+__all__ = [
+    "ARTIFACT",
+    "PREFIX",
+    "active_run_id",
+    "failures_warned",
+    "log_report",
+    "report_metrics",
+]
 
 PREFIX = "empreinte"
 ARTIFACT = "empreinte/empreinte-report.json"
@@ -122,6 +133,18 @@ def log_report(
     client.log_batch(run_id, metrics=metrics, tags=tags)
     client.log_text(run_id, report.to_json(), ARTIFACT)
     return run_id
+
+
+@contextlib.contextmanager
+def failures_warned() -> Iterator[None]:
+    """Where empreinte logs by itself (``track()``, the callbacks), an MLflow error must not
+    fail the job, whose report is already written: it becomes a warning."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        yield
+    except MlflowException as exc:
+        warnings.warn(f"empreinte: logging to MLflow failed: {exc}", stacklevel=3)
 
 
 def log_metric(run_id: str, client: Any, name: str, value: float, step: int) -> None:

@@ -112,12 +112,9 @@ class EmpreinteCallback(TrainerCallback):
     def on_step_end(
         self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any
     ) -> None:
-        tokens = state.num_input_tokens_seen - self._tokens_seen
-        if tokens:
-            self._tokens_seen = state.num_input_tokens_seen
-            self.run.count(samples=self._samples_per_step, tokens=tokens)
-        else:
-            self.run.count(samples=self._samples_per_step)
+        seen = state.num_input_tokens_seen
+        self.run.add(self._samples_per_step, seen - self._tokens_seen)
+        self._tokens_seen = seen
         if control.should_evaluate:  # set by DefaultFlowCallback, which runs first
             self.run.open_evaluation()
 

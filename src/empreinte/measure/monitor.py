@@ -200,10 +200,11 @@ class Tracker(ContextDecorator):
         if self.out is not None and self.is_writer:
             write_atomic(self.out, self.report(status).to_json())
         if self.log_to_mlflow and self.is_writer and "mlflow" in sys.modules:
-            from empreinte.integrations.mlflow import active_run_id, log_report
+            from empreinte.integrations.mlflow import active_run_id, failures_warned, log_report
 
             if active_run_id() is not None:  # the program's own MLflow run
-                log_report(self.report(status))
+                with failures_warned():
+                    log_report(self.report(status))
 
     def stop(self, status: str = "complete") -> Report:
         """Stop measuring, write ``out`` (if set) and return the report (built here)."""
