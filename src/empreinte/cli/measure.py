@@ -12,7 +12,7 @@ from empreinte.vocabulary import ATTRIBUTIONS, COMPONENTS, STAGES
 
 if TYPE_CHECKING:
     from empreinte.factors.site import Site
-    from empreinte.report.models import Report
+    from empreinte.report.models import Estimate, Report
 
 
 def register(app: typer.Typer) -> None:
@@ -101,8 +101,8 @@ def _submit(path: Path) -> None:
         typer.echo(f"warning: submission failed; the report is in {path}", err=True)
 
 
-def _fmt(e: object, unit: str, scale: float = 1.0) -> str:
-    v, lo, hi = (getattr(e, k) * scale for k in ("value", "low", "high"))
+def _fmt(e: Estimate, unit: str, scale: float = 1.0) -> str:
+    v, lo, hi = e.value * scale, e.low * scale, e.high * scale
     if lo == hi:
         return f"{v:.4g} {unit}"
     return f"{v:.4g} {unit} [{lo:.3g}–{hi:.3g}]"
