@@ -130,3 +130,12 @@ def test_every_meter_is_documented() -> None:
     text = DOCS.read_text()
     missing = [name for name in METERS if f"| `{name}` |" not in text]
     assert not missing, f"meters without documentation in docs/measure.md: {missing}"
+
+
+def test_each_row_agrees_with_its_class() -> None:
+    """A row's name and method are the ones its meter reports (doctor shows the row's)."""
+    for row in METERS.values():
+        cls = row.meter_class()
+        assert (cls.name, cls.method) == (row.name, row.method), row.name
+        if row.sdk is not None:  # the probe cache looks for the SDK bound under this name
+            assert hasattr(sys.modules[row.module], row.sdk), row.name

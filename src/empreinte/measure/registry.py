@@ -85,7 +85,8 @@ class MeterSpec:
         """The error of this meter when its SDK cannot be imported."""
         return MeterUnavailable(self.sdk_missing, self.sdk_fix)
 
-    def _class(self) -> type:
+    def meter_class(self) -> type:
+        """The meter's class (its module imported now)."""
         import importlib
 
         module, _, attr = self.factory.partition(":")
@@ -94,12 +95,12 @@ class MeterSpec:
 
     def create(self) -> Meter:
         """A new, unprobed counter meter."""
-        meter: Meter = self._class()()
+        meter: Meter = self.meter_class()()
         return meter
 
     def create_fallback(self, components: tuple[str, ...]) -> FallbackMeterProtocol:
         """A new fallback meter estimating ``components``."""
-        meter: FallbackMeterProtocol = self._class()(components)
+        meter: FallbackMeterProtocol = self.meter_class()(components)
         return meter
 
 
