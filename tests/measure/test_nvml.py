@@ -6,7 +6,7 @@ import pynvml
 import pytest
 
 from empreinte.errors import WarningCode
-from empreinte.measure import nvml
+from empreinte.measure import nvml, sdk
 from empreinte.measure.nvml import NvmlMeter, visible_devices
 
 
@@ -35,7 +35,7 @@ def test_polling_path_integrates_by_trapezoid(
     fake_pynvml.nvmlDeviceGetTotalEnergyConsumption.side_effect = pynvml.NVMLError_NotSupported()
     fake_pynvml.nvmlDeviceGetPowerUsage.side_effect = iter([100_000, 300_000, 300_000])
     times = iter([10.0, 10.1, 10.3])
-    monkeypatch.setattr(nvml.time, "monotonic", lambda: next(times))
+    monkeypatch.setattr(sdk.time, "monotonic", lambda: next(times))
     meter = NvmlMeter()
     assert meter.probe().ok
     assert meter.poll_interval_s == nvml.POLL_INTERVAL_S

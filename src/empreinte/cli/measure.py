@@ -12,7 +12,7 @@ from empreinte.vocabulary import ATTRIBUTIONS, COMPONENTS, STAGES
 
 if TYPE_CHECKING:
     from empreinte.factors.site import Site
-    from empreinte.report.models import Report
+    from empreinte.report.models import Estimate, Report
 
 
 def register(app: typer.Typer) -> None:
@@ -102,12 +102,11 @@ def _submit(path: Path) -> None:
         typer.echo(f"warning: submission failed; the report is in {path}", err=True)
 
 
-def _fmt(e: object, unit: str) -> str:
+def _fmt(e: Estimate, unit: str) -> str:
     """``e`` (in ``unit``, as stored) by the units rule: ``0.0374 Wh [0.03 – 0.045]``."""
     from empreinte.units import with_bounds
 
-    v, lo, hi = (float(getattr(e, k)) for k in ("value", "low", "high"))
-    return with_bounds(v, lo, hi, unit, 4)
+    return with_bounds(e.value, e.low, e.high, unit, 4)
 
 
 def _summary(report: Report, path: Path) -> None:

@@ -1,7 +1,8 @@
 """Measure the energy of AI workloads: meters, the monitor, the command wrapper.
 
-One module per meter (``rapl``, ``nvml``, ``amd``, ``fallback``) behind the protocol of
-:mod:`empreinte.measure.base`; :func:`track` (``monitor``) measures a block of code;
+One module per meter (``rapl``, ``nvml``, ``amd``, ``fallback``), one row each in
+:mod:`empreinte.measure.registry`, behind the protocol of :mod:`empreinte.measure.base`;
+:func:`track` (``monitor``) measures a block of code;
 :func:`~empreinte.measure.process.run_command` measures a command (``empreinte run``).
 Nothing here imports a vendor SDK until a meter is probed.
 """

@@ -13,22 +13,15 @@ Visible GPUs follow ``ROCR_VISIBLE_DEVICES`` / ``HIP_VISIBLE_DEVICES`` (indices)
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import time
+from collections.abc import Mapping
 from typing import Any
 
-from empreinte.errors import CodedWarning, MeterError, MeterUnavailable, WarningCode
-from empreinte.measure.base import (
-    AMD_DRIVER_NODES,
-    Availability,
-    CounterAccumulator,
-    EnergySample,
-    driver_loaded,
-    no_driver,
-)
-from empreinte.measure.vendor_errors import translate
+from empreinte.errors import CodedWarning, MeterUnavailable, WarningCode
+from empreinte.measure.base import CounterAccumulator
+from empreinte.measure.registry import spec
+from empreinte.measure.sdk import SdkMeter, import_sdk
 
 __all__ = ["VALIDATE_AFTER_S", "AmdMeter"]
 
@@ -40,13 +33,13 @@ amdsmi: Any = None
 
 _IMPORT_FAILED: MeterUnavailable | None = None
 
-
-_DRIVER_NODES = AMD_DRIVER_NODES
+_SPEC = spec("amd")
+_DRIVER_NODES = _SPEC.nodes
 
 
 def _driver_present() -> bool:
     """On Linux, whether the amdgpu driver is loaded (a cheap check before importing)."""
-    return driver_loaded(_DRIVER_NODES)
+    return _SPEC.present(_DRIVER_NODES)
 
 
 def _sdk() -> Any:
@@ -55,20 +48,13 @@ def _sdk() -> Any:
         raise _IMPORT_FAILED
     if amdsmi is None:
         if not _driver_present():
-            raise no_driver("amd", _DRIVER_NODES)
+            raise _SPEC.unavailable(_DRIVER_NODES)
         try:  # its loader prints to stdout when the library is missing: keep ours clean
-            with (
-                contextlib.redirect_stdout(io.StringIO()),
-                contextlib.redirect_stderr(io.StringIO()),
-            ):
-                import amdsmi as module
-        except (ImportError, KeyError, OSError) as exc:  # KeyError: libamd_smi.so missing
-            _IMPORT_FAILED = MeterUnavailable(
-                "amdsmi or ROCm's libamd_smi.so is not installed",
-                "install ROCm's amd-smi-lib and `pip install 'empreinte[amd]'`",
-            )
-            raise _IMPORT_FAILED from exc
-        amdsmi = module
+            # KeyError, OSError: libamd_smi.so missing
+            amdsmi = import_sdk(_SPEC, (ImportError, KeyError, OSError), quiet=True)
+        except MeterUnavailable as exc:
+            _IMPORT_FAILED = exc
+            raise
     return amdsmi
 
 
@@ -80,42 +66,33 @@ def _visible() -> set[int] | None:
     return None
 
 
-class AmdMeter:
+class AmdMeter(SdkMeter):
     """Energy per AMD GPU (method ``hw_counter``; channels ``gpu:<index>``)."""
 
     name = "amd"
-    method = "hw_counter"
-    poll_interval_s: float | None = None
+    vendor = "AMD SMI"
+    init_call = "amdsmi_init"
+    shutdown_call = "amdsmi_shut_down"
+    error_class = "AmdSmiException"
+    none_visible = "no AMD GPU visible"
 
     def __init__(self) -> None:
-        self.warnings: list[CodedWarning] = []
-        self._handles: dict[str, Any] | None = None
+        super().__init__()
         self._acc: dict[str, CounterAccumulator] = {}
         self._start: dict[str, tuple[float, float]] = {}
         self._validated = False
-        self._initialised = False
 
-    def _call(self, fn: str, *args: Any) -> Any:
-        sdk = _sdk()
-        try:
-            return getattr(sdk, fn)(*args)
-        except sdk.AmdSmiException as exc:
-            raise translate(exc, f"AMD SMI {fn}") from exc
+    def _sdk(self) -> Any:
+        return _sdk()
 
-    def probe(self) -> Availability:
-        return Availability.of_devices(
-            self._open, "no AMD GPU visible", lambda hs: f"{len(hs)} GPU(s), energy counter"
-        )
+    def _describe(self, handles: Mapping[str, Any]) -> str:
+        return f"{len(handles)} GPU(s), energy counter"
 
     def _joules(self, h: Any) -> float:
         info = self._call("amdsmi_get_energy_count", h)
         return float(info["energy_accumulator"]) * float(info["counter_resolution"]) / 1e6
 
-    def _open(self) -> dict[str, Any]:
-        if self._handles is not None:
-            return self._handles
-        self._call("amdsmi_init")
-        self._initialised = True
+    def _open_devices(self) -> dict[str, Any]:
         visible = _visible()
         all_handles = list(self._call("amdsmi_get_processor_handles"))
         first = {i: self._joules(h) for i, h in enumerate(all_handles)}
@@ -137,7 +114,6 @@ class AmdMeter:
             self._acc[channel] = CounterAccumulator()
             self._acc[channel].update(first[i])
             self._start[channel] = (now, first[i])
-        self._handles = handles
         return handles
 
     def _validate(self, channel: str, h: Any, now: float, joules: float) -> None:
@@ -159,20 +135,9 @@ class AmdMeter:
                 )
             )
 
-    def read(self) -> EnergySample:
-        handles = self._open()
-        now = time.monotonic()
-        energy: dict[str, float] = {}
-        for channel, h in handles.items():
-            raw = self._joules(h)
-            energy[channel] = self._acc[channel].update(raw)
-            if not self._validated:
-                self._validate(channel, h, now, raw)
-        return EnergySample(now, energy)
-
-    def close(self) -> None:
-        if self._initialised:
-            self._initialised = False
-            self._handles = None
-            with contextlib.suppress(MeterError):  # the driver may already be gone
-                self._call("amdsmi_shut_down")
+    def _device_joules(self, channel: str, handle: Any, now: float) -> float:
+        raw = self._joules(handle)
+        joules = self._acc[channel].update(raw)
+        if not self._validated:
+            self._validate(channel, handle, now, raw)
+        return joules

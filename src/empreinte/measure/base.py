@@ -20,78 +20,22 @@ from empreinte.errors import CodedWarning, MeterUnavailable
 from empreinte.vocabulary import COMPONENTS, J_PER_KWH, METHODS
 
 __all__ = [
-    "AMD_DRIVER_NODES",
     "COMPONENTS",
-    "GPU_DRIVERS",
     "J_PER_KWH",
     "METHOD_ORDER",
-    "NVIDIA_DRIVER_NODES",
-    "POWERCAP_DEFAULT_ROOT",
-    "RAPL_FIX",
     "Availability",
     "CounterAccumulator",
     "EnergySample",
+    "FallbackMeterProtocol",
     "Meter",
     "PowerIntegrator",
     "component_of",
-    "driver_loaded",
-    "no_driver",
-    "rapl_root_absent",
     "weakest_method",
 ]
 
 # defined once in empreinte.vocabulary; re-exported here for the meters
 METHOD_ORDER = METHODS
 """Measurement methods from the strongest to the weakest (verification tiers M1 to M5)."""
-
-
-NVIDIA_DRIVER_NODES = ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/dxg")  # dxg: WSL2
-AMD_DRIVER_NODES = ("/dev/kfd", "/sys/module/amdgpu")
-GPU_DRIVERS = {
-    "nvml": (
-        "NVIDIA",
-        NVIDIA_DRIVER_NODES,
-        "install the NVIDIA driver (in a container: the NVIDIA container toolkit)",
-    ),
-    "amd": (
-        "AMD GPU",
-        AMD_DRIVER_NODES,
-        "load the amdgpu driver (in a container: pass /dev/kfd and /dev/dri)",
-    ),
-}
-"""Per GPU meter: vendor, the device nodes that exist when its driver is loaded, the fix."""
-
-
-POWERCAP_DEFAULT_ROOT = "/sys/class/powercap"
-RAPL_FIX = (
-    "on bare metal load the intel_rapl_common / intel_rapl_msr modules; in a "
-    "container mount the host's powercap tree and set EMPREINTE_POWERCAP_ROOT"
-)
-
-
-def rapl_root_absent(root: str) -> Availability:
-    """The RAPL meter's availability when its powercap root does not exist."""
-    return Availability(
-        False,
-        f"{root} does not exist (no RAPL here: not Linux, a VM, or an unsupported CPU)",
-        RAPL_FIX,
-    )
-
-
-def no_driver(meter: str, nodes: tuple[str, ...] | None = None) -> MeterUnavailable:
-    """The error of a GPU meter whose driver is not loaded."""
-    vendor, default_nodes, fix = GPU_DRIVERS[meter]
-    nodes = default_nodes if nodes is None else nodes
-    return MeterUnavailable(f"no {vendor} driver loaded (none of {', '.join(nodes)} exists)", fix)
-
-
-def driver_loaded(nodes: tuple[str, ...]) -> bool:
-    """Whether a GPU driver is loaded, from its device nodes: a check costing microseconds,
-    made before importing a vendor SDK (tens of ms). Always true outside Linux."""
-    import os
-    import sys
-
-    return not sys.platform.startswith("linux") or any(map(os.path.exists, nodes))
 
 
 def component_of(channel: str) -> str:
@@ -181,6 +125,18 @@ class Meter(Protocol):
 
     def close(self) -> None:
         """Release the driver handles; reading afterwards is an error."""
+        ...
+
+
+@runtime_checkable
+class FallbackMeterProtocol(Meter, Protocol):
+    """A meter that estimates the components no counter covers (the registry's fallback row).
+
+    It is created with those components (``("cpu", "ram")``); ``probe(describe=False)`` may
+    skip the costly parts of its description (the tracker's path)."""
+
+    def probe(self, describe: bool = True) -> Availability:
+        """Check whether the meter can estimate here; ``describe`` the model used."""
         ...
 
 

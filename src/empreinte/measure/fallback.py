@@ -4,8 +4,9 @@ CPU power is the catalog TDP times a load curve. Two published curves bound it: 
 ``TDP × (0.1 + 0.9 × load³)`` and Boavizta's profile (12/32/75/102 % of TDP at 0/10/50/100 %
 load, interpolated); the range also carries the catalog's TDP bounds. Load is the machine's
 busy CPU time over the interval (``/proc/stat`` through psutil). In a virtual machine the
-TDP is scaled by the vCPU share when the catalog knows the host CPU's thread count. An
-unknown CPU gets a wide, sourced per-thread TDP range (``cpu-tdp-unknown``): never zero.
+TDP is the per-thread range times the vCPUs, capped by the host CPU's TDP (the catalog does
+not give the host's thread count, so no exact share). An unknown CPU gets a wide, sourced
+per-thread TDP range (``cpu-tdp-unknown``): never zero.
 
 RAM power is 0.3725 W/GB (Green Algorithms) within 3–5 W per DIMM bounds, times installed
 memory. Every constant lives in ``data/power_models.json`` with its source.
@@ -142,14 +143,12 @@ def resolve_cpu(brand: str, logical_cpus: int, in_vm: bool) -> CpuModel:
     Cached per process: the catalog search costs tens of milliseconds and the answer for a
     given machine does not change.
     """
-    cpu: Any = None
+    from empreinte.factors.hardware import Cpu, find_cpu
+
+    cpu: Cpu | None = None
     warnings_data: CodedWarning | None = None
     try:
-        from empreinte.factors.hardware import find_cpu  # type: ignore[import-not-found,unused-ignore]
-
         cpu = find_cpu(brand)
-    except ImportError:  # catalog not available in this build
-        cpu = None
     except DataError as exc:  # a broken catalog must not stop a measurement: say so
         warnings_data = CodedWarning(WarningCode.HARDWARE_UNKNOWN, f"CPU catalog unusable: {exc}")
         cpu = None
@@ -173,18 +172,18 @@ def resolve_cpu(brand: str, logical_cpus: int, in_vm: bool) -> CpuModel:
         )
         return CpuModel(brand, tdp, tuple(warnings))
     tdp = cpu.tdp_w.range
-    threads = getattr(cpu, "threads", None)
-    if in_vm and isinstance(threads, int) and threads > logical_cpus:
-        share = logical_cpus / threads
-        tdp = tdp * share
-        why = f"{logical_cpus} of the host CPU's {threads} threads ({share:.1%} of its TDP)"
-    elif in_vm:  # host thread count unknown: the per-thread range, capped by the whole TDP
-        per = _per_thread() * logical_cpus
-        tdp = Range(min(per.value, tdp.value), min(per.low, tdp.low), min(per.high, tdp.high))
-        why = f"{logical_cpus} vCPUs x the per-thread TDP range, capped by the host CPU's TDP"
-    else:
+    if not in_vm:
         return CpuModel(brand, tdp, tuple(warnings))
-    warnings.append(CodedWarning(WarningCode.VM_SHARE, f"virtual machine: {why}"))
+    # the host's thread count is not in the catalog: the per-thread range, capped by the TDP
+    per = _per_thread() * logical_cpus
+    tdp = Range(min(per.value, tdp.value), min(per.low, tdp.low), min(per.high, tdp.high))
+    warnings.append(
+        CodedWarning(
+            WarningCode.VM_SHARE,
+            f"virtual machine: {logical_cpus} vCPUs x the per-thread TDP range, capped by the "
+            "host CPU's TDP",
+        )
+    )
     return CpuModel(brand, tdp, tuple(warnings))
 
 

@@ -14,22 +14,14 @@ agree). ``pynvml`` is imported on first probe, never at ``import empreinte``.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import time
+from collections.abc import Mapping
 from typing import Any
 
-from empreinte.errors import CodedWarning, MeterError, MeterUnavailable, WarningCode
-from empreinte.measure.base import (
-    NVIDIA_DRIVER_NODES,
-    Availability,
-    CounterAccumulator,
-    EnergySample,
-    PowerIntegrator,
-    driver_loaded,
-    no_driver,
-)
-from empreinte.measure.vendor_errors import translate
+from empreinte.errors import CodedWarning, WarningCode
+from empreinte.measure.base import CounterAccumulator, PowerIntegrator
+from empreinte.measure.registry import spec
+from empreinte.measure.sdk import SdkMeter, import_sdk
 
 __all__ = ["POLL_INTERVAL_S", "NvmlMeter", "visible_devices"]
 
@@ -39,27 +31,21 @@ POLL_INTERVAL_S = 0.1
 pynvml: Any = None
 """The vendor module, bound on first use (tests replace it with an autospec'd mock)."""
 
-
-_DRIVER_NODES = NVIDIA_DRIVER_NODES
+_SPEC = spec("nvml")
+_DRIVER_NODES = _SPEC.nodes
 
 
 def _driver_present() -> bool:
     """On Linux, whether an NVIDIA driver is loaded (a cheap check before importing NVML)."""
-    return driver_loaded(_DRIVER_NODES)
+    return _SPEC.present(_DRIVER_NODES)
 
 
 def _sdk() -> Any:
     global pynvml
     if pynvml is None:
         if not _driver_present():
-            raise no_driver("nvml", _DRIVER_NODES)
-        try:
-            import pynvml as module
-        except ImportError as exc:
-            raise MeterUnavailable(
-                "nvidia-ml-py is not installed", "pip install 'empreinte[nvidia]'"
-            ) from exc
-        pynvml = module
+            raise _SPEC.unavailable(_DRIVER_NODES)
+        pynvml = import_sdk(_SPEC)
     return pynvml
 
 
@@ -77,40 +63,29 @@ def visible_devices(env: str | None) -> list[str] | None:
     return out
 
 
-class NvmlMeter:
+class NvmlMeter(SdkMeter):
     """Energy per visible NVIDIA GPU (method ``hw_counter``; channels ``gpu:<nvml index>``)."""
 
     name = "nvml"
-    method = "hw_counter"
+    vendor = "NVML"
+    init_call = "nvmlInit"
+    shutdown_call = "nvmlShutdown"
+    error_class = "NVMLError"
+    none_visible = "no NVIDIA GPU visible (CUDA_VISIBLE_DEVICES)"
 
     def __init__(self) -> None:
-        self.warnings: list[CodedWarning] = []
-        self.poll_interval_s: float | None = None
-        self._handles: dict[str, Any] | None = None
+        super().__init__()
         self._counters: dict[str, CounterAccumulator] = {}
         self._polled: dict[str, PowerIntegrator] = {}
-        self._initialised = False
 
-    def probe(self) -> Availability:
-        return Availability.of_devices(
-            self._open,
-            "no NVIDIA GPU visible (CUDA_VISIBLE_DEVICES)",
-            lambda hs: ", ".join(f"{c} {'polled' if c in self._polled else 'counter'}" for c in hs),
-        )
+    def _sdk(self) -> Any:
+        return _sdk()
 
-    def _call(self, fn: str, *args: Any) -> Any:
+    def _describe(self, handles: Mapping[str, Any]) -> str:
+        return ", ".join(f"{c} {'polled' if c in self._polled else 'counter'}" for c in handles)
+
+    def _open_devices(self) -> dict[str, Any]:
         nv = _sdk()
-        try:
-            return getattr(nv, fn)(*args)
-        except nv.NVMLError as exc:
-            raise translate(exc, f"NVML {fn}") from exc
-
-    def _open(self) -> dict[str, Any]:
-        if self._handles is not None:
-            return self._handles
-        nv = _sdk()
-        self._call("nvmlInit")
-        self._initialised = True
         handles: dict[str, Any] = {}
         wanted = visible_devices(os.environ.get("CUDA_VISIBLE_DEVICES"))
         if wanted is None:
@@ -146,34 +121,21 @@ class NvmlMeter:
                     f"{POLL_INTERVAL_S} s and integrated (short peaks may be missed)",
                 )
             )
-        self._handles = handles
         return handles
 
-    def read(self) -> EnergySample:
-        handles = self._open()
-        now = time.monotonic()
-        energy: dict[str, float] = {}
-        for channel, h in handles.items():
-            if channel in self._counters:
-                acc = self._counters[channel]
-                resets = acc.resets
-                mj = self._call("nvmlDeviceGetTotalEnergyConsumption", h)
-                energy[channel] = acc.update(float(mj)) / 1e3
-                if acc.resets > resets:
-                    self.warnings.append(
-                        CodedWarning(
-                            WarningCode.COUNTER_RESET,
-                            f"{channel}: NVML energy counter went backwards; restarted from zero",
-                        )
-                    )
-            else:
-                mw = self._call("nvmlDeviceGetPowerUsage", h)
-                energy[channel] = self._polled[channel].add(now, float(mw) / 1e3)
-        return EnergySample(now, energy)
-
-    def close(self) -> None:
-        if self._initialised:
-            self._initialised = False
-            self._handles = None
-            with contextlib.suppress(MeterError):  # the driver may already be gone
-                self._call("nvmlShutdown")
+    def _device_joules(self, channel: str, handle: Any, now: float) -> float:
+        if channel not in self._counters:
+            mw = self._call("nvmlDeviceGetPowerUsage", handle)
+            return self._polled[channel].add(now, float(mw) / 1e3)
+        acc = self._counters[channel]
+        resets = acc.resets
+        mj = self._call("nvmlDeviceGetTotalEnergyConsumption", handle)
+        joules = acc.update(float(mj)) / 1e3
+        if acc.resets > resets:
+            self.warnings.append(
+                CodedWarning(
+                    WarningCode.COUNTER_RESET,
+                    f"{channel}: NVML energy counter went backwards; restarted from zero",
+                )
+            )
+        return joules

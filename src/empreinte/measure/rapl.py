@@ -25,18 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from empreinte.errors import CodedWarning, MeterError, MeterUnavailable
-from empreinte.measure.base import (
-    POWERCAP_DEFAULT_ROOT,
-    RAPL_FIX,
-    Availability,
-    CounterAccumulator,
-    EnergySample,
-    rapl_root_absent,
-)
+from empreinte.measure.base import Availability, CounterAccumulator, EnergySample
+from empreinte.measure.registry import spec
 
-__all__ = ["DEFAULT_ROOT", "RaplMeter", "RaplZone", "discover_zones", "powercap_root"]
+__all__ = ["RaplMeter", "RaplZone", "discover_zones", "powercap_root"]
 
-DEFAULT_ROOT = POWERCAP_DEFAULT_ROOT
+_SPEC = spec("rapl")
 _ZONE_DIR = re.compile(r"^(?P<kind>intel-rapl(?:-mmio)?|amd-rapl)(?P<path>(?::\d+)+)$")
 _PERMISSION_FIX = (
     "run as root, or make the counters readable until the next reboot with "
@@ -132,12 +126,12 @@ class RaplMeter:
         zones = discover_zones(self.root)
         if not zones:
             if not self.root.exists():
-                return rapl_root_absent(str(self.root))
+                return _SPEC.absent((str(self.root),))
             return Availability(
                 False,
                 f"{self.root} has no RAPL package zone (no RAPL here: not Linux, a VM, or an "
                 "unsupported CPU)",
-                RAPL_FIX,
+                _SPEC.fix,
             )
         for z in zones:
             try:
