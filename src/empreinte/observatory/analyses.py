@@ -28,12 +28,12 @@ from sqlalchemy.orm import Session
 
 from empreinte.measure.base import J_PER_KWH
 from empreinte.observatory.db import ReportRow
+from empreinte.vocabulary import LAYERS
 
-__all__ = ["LAYERS", "MEASURED", "csv_text", "inference", "layers", "training"]
+__all__ = ["MEASURED", "csv_text", "inference", "layers", "training"]
 
 MEASURED = ("M1", "M2", "M3")
 """Tiers counted as measured (external meter, hardware counter, software model)."""
-LAYERS = ("accelerators", "host", "idle", "facility")
 _MAX = 5000
 _PROMPT_UNITS = ("request", "prompt", "query")
 

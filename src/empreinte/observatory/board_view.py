@@ -12,6 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from empreinte import units
 from empreinte.measure.base import J_PER_KWH
 from empreinte.observatory import charts, energy_fmt, plots
 
@@ -61,7 +62,9 @@ def energy_cell(e: dict[str, Any], unit: str | None, mode: str, rated: bool) -> 
             else ""
         )
         return f"{energy_fmt.sig(v)}{ci}"
-    if _token(unit) and mode != "wh":
+    if _token(unit):
+        if mode == "wh":  # Wh on request: in Wh whatever the size, not the run's scale
+            return f"{units.number(kwh * 1e3)} Wh"
         return energy_fmt.joules(float(e["energy_per_unit_j"]))
     return charts.human(kwh, "kWh")
 
@@ -97,7 +100,9 @@ def board_chart(c: dict[str, Any], unit: str | None, mode: str) -> Markup:
     scale = J_PER_KWH if joules else 1.0  # points in the unit the axis shows, so ticks are round
 
     def x_fmt(v: float) -> str:
-        return energy_fmt.joules(v) if joules else charts.human(v, "kWh")
+        if joules:
+            return energy_fmt.joules(v)
+        return f"{units.number(v * 1e3)} Wh" if _token(unit) else charts.human(v, "kWh")
 
     best = {r["id"] for r in c["ranking"]}
     pts = c["points"]
