@@ -24,6 +24,7 @@ RANK = {
     "estimate": 5,
     "bench": 5,
     "testing": 5,
+    "genai": 6,
     "observatory": 6,
     "cli": 7,
 }

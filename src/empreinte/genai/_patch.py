@@ -1,0 +1,151 @@
+"""Wrapping the clients' resource methods: install, restore, and the per-call hot path.
+
+A :class:`Target` names a method on a client's resource class (``Completions.create``). The
+wrapper calls the original with the same arguments and returns the very object it returned;
+it only adds an ``impacts`` attribute (set with ``object.__setattr__``, so it is not a
+pydantic field: ``model_dump()``, ``to_json()`` and equality are unchanged) and, for streams,
+replaces the stream's private iterator by one that observes the items it yields.
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from empreinte.genai.impacts import CallImpacts
+from empreinte.genai.trace import record
+from empreinte.genai.usage import TokenUsage
+from empreinte.measure.monitor import active_trackers
+
+__all__ = ["StreamObserver", "Target", "attach", "install", "observe_stream", "restore"]
+
+_TRACKERS = active_trackers()  # the live list of running trackers (shared, not a copy)
+_ORIGINAL = "__empreinte_original__"
+
+
+def attach(obj: Any, usage: TokenUsage) -> CallImpacts:
+    """Give ``obj`` its ``impacts`` and count the call in every running tracker."""
+    ci = CallImpacts(usage)
+    object.__setattr__(obj, "impacts", ci)
+    if _TRACKERS:
+        record(usage, _TRACKERS)
+    return ci
+
+
+def host_of(resource: Any) -> str | None:
+    """The host the resource's client sends to (``None`` if it cannot be told)."""
+    try:
+        return str(resource._client.base_url.host)
+    except AttributeError:
+        return None
+
+
+class StreamObserver:
+    """Sees every item of one stream; ``feed`` attaches impacts to the item that ends it."""
+
+    __slots__ = ("_stream", "done", "host")
+
+    def __init__(self, stream: Any, host: str | None) -> None:
+        self._stream = weakref.ref(stream)
+        self.host = host
+        self.done = False
+
+    def finish(self, item: Any, usage: TokenUsage) -> None:
+        ci = attach(item, usage)
+        self.done = True
+        stream = self._stream()
+        if stream is not None:
+            object.__setattr__(stream, "impacts", ci)
+
+    def feed(self, item: Any) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def end(self) -> None:
+        """The stream ran out without a usage-carrying item (default: nothing to attach)."""
+
+
+def observe_stream(stream: Any, observer: StreamObserver, is_async: bool) -> Any:
+    """Route ``stream``'s items through ``observer`` (same stream object, same items)."""
+    inner = stream._iterator
+    stream._iterator = _agen(inner, observer) if is_async else _gen(inner, observer)
+    return stream
+
+
+def _gen(inner: Iterator[Any], obs: StreamObserver) -> Iterator[Any]:
+    for item in inner:
+        obs.feed(item)
+        yield item
+    if not obs.done:
+        obs.end()
+
+
+async def _agen(inner: AsyncIterator[Any], obs: StreamObserver) -> AsyncIterator[Any]:
+    async for item in inner:
+        obs.feed(item)
+        yield item
+    if not obs.done:
+        obs.end()
+
+
+Handler = Callable[[Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class Target:
+    """``module.cls.attr`` wrapped with ``handler(resource, result) -> result``."""
+
+    module: str
+    cls: str
+    attr: str
+    is_async: bool
+    handler: Handler
+
+
+def _wrap(original: Callable[..., Any], handler: Handler, is_async: bool) -> Callable[..., Any]:
+    if is_async:
+
+        @functools.wraps(original)
+        async def awrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            return handler(self, await original(self, *args, **kwargs))
+
+        setattr(awrapper, _ORIGINAL, original)
+        return awrapper
+
+    @functools.wraps(original)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return handler(self, original(self, *args, **kwargs))
+
+    setattr(wrapper, _ORIGINAL, original)
+    return wrapper
+
+
+Installed = list[tuple[type, str, Any, bool]]  # (class, attribute, previous value, own attribute)
+
+
+def install(targets: list[Target]) -> Installed:
+    """Wrap every target (skipping one already wrapped by us); what to restore."""
+    import importlib
+
+    done: Installed = []
+    for t in targets:
+        owner = getattr(importlib.import_module(t.module), t.cls)
+        current = getattr(owner, t.attr)
+        if hasattr(current, _ORIGINAL):
+            continue
+        own = t.attr in owner.__dict__
+        previous = owner.__dict__[t.attr] if own else current
+        setattr(owner, t.attr, _wrap(current, t.handler, t.is_async))
+        done.append((owner, t.attr, previous, own))
+    return done
+
+
+def restore(installed: Installed) -> None:
+    """Undo :func:`install` (last wrapped, first restored)."""
+    for owner, attr, previous, own in reversed(installed):
+        if own:
+            setattr(owner, attr, previous)
+        else:
+            delattr(owner, attr)
