@@ -35,12 +35,24 @@ def attach(obj: Any, usage: TokenUsage) -> CallImpacts:
     return ci
 
 
+_HOSTS: dict[int, tuple[Any, str]] = {}  # id(base_url) -> (base_url, host), a small cache
+
+
 def host_of(resource: Any) -> str | None:
     """The host the resource's client sends to (``None`` if it cannot be told)."""
-    try:
-        return str(resource._client.base_url.host)
-    except AttributeError:
+    client = getattr(resource, "_client", None)
+    # the URL the client was given (openai 3 computes ``base_url`` on each read)
+    url = getattr(client, "_base_url", None) or getattr(client, "base_url", None)
+    if url is None:
         return None
+    hit = _HOSTS.get(id(url))
+    if hit is not None and hit[0] is url:
+        return hit[1]
+    host = str(url.host)
+    if len(_HOSTS) >= 256:
+        _HOSTS.clear()
+    _HOSTS[id(url)] = (url, host)
+    return host
 
 
 class StreamObserver:

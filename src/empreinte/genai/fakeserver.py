@@ -21,6 +21,11 @@ from typing import Any
 __all__ = ["FakeProviderServer"]
 
 TEXT = "Hello from a local test server."
+ROUTES = {
+    "/v1/chat/completions": ("chat", "chat_events"),
+    "/v1/responses": ("response", "response_events"),
+    "/v1/messages": ("message", "message_events"),
+}
 CREATED = 1_700_000_000
 
 
@@ -34,6 +39,12 @@ class FakeProviderServer:
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
+    def close(self) -> None:
+        """Stop serving (if started) and release the port."""
+        if self._thread.is_alive():
+            self._httpd.shutdown()
+        self._httpd.server_close()
+
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
@@ -44,8 +55,19 @@ class FakeProviderServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self.close()
+
+    def render(self, path: str, req: dict[str, Any]) -> tuple[str, bytes]:
+        """Content type and body of the answer to ``req`` on ``path`` (JSON or SSE)."""
+        plain, events = getattr(self, ROUTES[path][0]), getattr(self, ROUTES[path][1])
+        if not req.get("stream"):
+            return "application/json", json.dumps(plain(req)).encode()
+        parts = []
+        for kind, data in events(req):
+            text = data if isinstance(data, str) else json.dumps(data)
+            head = f"event: {kind}\n" if kind else ""
+            parts.append(f"{head}data: {text}\n\n")
+        return "text/event-stream", "".join(parts).encode()
 
     # -- bodies ---------------------------------------------------------------------------
     def chat(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -192,11 +214,6 @@ def _anthropic_usage(i: int, o: int, r: int) -> dict[str, Any]:
 
 
 def _handler(server: FakeProviderServer) -> type[BaseHTTPRequestHandler]:
-    routes = {
-        "/v1/chat/completions": (server.chat, server.chat_events),
-        "/v1/responses": (server.response, server.response_events),
-        "/v1/messages": (server.message, server.message_events),
-    }
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -209,17 +226,9 @@ def _handler(server: FakeProviderServer) -> type[BaseHTTPRequestHandler]:
             req = json.loads(self.rfile.read(length) or b"{}")
             path = self.path.split("?", 1)[0]
             server.requests.append({"path": path, "body": req})
-            if path not in routes:
+            if path not in ROUTES:
                 return self._send(404, "application/json", b'{"error": {"message": "no route"}}')
-            plain, events = routes[path]
-            if not req.get("stream"):
-                return self._send(200, "application/json", json.dumps(plain(req)).encode())
-            parts = []
-            for kind, data in events(req):
-                text = data if isinstance(data, str) else json.dumps(data)
-                head = f"event: {kind}\n" if kind else ""
-                parts.append(f"{head}data: {text}\n\n")
-            self._send(200, "text/event-stream", "".join(parts).encode())
+            self._send(200, *server.render(path, req))
 
         def _send(self, status: int, ctype: str, body: bytes) -> None:
             self.send_response(status)

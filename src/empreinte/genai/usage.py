@@ -68,16 +68,16 @@ def _int(x: Any) -> int:
 
 def openai_chat_usage(u: Any) -> tuple[int, int, int]:
     """(input, output, reasoning) of a Chat Completions ``usage`` object."""
-    details = u.completion_tokens_details
-    reasoning = _int(details.reasoning_tokens) if details is not None else 0
-    return _int(u.prompt_tokens), _int(u.completion_tokens), reasoning
+    d = u.completion_tokens_details
+    r = d.reasoning_tokens if d is not None else 0
+    return u.prompt_tokens or 0, u.completion_tokens or 0, r or 0
 
 
 def openai_responses_usage(u: Any) -> tuple[int, int, int]:
     """(input, output, reasoning) of a Responses API ``usage`` object."""
-    details = getattr(u, "output_tokens_details", None)
-    reasoning = _int(getattr(details, "reasoning_tokens", 0)) if details is not None else 0
-    return _int(u.input_tokens), _int(u.output_tokens), reasoning
+    d = u.output_tokens_details
+    r = d.reasoning_tokens if d is not None else 0
+    return u.input_tokens or 0, u.output_tokens or 0, r or 0
 
 
 def anthropic_usage(u: Any) -> tuple[int, int, int]:
