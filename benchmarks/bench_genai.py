@@ -1,17 +1,22 @@
 """Per-call overhead of empreinte.genai against EcoLogits, in the same process and run.
 
-The real ``openai`` and ``anthropic`` clients answer from an in-process transport (the
-client's own ``MockTransport``) that returns pre-rendered bodies of
-:class:`empreinte.genai.fakeserver.FakeProviderServer`, so what is timed is the client and
-the tracer, not a network. Modes are swapped by assigning the clients' class attributes
-(each tool patches the same methods): ``base`` (nothing), ``empreinte`` (``instrument()``),
-``empreinte+read`` (and ``response.impacts.energy_kwh`` read, memoised after the first call),
-``ecologits`` (``EcoLogits.init``). Rounds interleave the modes; the overhead of a mode is the
-median over rounds of (its mean per call − base's mean per call in the same round); the
-order of the modes rotates from round to round and each block starts after ``gc.collect()``.
+Each case calls the real client method (``client.chat.completions.create(...)``,
+``client.messages.create(...)``) of ``openai`` and ``anthropic``, with the resource's
+``_post`` replaced on that instance by a function that returns an already parsed response
+(or a fresh stream over already parsed chunks, which the case consumes). What differs between
+modes is then only the tracer's own work: no network, no JSON parsing, no HTTP client. The
+bodies are those of :class:`empreinte.genai.fakeserver.FakeProviderServer`. Modes are swapped
+by assigning the clients' class attributes (both tools patch the same methods): ``base``
+(nothing), ``empreinte`` (``instrument()``), ``empreinte+read`` (and
+``response.impacts.energy_kwh`` read, memoised after the first call), ``ecologits``
+(``EcoLogits.init``). Rounds interleave the modes (the order rotates, each block starts after
+``gc.collect()``); the overhead of a mode is the median over rounds of (its mean per call −
+base's mean per call in the same round).
+Times are the thread's CPU time (``time.thread_time``), so that other processes on a shared
+machine add less noise; the tracers do no I/O, so their wall time is their CPU time.
 
-empreinte estimates on first read: ``first read`` rows time that (a new token count each
-time, nothing memoised). EcoLogits computes its impacts inside every call.
+empreinte estimates on first read: ``first read`` times that (a new token count each time,
+nothing memoised). EcoLogits computes its impacts inside every call (and every chunk).
 
 EcoLogits pins ``openai<3``: run the comparison from its own environment, with empreinte
 installed there too (same client versions for both)::
@@ -42,46 +47,46 @@ MSG: Any = [{"role": "user", "content": "hi"}]
 CLAUDE = "claude-sonnet-4-5-20250929"
 
 
-def _transport(module: Any, ctype: str, body: bytes) -> Any:
-    base = getattr(module._base_client, "httpx2", None) or module._base_client.httpx
-
-    def answer(request: Any) -> Any:
-        return base.Response(200, headers={"content-type": ctype}, content=body)
-
-    return base.Client(transport=base.MockTransport(answer))
+def _stream(cls: Any, items: list[Any]) -> Any:
+    """A client stream object over already parsed items (no response behind it)."""
+    st = object.__new__(cls)
+    st.response = None
+    st._iterator = iter(items)
+    return st
 
 
 def scenarios(server: Any) -> dict[str, Callable[[], Any]]:
     import anthropic
     import openai
+    from anthropic.types import Message, RawMessageStreamEvent
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+    from pydantic import TypeAdapter
 
-    def oa(path: str, req: dict[str, Any]) -> Any:
-        http = _transport(openai, *server.render(path, req))
-        return openai.OpenAI(base_url="https://api.openai.com/v1", api_key="x", http_client=http)
+    chat_req = {"model": "gpt-4o-mini", "stream": True, "stream_options": {"include_usage": True}}
+    chat = ChatCompletion.model_validate(server.chat(chat_req))
+    chunks = [ChatCompletionChunk.model_validate(c) for _, c in server.chat_events(chat_req)[:-1]]
+    msg = Message.model_validate(server.message({"model": CLAUDE}))
+    ev = TypeAdapter(RawMessageStreamEvent)
+    events = [ev.validate_python(e) for _, e in server.message_events({"model": CLAUDE})]
 
-    def an(req: dict[str, Any]) -> Any:
-        http = _transport(anthropic, *server.render("/v1/messages", req))
-        return anthropic.Anthropic(api_key="x", http_client=http)
-
-    chat = oa("/v1/chat/completions", {"model": "gpt-4o-mini"})
-    chat_s = oa(
-        "/v1/chat/completions",
-        {"model": "gpt-4o-mini", "stream": True, "stream_options": {"include_usage": True}},
-    )
-    msg = an({"model": CLAUDE})
-    msg_s = an({"model": CLAUDE, "stream": True})
+    oa = openai.OpenAI(api_key="x")
+    oa_s = openai.OpenAI(api_key="x")
+    an = anthropic.Anthropic(api_key="x")
+    an_s = anthropic.Anthropic(api_key="x")
+    oa.chat.completions._post = lambda *a, **k: chat  # type: ignore[method-assign]
+    oa_s.chat.completions._post = lambda *a, **k: _stream(openai.Stream, chunks)  # type: ignore[method-assign]
+    an.messages._post = lambda *a, **k: msg  # type: ignore[method-assign]
+    an_s.messages._post = lambda *a, **k: _stream(anthropic.Stream, events)  # type: ignore[method-assign]
     opts: Any = {"stream_options": {"include_usage": True}}
 
     return {
-        "openai chat": lambda: chat.chat.completions.create(model="gpt-4o-mini", messages=MSG),
+        "openai chat": lambda: oa.chat.completions.create(model="gpt-4o-mini", messages=MSG),
         "openai chat stream": lambda: list(
-            chat_s.chat.completions.create(model="gpt-4o-mini", messages=MSG, stream=True, **opts)
+            oa_s.chat.completions.create(model="gpt-4o-mini", messages=MSG, stream=True, **opts)
         )[-1],
-        "anthropic messages": lambda: msg.messages.create(
-            model=CLAUDE, max_tokens=64, messages=MSG
-        ),
+        "anthropic messages": lambda: an.messages.create(model=CLAUDE, max_tokens=64, messages=MSG),
         "anthropic stream": lambda: list(
-            msg_s.messages.create(model=CLAUDE, max_tokens=64, messages=MSG, stream=True)
+            an_s.messages.create(model=CLAUDE, max_tokens=64, messages=MSG, stream=True)
         )[-1],
     }
 
@@ -124,14 +129,14 @@ def modes() -> dict[str, list[Any]]:
 
 
 def _time(fn: Callable[[], Any], n: int, read: bool) -> float:
-    t0 = time.perf_counter()
+    t0 = time.thread_time()
     if read:
         for _ in range(n):
             fn().impacts.energy_kwh  # noqa: B018
     else:
         for _ in range(n):
             fn()
-    return (time.perf_counter() - t0) / n
+    return (time.thread_time() - t0) / n
 
 
 def hook_only(server: Any, n: int) -> float:
@@ -147,10 +152,10 @@ def hook_only(server: Any, n: int) -> float:
         _client = None
 
     res = Res()
-    t0 = time.perf_counter()
+    t0 = time.thread_time()
     for _ in range(n):
         handler(res, resp)
-    return (time.perf_counter() - t0) / n * 1e6
+    return (time.thread_time() - t0) / n * 1e6
 
 
 def first_read(n: int) -> float:
@@ -158,16 +163,16 @@ def first_read(n: int) -> float:
     from empreinte.genai import CallImpacts, TokenUsage
 
     CallImpacts(TokenUsage("openai", "gpt-4o-mini", 100, 1)).energy_kwh  # noqa: B018 (imports)
-    t0 = time.perf_counter()
+    t0 = time.thread_time()
     for k in range(n):
         CallImpacts(TokenUsage("openai", "gpt-4o-mini", 100, 1000 + k)).energy_kwh  # noqa: B018
-    return (time.perf_counter() - t0) / n * 1e3
+    return (time.thread_time() - t0) / n * 1e3
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--calls", type=int, default=300, help="calls per mode per round")
-    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--calls", type=int, default=2000, help="calls per mode per round")
+    ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
