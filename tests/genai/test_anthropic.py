@@ -65,3 +65,19 @@ def test_async_message_and_stream(server: FakeProviderServer) -> None:
     assert type(m) is Message and m.impacts.energy_kwh is not None
     assert events[-1].impacts is s.impacts
     assert s.impacts.energy_kwh == m.impacts.energy_kwh
+
+
+def test_messages_stream_helper_sync_and_async(server: FakeProviderServer) -> None:
+    with client(server).messages.stream(model=MODEL, max_tokens=64, messages=MSG) as stream:
+        final = stream.get_final_message()
+    assert final.content[0].text == "Hello from a local test server."  # type: ignore[union-attr]
+    assert stream.impacts.usage.output_tokens == final.usage.output_tokens == 8
+
+    async def go() -> Any:
+        c = anthropic.AsyncAnthropic(base_url=server.url, api_key="test", max_retries=0)
+        async with c.messages.stream(model=MODEL, max_tokens=64, messages=MSG) as s:
+            await s.get_final_message()
+        return s
+
+    s = asyncio.run(go())
+    assert s.impacts.energy_kwh == stream.impacts.energy_kwh

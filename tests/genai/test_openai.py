@@ -146,3 +146,20 @@ def test_unknown_provider_is_a_config_error() -> None:
 
     with pytest.raises(ConfigError, match="unknown provider 'cohere'"):
         genai.instrument(["cohere"])
+
+
+def test_stream_helpers_get_impacts_and_count_once(server: FakeProviderServer) -> None:
+    from empreinte import track
+    from empreinte.testing import ScriptedMeter
+
+    c = client(server)
+    with track("helpers", meters=[ScriptedMeter({"cpu:0": 1.0})], live=False) as t:
+        with c.chat.completions.stream(model="gpt-4o-mini", messages=MSG) as chat:
+            text = "".join(e.delta for e in chat if e.type == "content.delta")
+        with c.responses.stream(model="gpt-4o", input="hi") as resp:
+            final = resp.get_final_response()
+    assert text == "Hello from a local test server."
+    assert "tokens-from-chunks" in codes(chat.impacts)  # the helper does not ask for usage
+    assert resp.impacts.usage.output_tokens == final.usage.output_tokens == 8  # type: ignore[union-attr]
+    remote = t.report().remote
+    assert remote is not None and remote.calls == 2

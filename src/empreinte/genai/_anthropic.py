@@ -2,14 +2,23 @@
 
 A stream's input tokens come in ``message_start``, its cumulative output tokens in
 ``message_delta``; the ``message_stop`` event (the last) and the stream object get
-``impacts``.
+``impacts``. ``messages.stream()`` (which does not go through ``create``) is observed when its
+context manager is entered; its ``MessageStream`` gets ``impacts`` when the stream ends (e.g. in
+``get_final_message()``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from empreinte.genai._patch import StreamObserver, Target, attach, host_of, observe_stream
+from empreinte.genai._patch import (
+    StreamObserver,
+    Target,
+    attach,
+    helper_handler,
+    host_of,
+    observe_stream,
+)
 from empreinte.genai.usage import TokenUsage, anthropic_usage
 
 __all__ = ["targets"]
@@ -52,7 +61,11 @@ def targets() -> list[Target]:
         return result
 
     mod = "anthropic.resources.messages.messages"
+    lib = "anthropic.lib.streaming._messages"
+    helper = helper_handler(_MessageStream)
     return [
+        Target(lib, "MessageStreamManager", "__enter__", False, helper),
+        Target(lib, "AsyncMessageStreamManager", "__aenter__", True, helper),
         Target(mod, "Messages", "create", False, messages),
         Target(mod, "AsyncMessages", "create", True, messages),
     ]

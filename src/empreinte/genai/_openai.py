@@ -5,14 +5,22 @@ Streams: a Chat Completions stream reports usage in its last chunk only when ask
 output tokens are counted as content chunks (warning ``tokens-from-chunks``) and ``impacts`` goes
 on the last chunk when the stream ends. A Responses stream's ``response.completed`` (or
 ``incomplete``/``failed``) event and its ``response`` get ``impacts``. The stream object gets
-``impacts`` too, when it ends.
+``impacts`` too, when it ends, and so does the helper stream of ``chat.completions.stream()``
+and ``responses.stream()`` (they call ``create``: each call is counted once).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from empreinte.genai._patch import StreamObserver, Target, attach, host_of, observe_stream
+from empreinte.genai._patch import (
+    StreamObserver,
+    Target,
+    attach,
+    helper_handler,
+    host_of,
+    observe_stream,
+)
 from empreinte.genai.usage import TokenUsage, openai_chat_usage, openai_responses_usage
 
 __all__ = ["targets"]
@@ -89,7 +97,15 @@ def targets() -> list[Target]:
 
     chat_mod = "openai.resources.chat.completions.completions"
     resp_mod = "openai.resources.responses.responses"
+    chat_lib = "openai.lib.streaming.chat._completions"
+    resp_lib = "openai.lib.streaming.responses._responses"
+    chat_helper = helper_handler(_ChatStream)
+    resp_helper = helper_handler(_ResponsesStream)
     return [
+        Target(chat_lib, "ChatCompletionStreamManager", "__enter__", False, chat_helper),
+        Target(chat_lib, "AsyncChatCompletionStreamManager", "__aenter__", True, chat_helper),
+        Target(resp_lib, "ResponseStreamManager", "__enter__", False, resp_helper),
+        Target(resp_lib, "AsyncResponseStreamManager", "__aenter__", True, resp_helper),
         Target(chat_mod, "Completions", "create", False, chat),
         Target(chat_mod, "AsyncCompletions", "create", True, chat),
         Target(resp_mod, "Responses", "create", False, responses),

@@ -20,10 +20,20 @@ from empreinte.genai.trace import record
 from empreinte.genai.usage import TokenUsage
 from empreinte.measure.monitor import active_trackers
 
-__all__ = ["StreamObserver", "Target", "attach", "install", "observe_stream", "restore"]
+__all__ = [
+    "StreamObserver",
+    "Target",
+    "attach",
+    "helper_handler",
+    "install",
+    "observe_stream",
+    "restore",
+]
 
+Handler = Callable[[Any, Any], Any]
 _TRACKERS = active_trackers()  # the live list of running trackers (shared, not a copy)
 _ORIGINAL = "__empreinte_original__"
+_OBSERVER = "_empreinte_observer"
 
 
 def attach(obj: Any, usage: TokenUsage) -> CallImpacts:
@@ -56,21 +66,29 @@ def host_of(resource: Any) -> str | None:
 
 
 class StreamObserver:
-    """Sees every item of one stream; ``feed`` attaches impacts to the item that ends it."""
+    """Sees every item of one stream; ``feed`` attaches impacts to the item that ends it.
 
-    __slots__ = ("_stream", "done", "host")
+    The stream (and any object registered with :meth:`also`, such as the helper stream a
+    ``.stream()`` context manager returns) gets ``impacts`` too.
+    """
+
+    __slots__ = ("_targets", "done", "host")
 
     def __init__(self, stream: Any, host: str | None) -> None:
-        self._stream = weakref.ref(stream)
+        self._targets = [weakref.ref(stream)]
         self.host = host
         self.done = False
+
+    def also(self, obj: Any) -> None:
+        self._targets.append(weakref.ref(obj))
 
     def finish(self, item: Any, usage: TokenUsage) -> None:
         ci = attach(item, usage)
         self.done = True
-        stream = self._stream()
-        if stream is not None:
-            object.__setattr__(stream, "impacts", ci)
+        for ref in self._targets:
+            target = ref()
+            if target is not None:
+                object.__setattr__(target, "impacts", ci)
 
     def feed(self, item: Any) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -79,11 +97,29 @@ class StreamObserver:
         """The stream ran out without a usage-carrying item (default: nothing to attach)."""
 
 
-def observe_stream(stream: Any, observer: StreamObserver, is_async: bool) -> Any:
+def observe_stream(stream: Any, observer: StreamObserver, is_async: bool) -> StreamObserver:
     """Route ``stream``'s items through ``observer`` (same stream object, same items)."""
     inner = stream._iterator
     stream._iterator = _agen(inner, observer) if is_async else _gen(inner, observer)
-    return stream
+    object.__setattr__(stream, _OBSERVER, observer)
+    return observer
+
+
+def helper_handler(make: Callable[[Any, str | None], StreamObserver]) -> Handler:
+    """For a ``.stream()`` manager's ``__enter__``: observe the raw stream behind the helper
+    stream it returns (unless ``create`` already does), and give the helper ``impacts``."""
+
+    def handler(manager: Any, helper: Any) -> Any:
+        raw = getattr(helper, "_raw_stream", None)
+        if raw is None:
+            return helper
+        obs = raw.__dict__.get(_OBSERVER)
+        if obs is None:
+            obs = observe_stream(raw, make(raw, host_of(raw)), hasattr(raw, "__aiter__"))
+        obs.also(helper)
+        return helper
+
+    return handler
 
 
 def _gen(inner: Iterator[Any], obs: StreamObserver) -> Iterator[Any]:
@@ -100,9 +136,6 @@ async def _agen(inner: AsyncIterator[Any], obs: StreamObserver) -> AsyncIterator
         yield item
     if not obs.done:
         obs.end()
-
-
-Handler = Callable[[Any, Any], Any]
 
 
 @dataclass(frozen=True)
@@ -143,8 +176,11 @@ def install(targets: list[Target]) -> Installed:
 
     done: Installed = []
     for t in targets:
-        owner = getattr(importlib.import_module(t.module), t.cls)
-        current = getattr(owner, t.attr)
+        try:  # a client version without this class (older or newer) is left as it is
+            owner = getattr(importlib.import_module(t.module), t.cls)
+            current = getattr(owner, t.attr)
+        except (ImportError, AttributeError):
+            continue
         if hasattr(current, _ORIGINAL):
             continue
         own = t.attr in owner.__dict__

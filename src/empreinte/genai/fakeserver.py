@@ -142,9 +142,16 @@ class FakeProviderServer:
             ev.append((kind, {"type": kind, "sequence_number": len(ev), **fields}))
 
         add("response.created", response=self.response(req, done=False))
+        done = self.response(req)["output"][0]
+        ids = {"item_id": "msg_test", "output_index": 0, "content_index": 0}
+        add("response.output_item.added", output_index=0, item=done | {"content": []})
+        part = {"type": "output_text", "text": "", "annotations": []}
+        add("response.content_part.added", part=part, **ids)
         for w in _words():
-            ids = {"item_id": "msg_test", "output_index": 0, "content_index": 0}
             add("response.output_text.delta", delta=w, logprobs=[], **ids)
+        add("response.output_text.done", text=TEXT, logprobs=[], **ids)
+        add("response.content_part.done", part=part | {"text": TEXT}, **ids)
+        add("response.output_item.done", output_index=0, item=done)
         add("response.completed", response=self.response(req))
         return ev
 
