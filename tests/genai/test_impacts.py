@@ -48,3 +48,27 @@ def test_impacts_are_computed_on_first_read_only() -> None:
     assert ci._est is not None and ci.energy_kwh is first
     d = ci.to_dict()
     assert d["estimated"] and d["output_tokens"] == 37 and "gwp_kgco2e" in d["impacts"]
+
+
+def test_uninstrument_restores_every_wrapped_method() -> None:
+    import importlib
+
+    import empreinte.genai as genai
+    from empreinte.genai import _anthropic, _openai
+
+    targets = [*_openai.targets(), *_anthropic.targets()]
+
+    def wrapped() -> list[bool]:
+        return [
+            hasattr(
+                getattr(getattr(importlib.import_module(t.module), t.cls), t.attr),
+                "__empreinte_original__",
+            )
+            for t in targets
+        ]
+
+    assert all(wrapped())  # the autouse fixture instrumented everything
+    genai.uninstrument()
+    assert genai.instrumented() == [] and not any(wrapped())
+    genai.instrument()
+    assert all(wrapped())

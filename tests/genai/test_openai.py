@@ -125,7 +125,7 @@ def test_instrument_is_idempotent_and_uninstrument_restores(server: FakeProvider
     wrapped = Completions.create
     assert genai.instrument(["openai"]) == ["anthropic", "openai"]
     assert Completions.create is wrapped
-    original = wrapped.__wrapped__
+    original = wrapped.__empreinte_original__
     genai.uninstrument("openai")
     assert Completions.create is original
     assert genai.instrumented() == ["anthropic"]
