@@ -72,3 +72,8 @@ def test_uninstrument_restores_every_wrapped_method() -> None:
     assert genai.instrumented() == [] and not any(wrapped())
     genai.instrument()
     assert all(wrapped())
+
+
+def test_mistral_official_hosts_map_to_azure_sweden() -> None:
+    a = assumption_for("mistralai", "api.mistral.ai")
+    assert a.location == "cloud:azure:swedencentral" and "ecologits-methodology" in a.sources

@@ -1,12 +1,13 @@
 """GenAI API tracing: estimated impacts on every call to a hosted model.
 
 ``instrument()`` wraps the official clients that are installed (``openai``: Chat Completions
-and Responses; ``anthropic``: Messages; sync, async and streamed). Each completed call then
-carries ``response.impacts`` (:class:`~empreinte.genai.impacts.CallImpacts`): energy, GWP,
-water, ADPe and PE with bounds, split into usage and embodied, computed on first read by the
-code of ``empreinte estimate inference``. Calls made while :func:`empreinte.track` runs join
-that tracker's report as its ``remote`` block (:mod:`empreinte.genai.trace`). The callers'
-objects keep their types and behaviour; ``uninstrument()`` restores the clients.
+and Responses; ``anthropic``: Messages; ``mistralai``: chat; sync, async and streamed). Each
+completed call then carries ``response.impacts``
+(:class:`~empreinte.genai.impacts.CallImpacts`): energy, GWP, water, ADPe and PE with bounds,
+split into usage and embodied, computed on first read by the code of ``empreinte estimate
+inference``. Calls made while :func:`empreinte.track` runs join that tracker's report as its
+``remote`` block (:mod:`empreinte.genai.trace`). The callers' objects keep their types and
+behaviour; ``uninstrument()`` restores the clients.
 
     import empreinte.genai
     empreinte.genai.instrument()
@@ -32,7 +33,7 @@ __all__ = [
     "uninstrument",
 ]
 
-PROVIDERS = ("anthropic", "openai")
+PROVIDERS = ("anthropic", "mistralai", "openai")
 """Providers whose official client can be instrumented (the PyPI package of the same name)."""
 
 _installed: dict[str, list[tuple[type, str, Any, bool]]] = {}

@@ -97,10 +97,13 @@ class StreamObserver:
         """The stream ran out without a usage-carrying item (default: nothing to attach)."""
 
 
-def observe_stream(stream: Any, observer: StreamObserver, is_async: bool) -> StreamObserver:
-    """Route ``stream``'s items through ``observer`` (same stream object, same items)."""
-    inner = stream._iterator
-    stream._iterator = _agen(inner, observer) if is_async else _gen(inner, observer)
+def observe_stream(
+    stream: Any, observer: StreamObserver, is_async: bool, attr: str = "_iterator"
+) -> StreamObserver:
+    """Route ``stream``'s items through ``observer`` (same stream object, same items);
+    ``attr`` names the stream's attribute that holds its iterator."""
+    inner = getattr(stream, attr)
+    setattr(stream, attr, _agen(inner, observer) if is_async else _gen(inner, observer))
     object.__setattr__(stream, _OBSERVER, observer)
     return observer
 

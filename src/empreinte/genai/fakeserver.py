@@ -2,7 +2,8 @@
 
 Point the real clients at it (``OpenAI(base_url=server.url + "/v1", api_key="test")``,
 ``Anthropic(base_url=server.url, api_key="test")``); it answers Chat Completions
-(``/v1/chat/completions``), Responses (``/v1/responses``) and Messages (``/v1/messages``),
+(``/v1/chat/completions``), Responses (``/v1/responses``) and Messages (``/v1/messages``), and
+Mistral's chat (``/mistral/v1/chat/completions``: ``Mistral(server_url=server.url + "/mistral")``),
 as JSON or as server-sent events when the request says ``"stream": true``, in the shapes the
 providers document. The reported usage is ``server.usage`` (input, output, reasoning tokens);
 the requests' bodies are kept in ``server.requests``.
@@ -25,6 +26,7 @@ ROUTES = {
     "/v1/chat/completions": ("chat", "chat_events"),
     "/v1/responses": ("response", "response_events"),
     "/v1/messages": ("message", "message_events"),
+    "/mistral/v1/chat/completions": ("mistral_chat", "mistral_chat_events"),
 }
 CREATED = 1_700_000_000
 
@@ -155,6 +157,12 @@ class FakeProviderServer:
         add("response.completed", response=self.response(req))
         return ev
 
+    def mistral_chat(self, req: dict[str, Any]) -> dict[str, Any]:
+        return _mistral_chat(self, req)
+
+    def mistral_chat_events(self, req: dict[str, Any]) -> list[tuple[str | None, Any]]:
+        return _mistral_events(self, req)
+
     def message(self, req: dict[str, Any]) -> dict[str, Any]:
         i, o, r = self.usage
         return {
@@ -186,6 +194,38 @@ class FakeProviderServer:
         ev.append(("message_delta", {"delta": delta, "usage": usage}))
         ev.append(("message_stop", {}))
         return [(k, {"type": k, **d}) for k, d in ev]
+
+
+def _mistral_chat(server: FakeProviderServer, req: dict[str, Any]) -> dict[str, Any]:
+    i, o, _ = server.usage
+    message = {"role": "assistant", "content": TEXT, "tool_calls": None, "prefix": False}
+    return {
+        "id": "cmpl-test",
+        "object": "chat.completion",
+        "model": req["model"],
+        "created": CREATED,
+        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": i, "completion_tokens": o, "total_tokens": i + o},
+    }
+
+
+def _mistral_events(
+    server: FakeProviderServer, req: dict[str, Any]
+) -> list[tuple[str | None, Any]]:
+    i, o, _ = server.usage
+    base = {"id": "cmpl-test", "object": "chat.completion.chunk", "created": CREATED}
+    base["model"] = req["model"]
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return base | {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+    out: list[tuple[str | None, Any]] = [
+        (None, chunk({"role": "assistant", "content": w})) for w in _words()
+    ]
+    usage = {"prompt_tokens": i, "completion_tokens": o, "total_tokens": i + o}
+    out.append((None, chunk({"content": ""}, "stop") | {"usage": usage}))
+    out.append((None, "[DONE]"))
+    return out
 
 
 def _words() -> list[str]:
