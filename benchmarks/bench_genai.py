@@ -47,10 +47,15 @@ MSG: Any = [{"role": "user", "content": "hi"}]
 CLAUDE = "claude-sonnet-4-5-20250929"
 
 
+class _NoResponse:
+    def close(self) -> None:
+        pass
+
+
 def _stream(cls: Any, items: list[Any]) -> Any:
-    """A client stream object over already parsed items (no response behind it)."""
+    """A client stream object over already parsed items (no HTTP response behind it)."""
     st = object.__new__(cls)
-    st.response = None
+    st.response = _NoResponse()
     st._iterator = iter(items)
     return st
 
@@ -77,6 +82,12 @@ def scenarios(server: Any) -> dict[str, Callable[[], Any]]:
     oa_s.chat.completions._post = lambda *a, **k: _stream(openai.Stream, chunks)  # type: ignore[method-assign]
     an.messages._post = lambda *a, **k: msg  # type: ignore[method-assign]
     an_s.messages._post = lambda *a, **k: _stream(anthropic.Stream, events)  # type: ignore[method-assign]
+
+    def helper() -> Any:
+        with an_s.messages.stream(model=CLAUDE, max_tokens=64, messages=MSG) as s:
+            s.get_final_message()
+        return s
+
     opts: Any = {"stream_options": {"include_usage": True}}
 
     return {
@@ -85,6 +96,7 @@ def scenarios(server: Any) -> dict[str, Callable[[], Any]]:
             oa_s.chat.completions.create(model="gpt-4o-mini", messages=MSG, stream=True, **opts)
         )[-1],
         "anthropic messages": lambda: an.messages.create(model=CLAUDE, max_tokens=64, messages=MSG),
+        "anthropic .stream()": helper,
         "anthropic stream": lambda: list(
             an_s.messages.create(model=CLAUDE, max_tokens=64, messages=MSG, stream=True)
         )[-1],
@@ -196,6 +208,8 @@ def main() -> None:
                 ok.append((m, snap, read))
             except Exception as exc:  # a tool that breaks the call is reported, not timed
                 print(f"{case}: {m} fails: {type(exc).__name__}: {exc}")
+        if not ok:
+            continue
         per: dict[str, list[float]] = {m: [] for m, _, _ in ok}
         for k in range(args.rounds):
             for m, snap, read in ok[k % len(ok) :] + ok[: k % len(ok)]:  # rotate the order

@@ -126,16 +126,18 @@ def helper_handler(make: Callable[[Any, str | None], StreamObserver]) -> Handler
 
 
 def _gen(inner: Iterator[Any], obs: StreamObserver) -> Iterator[Any]:
+    feed = obs.feed
     for item in inner:
-        obs.feed(item)
+        feed(item)
         yield item
     if not obs.done:
         obs.end()
 
 
 async def _agen(inner: AsyncIterator[Any], obs: StreamObserver) -> AsyncIterator[Any]:
+    feed = obs.feed
     async for item in inner:
-        obs.feed(item)
+        feed(item)
         yield item
     if not obs.done:
         obs.end()
