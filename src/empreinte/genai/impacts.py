@@ -151,11 +151,10 @@ class CallImpacts:
     def estimate(self) -> CallEstimate:
         if self._est is None:
             u = self.usage
-            self._est = estimate_call(
+            f = _with_reasoning if u.reasoning_tokens else estimate_call
+            self._est = f(
                 u.provider, u.model, u.input_tokens, u.output_tokens, u.host, u.from_chunks
             )
-            if u.reasoning_tokens and self._est.report is not None:
-                self._est = _reasoning(self._est, u.reasoning_tokens)
         return self._est
 
     @property
@@ -246,21 +245,25 @@ class CallImpacts:
         )
 
 
-@lru_cache(maxsize=1024)
-def _reasoning_item(reasoning_tokens: int) -> tuple[str, str]:
-    return (
-        REASONING_AS_OUTPUT,
-        f"{reasoning_tokens} reasoning tokens are estimated as output tokens (they are part of "
-        "the provider's output count), at the chat task's per-token profile",
-    )
-
-
-def _reasoning(est: CallEstimate, reasoning_tokens: int) -> CallEstimate:
+@lru_cache(maxsize=8192)
+def _with_reasoning(
+    provider: str,
+    model: str,
+    input_tokens: int,
+    output_tokens: int,
+    host: str | None,
+    from_chunks: bool,
+) -> CallEstimate:
+    """:func:`estimate_call`'s estimate with the ``reasoning-as-output`` warning (memoised)."""
     from empreinte.report.models import WarningItem
 
-    assert est.report is not None
-    c, m = _reasoning_item(reasoning_tokens)
-    report = est.report.model_copy(
-        update={"warnings": [*est.report.warnings, WarningItem(code=c, message=m)]}
+    est = estimate_call(provider, model, input_tokens, output_tokens, host, from_chunks)
+    if est.report is None:
+        return est
+    item = WarningItem(
+        code=REASONING_AS_OUTPUT,
+        message="reasoning tokens are estimated as output tokens (they are part of the "
+        "provider's output count), at the chat task's per-token profile",
     )
+    report = est.report.model_copy(update={"warnings": [*est.report.warnings, item]})
     return CallEstimate(report, est.warnings, est.assumptions)

@@ -44,17 +44,6 @@ class TokenUsage:
         self.host = host
         self.from_chunks = from_chunks
 
-    def key(self) -> tuple[str, str, int, int, str | None, bool]:
-        """What the estimate depends on (reasoning tokens are inside the output)."""
-        return (
-            self.provider,
-            self.model,
-            self.input_tokens,
-            self.output_tokens,
-            self.host,
-            self.from_chunks,
-        )
-
     def __repr__(self) -> str:
         return (
             f"TokenUsage({self.provider!r}, {self.model!r}, input={self.input_tokens}, "
