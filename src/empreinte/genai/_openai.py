@@ -73,7 +73,14 @@ class _ResponsesStream(StreamObserver):
 def targets() -> list[Target]:
     from openai import AsyncStream, Stream
     from openai.types.chat import ChatCompletion
-    from openai.types.responses import Response
+
+    response_cls: Any = None
+    try:
+        from openai.types.responses import Response
+
+        response_cls = Response
+    except ImportError:  # a client before the Responses API: chat only
+        pass
 
     def chat(resource: Any, result: Any) -> Any:
         t = type(result)
@@ -87,7 +94,7 @@ def targets() -> list[Target]:
 
     def responses(resource: Any, result: Any) -> Any:
         t = type(result)
-        if t is Response:
+        if t is response_cls:
             u = result.usage
             i, o, r = openai_responses_usage(u) if u is not None else (0, 0, 0)
             attach(result, TokenUsage(PROVIDER, result.model, i, o, r, host=host_of(resource)))
@@ -95,7 +102,7 @@ def targets() -> list[Target]:
             observe_stream(result, _ResponsesStream(result, host_of(resource)), t is AsyncStream)
         return result
 
-    chat_mod = "openai.resources.chat.completions.completions"
+    chat_mod = "openai.resources.chat.completions"  # a module before 1.40, a package after
     resp_mod = "openai.resources.responses.responses"
     chat_lib = "openai.lib.streaming.chat._completions"
     resp_lib = "openai.lib.streaming.responses._responses"
