@@ -103,18 +103,34 @@ def scenarios(server: Any) -> dict[str, Callable[[], Any]]:
     }
 
 
-TARGETS = [
-    ("openai.resources.chat.completions.completions", "Completions", "create"),
-    ("openai.resources.chat.completions.completions", "AsyncCompletions", "create"),
-    ("openai.resources.responses.responses", "Responses", "create"),
-    ("openai.resources.responses.responses", "AsyncResponses", "create"),
-    ("anthropic.resources.messages.messages", "Messages", "create"),
-    ("anthropic.resources.messages.messages", "AsyncMessages", "create"),
-]
+def _targets() -> list[tuple[str, str, str]]:
+    """Every class attribute either tool patches (swapped together between modes)."""
+    import empreinte.genai as genai
+
+    out = []
+    for p in genai.PROVIDERS:
+        try:
+            mod = importlib.import_module(f"empreinte.genai._{p}")
+            out += [(t.module, t.cls, t.attr) for t in mod.targets()]
+        except ImportError:
+            continue
+    msgs = "anthropic.resources.messages.messages"  # EcoLogits also wraps these
+    out += [(msgs, "Messages", "stream"), (msgs, "AsyncMessages", "stream")]
+    ok = []
+    for m, c, a in out:
+        try:
+            getattr(getattr(importlib.import_module(m), c), a)
+            ok.append((m, c, a))
+        except (ImportError, AttributeError):
+            continue
+    return ok
+
+
+TARGETS: list[tuple[str, str, str]] = []
 
 
 def _snapshot() -> list[Any]:
-    return [getattr(importlib.import_module(m), c).__dict__[a] for m, c, a in TARGETS]
+    return [getattr(getattr(importlib.import_module(m), c), a) for m, c, a in TARGETS]
 
 
 def _apply(snap: list[Any]) -> None:
@@ -125,6 +141,7 @@ def _apply(snap: list[Any]) -> None:
 def modes() -> dict[str, list[Any]]:
     import empreinte.genai as genai
 
+    TARGETS[:] = _targets()
     out = {"base": _snapshot()}
     genai.instrument()
     out["empreinte"] = _snapshot()
@@ -223,6 +240,8 @@ def main() -> None:
             if m != "base":
                 d = [x - b for x, b in zip(per[m], base, strict=True)]
                 rows[case][f"{m}_us"] = statistics.median(d) * 1e6
+                q = statistics.quantiles(d, n=4)
+                rows[case][f"{m}_iqr_us"] = (q[2] - q[0]) * 1e6
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {platform.processor() or '?'}, Python "
@@ -249,7 +268,10 @@ def main() -> None:
     for case, r in rows.items():
         line = f"{case:<20}{r['base_us']:>11.0f}µs"
         line += "".join(
-            f"{r[c + '_us']:>16.1f}µs" if c + "_us" in r else f"{'fails':>18}" for c in cols
+            f"{r[c + '_us']:>8.1f} ±{r[c + '_iqr_us'] / 2:<6.1f}µs"
+            if c + "_us" in r
+            else f"{'fails':>18}"
+            for c in cols
         )
         if "ecologits_us" in r and "empreinte_us" in r:
             line += (
