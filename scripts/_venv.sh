@@ -23,18 +23,20 @@ if [ ! -f "$stamp" ]; then
     say "installing the uv installer into .venv"
     quiet_pip install uv
   fi
-  say "installing $(grep -c '==' "$lock") locked packages from $lock"
-  uv pip install --quiet -r "$lock"
-  uv pip install --quiet --no-deps -e .
   case "$1" in
     *test*)
       # A CPU build of torch for the integration tests; pip, not uv, sees the machine's local wheel.
+      # Installed first: the lock leaves torch out (requirements/excludes.txt), and its packages
+      # that need torch (lightning, accelerate) are installed without resolving it again.
       if ! python -c 'import torch' 2>/dev/null; then
         say "installing torch (CPU) with pip"
         quiet_pip install "torch==2.13.0" \
           || say "warning: torch (CPU) not installed; torch tests will skip"
       fi ;;
   esac
+  say "installing $(grep -c '==' "$lock") locked packages from $lock"
+  uv pip install --quiet --no-deps -r "$lock"
+  uv pip install --quiet --no-deps -e .
   touch "$stamp"
   say "ready in $((SECONDS - t0)) s"
 fi

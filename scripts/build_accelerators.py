@@ -20,6 +20,12 @@ R_LOW, R_MID = 164 / 575, 273 / 575
 # Boavizta per-component ratios ADPe/GWP and PE/GWP (boavizta-uba-2021)
 ADP = {"mem": 6.30e-5 / 2.20, "die": 5.80e-7 / 1.97, "other": 2.04e-2 / 9.14}
 PE = {"mem": 27.3 / 2.20, "die": 26.5 / 1.97, "other": 156 / 9.14}
+# ADEME's GPU LCA (ademe-gpu-lca-2025) gives 0.00895 kgSbeq for the H100 against 0.0313 from
+# the Boavizta component ratios above: every derived ADPe central is scaled by their ratio,
+# the uncalibrated derivation kept as the high bound (issue 12's reference-data audit)
+ADEME_H100_ADPE = 0.00895
+ADP_H100 = 431 * ADP["mem"] + 120 * ADP["die"] + 24 * ADP["other"]
+ADP_CAL = ADEME_H100_ADPE / (ADP_H100 * R_MID)
 
 A = []
 
@@ -250,6 +256,36 @@ add(
     814,
     ["nvidia-datasheet-h200"],
     die_note="same GH100 die as the H100",
+)
+add(
+    "nvidia-h800-sxm",
+    "NVIDIA",
+    "H800 SXM5 80GB",
+    "gpu",
+    ["NVIDIA H800", "NVIDIA H800 80GB HBM3", "H800 SXM", "H800"],
+    700,
+    80,
+    "hbm",
+    989 * T,
+    814,
+    ["nvidia-datasheet-h800"],
+    gwp_direct="h100",
+    die_note="same GH100 die and board as the H100 SXM (export variant: NVLink 400 GB/s, FP64 cut)",
+)
+add(
+    "nvidia-h20",
+    "NVIDIA",
+    "H20 96GB",
+    "gpu",
+    ["NVIDIA H20", "HGX H20", "H20"],
+    400,
+    96,
+    "hbm",
+    148 * T,
+    814,
+    ["semianalysis-h20-2023"],
+    die_note="GH100-class die (cut down); area assumed as the H100's",
+    note="NVIDIA has published no public H20 datasheet: TDP, memory and BF16 peak as reported by SemiAnalysis (Nov 2023); treat as reported figures",
 )
 add(
     "nvidia-b200",
@@ -653,12 +689,19 @@ for a in A:
         dn = "derived: each component's GWP of the bottom-up high bound (memory, die, board/package) times Boavizta's {c} per kgCO2e ratio of the matching component (RAM die, CPU die, CPU base); central and low scaled like GWP, then the range widened x0.5 / x1.5 for the derivation"
         r["embodied"] = {"gwp_kgco2e": gwp}
         r["embodied"]["adpe_kgsbe"] = sv(
-            adp * scale_mid,
+            adp * scale_mid * ADP_CAL,
             "kgSbeq",
-            ["boavizta-uba-2021", "boavizta-gpu-bottom-up"],
-            adp * scale_lo * 0.5,
+            ["ademe-gpu-lca-2025", "boavizta-uba-2021", "boavizta-gpu-bottom-up"],
+            adp * scale_lo * ADP_CAL * 0.5,
             adp * 1.5,
-            dn.format(c="ADPe"),
+            (
+                "ADEME's GPU LCA: 0.00895 kgSbeq for the H100 (central); "
+                if a["gwp_direct"] == "h100"
+                else ""
+            )
+            + dn.format(c="ADPe")
+            + f"; central and low calibrated on ADEME's H100 LCA (x{ADP_CAL:.3f}: the component "
+            "ratios overestimate a GPU's ADPe), the uncalibrated derivation x1.5 kept as the high bound",
         )
         r["embodied"]["pe_mj"] = sv(
             pe * scale_mid,

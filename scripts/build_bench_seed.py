@@ -16,10 +16,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "empreinte" / "observatory" / "seed" / "data" / "bench_reference.jsonl"
+
+
+def unclassed(rep: dict[str, Any], gate: dict[str, Any] | None) -> dict[str, Any]:
+    """The report with no energy class in its name when the run failed the quality gate (an
+    entry below the gate is not rated: ``TaskRating.rate``; runs made before that rule named
+    one)."""
+    if gate is None or gate.get("passed", True):
+        return rep
+    q = (rep.get("quality_metrics") or {}).get(gate["metric"])
+    below = f", below the quality gate ({gate['metric']} {q:.3g} < {gate['min']:g}): no class"
+    return {**rep, "name": re.sub(r", class [A-G]$", below, rep.get("name", ""))}
 
 
 def main() -> None:
@@ -42,7 +55,7 @@ def main() -> None:
             rep = res.get(key)
             if not rep:
                 continue
-            rep = dict(rep)
+            rep = unclassed(dict(rep), res.get("gate") if key == "report" else None)
             rep["report_id"] = f"seed-empreinte-bench-{task}-{model}{suffix}"
             rep["publisher"] = {"name": "empreinte project", "organization": "empreinte"}
             rep["provenance"] = {**rep["provenance"], "citation": citation}

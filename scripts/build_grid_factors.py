@@ -10,7 +10,18 @@ Reproducible audit of the EcoLogits electricity-mix file (see docs/factors.md, "
 3. ``CAF`` has a GWP of 0.0 (operational emissions of an almost all-hydro grid); a life-cycle
    factor is never zero: IPCC AR5 Annex III hydropower (min 1, median 24 gCO2e/kWh) is used,
    with the high bound at 200 g.
-4. Zone-specific values carry no spread in the source: low = high = value.
+4. GWP: the latest year per zone of Ember's carbon intensity via Our World in Data
+   (``scripts/data/ember-owid-carbon-intensity.csv``, mostly 2023) replaces the EcoLogits
+   figure (an older year, not recorded: FRA was 0.0414 against 0.056 in 2023); the year goes in
+   ``gwp_year``. The range spans both data years, and at least ±10 % around the latest (an
+   assumption standing for the 10-25 % year-to-year swings of the series; source
+   ``empreinte-default``). ``WOR`` and ``EEE`` are not in the newer file and keep EcoLogits'.
+5. Primary energy has one definition, total primary energy (renewable + non-renewable), as the
+   world and embodied values are. Zone values below 3.6 MJ/kWh (e.g. ISL 0.013, NOR 0.139)
+   count non-renewable energy only: under the physical energy content method (Eurostat) a kWh
+   of electricity is at least 3.6 MJ of primary energy, so they become 3.6 MJ/kWh (low) with
+   the high bound of the fallback band, flagged ``audit-pe-nonrenewable-only``.
+6. ADPe and water: zone-specific values carry no spread in the source: low = high = value.
 
 Run: ``python scripts/build_grid_factors.py [SOURCE_CSV]``.
 """
@@ -27,6 +38,19 @@ SRC = ROOT.parent / "shared" / "data" / "electricity-factors-by-country.csv"
 OUT = ROOT / "src" / "empreinte" / "factors" / "data" / "grid.csv"
 
 ADEME_WORLD = {"adpe": 7.38e-8, "pe": 9.99}
+EMBER = ROOT / "scripts" / "data" / "ember-owid-carbon-intensity.csv"
+YEAR_SWING = 0.10  # assumption: minimum relative half-width of a zone's GWP range
+PE_FLOOR_MJ = 3.6  # MJ of primary energy per kWh of electricity, physical energy content
+
+
+def ember() -> dict[str, tuple[float, int]]:
+    lines = [ln for ln in EMBER.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    return {
+        r["zone"]: (float(r["gco2e_per_kwh"]) / 1000.0, int(r["year"]))
+        for r in csv.DictReader(lines)
+    }
+
+
 COLS = {
     "gwp": "gwp_kgco2e_per_kwh",
     "adpe": "adpe_kgsbe_per_kwh",
@@ -57,11 +81,12 @@ def main(src: Path = SRC) -> None:
     world = {k: float(next(r for r in rows if r["zone"] == "WOR")[c]) for k, c in COLS.items()}
     world.update(ADEME_WORLD)
 
+    latest = ember()
     out = []
     for r in rows:
         flags = [f for f in r["fallback_flags"].split(";") if f]
         sources = ["ecologits-electricity-mix"]
-        rec: dict[str, object] = {"zone": r["zone"]}
+        rec: dict[str, object] = {"zone": r["zone"], "gwp_year": ""}
         for k, col in COLS.items():
             v = float(r[col])
             lo = hi = v
@@ -75,16 +100,30 @@ def main(src: Path = SRC) -> None:
                 if k in ADEME_WORLD:
                     sources.append("ademe-world-mix")
                 sources.append("empreinte-grid-audit")
+            if k == "gwp" and r["zone"] in latest:
+                new, year = latest[r["zone"]]
+                if new > 0:
+                    rec["gwp_year"] = year
+                    lo = min(v, new, new * (1 - YEAR_SWING)) if v > 0 else new * (1 - YEAR_SWING)
+                    hi = max(v, new, new * (1 + YEAR_SWING))
+                    v = new
+                    sources += ["ember-owid-carbon-intensity", "empreinte-default"]
             if k == "gwp" and v == 0.0:
                 v, lo, hi = 0.024, 0.001, 0.2
                 flags.append("audit-gwp-zero-replaced")
                 sources.append("ipcc-ar5-annex3")
+            if k == "pe" and v < PE_FLOOR_MJ:
+                v, lo, hi = PE_FLOOR_MJ, PE_FLOOR_MJ, max(bands["pe"][1], PE_FLOOR_MJ)
+                flags.append("audit-pe-nonrenewable-only")
+                sources.append("eurostat-energy-balances")
             rec[k], rec[k + "_low"], rec[k + "_high"] = (f"{x:.6g}" for x in (v, lo, hi))
         rec["sources"] = ";".join(dict.fromkeys(sources))
         rec["flags"] = ";".join(flags)
         out.append(rec)
     fields = (
-        ["zone"] + [f"{k}{s}" for k in COLS for s in ("", "_low", "_high")] + ["sources", "flags"]
+        ["zone"]
+        + [f"{k}{s}" for k in COLS for s in ("", "_low", "_high")]
+        + ["gwp_year", "sources", "flags"]
     )
     with OUT.open("w", newline="", encoding="utf-8") as fh:
         fh.write(

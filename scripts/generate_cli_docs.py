@@ -12,33 +12,9 @@ from typing import Any
 import typer
 
 from empreinte.cli import app
+from empreinte.config import CONFIG_ENV, PROJECT_FILE, SETTINGS
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
-
-ENV = [
-    (
-        "EMPREINTE_LOCATION",
-        "zone (`FRA`) or cloud region (`cloud:aws:eu-west-3`) when `--location` is not given",
-    ),
-    (
-        "EMPREINTE_POWERCAP_ROOT",
-        "root of the powercap tree for RAPL (default `/sys/class/powercap`)",
-    ),
-    (
-        "EMPREINTE_DATABASE_URL",
-        "observatory database URL (default: SQLite file in the data directory)",
-    ),
-    ("EMPREINTE_SERVER", "observatory URL used by `empreinte submit` and `--submit`"),
-    ("EMPREINTE_TOKEN", "bearer token used by `empreinte submit` and `--submit`"),
-    (
-        "EMPREINTE_DATA_DIR",
-        "data directory (database, outbox); default: the platform's user data dir",
-    ),
-    (
-        "EMPREINTE_RATE_LIMIT",
-        "writes per minute per token (`serve --rate-limit` sets it for its workers; default 120)",
-    ),
-]
 
 HEADER = """# Command line reference
 
@@ -88,9 +64,35 @@ def render() -> str:
     root = typer.main.get_command(app)
     out = [HEADER]
     _walk(root, ["empreinte"], out)
-    out.append("## Environment variables\n\n| variable | meaning |\n|---|---|")
-    out.extend(f"| `{k}` | {v} |" for k, v in ENV)
+    out.append(settings_section())
     return "\n".join(out) + "\n"
+
+
+SETTINGS_INTRO = f"""## Settings and environment variables
+
+Generated from the settings table (`empreinte.config.SETTINGS`). Each value comes from the
+first of: the command-line option, the environment variable, a config file, the default.
+Config files are TOML with `key = value` lines: `${CONFIG_ENV}` when set (and then only
+that file), else `{PROJECT_FILE}` in the current directory, then `config.toml` in the user
+config directory (`~/.config/empreinte/` on Linux); the first file that sets a key wins. An
+unknown key or a bad value is a one-line error naming the file and the key.
+`empreinte config show [--json]` prints every setting, its value and where it came from.
+In Python, `empreinte.config.get("location")` resolves a setting the same way and
+`empreinte.config.Config().value("location")` also says where it came from.
+
+| setting (config key) | environment variable | default | meaning | used by |
+|---|---|---|---|---|"""
+
+
+def settings_section() -> str:
+    """The settings table of docs/cli.md, from :data:`empreinte.config.SETTINGS`."""
+    rows = [SETTINGS_INTRO]
+    for st in SETTINGS:
+        used = ", ".join(f"`{c}`" for c in st.commands)
+        rows.append(f"| `{st.key}` | `{st.env}` | {st.default_doc} | {st.help} | {used} |")
+    what = "the one config file to read instead of the usual ones"
+    rows.append(f"| | `{CONFIG_ENV}` | unset | {what} | all |")
+    return "\n".join(rows)
 
 
 def command_paths() -> list[str]:

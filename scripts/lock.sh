@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v uv >/dev/null 2>&1 || python3 -m pip install -q uv
-args=(--python-version 3.11 --quiet --no-header --annotation-style line)
+args=(--python-version 3.11 --quiet --no-header --annotation-style line --excludes requirements/excludes.txt)
 [ "${1:-}" = "--upgrade" ] && args+=(--upgrade)
 # The test lock is the superset; the serve lock is constrained by it so the two never disagree.
 uv pip compile pyproject.toml --extra all --extra test "${args[@]}" -o requirements/test.lock

@@ -5,6 +5,7 @@ the matching built-in exception, so callers can catch either::
 
     EmpreinteError
     ├── ConfigError(ValueError)          bad option, setting or environment variable
+    │   └── SettingError                 one setting out of its allowed values (names both)
     ├── DataError(ValueError)            reference data missing or malformed
     │   └── UnknownKeyError(KeyError)    a zone, hardware or model name not in the catalog
     ├── ReportError(ValueError)          a report that does not validate; names the field
@@ -20,6 +21,7 @@ they are :class:`CodedWarning` records carried on results and reports, with a st
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 __all__ = [
     "CodedWarning",
@@ -31,6 +33,7 @@ __all__ = [
     "MeterUnavailable",
     "ReportError",
     "ServerError",
+    "SettingError",
     "UnknownKeyError",
     "WarningCode",
 ]
@@ -44,6 +47,28 @@ class ConfigError(EmpreinteError, ValueError):
     """An option, setting or environment variable has an invalid value."""
 
 
+class SettingError(ConfigError):
+    """One setting (option, argument, environment variable or config key) has a value outside
+    what it allows. ``setting`` names it as the user wrote it (``--stage``, ``stage``,
+    ``EMPREINTE_LOCATION``); ``allowed`` lists the accepted values when they are a list."""
+
+    def __init__(
+        self,
+        setting: str,
+        value: object,
+        allowed: tuple[str, ...] | list[str] | None = None,
+        expected: str | None = None,
+    ) -> None:
+        self.setting = setting
+        self.value = value
+        self.allowed = tuple(allowed) if allowed is not None else None
+        if self.allowed is not None:
+            what = f"one of {', '.join(self.allowed)}"
+        else:
+            what = expected or "a valid value"
+        super().__init__(f"{setting} must be {what}, got {value!r}")
+
+
 class DataError(EmpreinteError, ValueError):
     """Reference data is missing or malformed."""
 
@@ -51,12 +76,16 @@ class DataError(EmpreinteError, ValueError):
 class UnknownKeyError(DataError, KeyError):
     """A zone, hardware or model name is not in the catalog."""
 
-    def __init__(self, kind: str, key: str, suggestions: list[str] | None = None) -> None:
+    def __init__(
+        self, kind: str, key: str, suggestions: list[str] | None = None, where: str | None = None
+    ) -> None:
         self.kind = kind
         self.key = key
         self.suggestions = suggestions or []
+        self.where = where  # the option, variable or file the key came from
         hint = f" (did you mean: {', '.join(self.suggestions)}?)" if self.suggestions else ""
-        super().__init__(f"unknown {kind} {key!r}{hint}")
+        prefix = f"{where}: " if where else ""
+        super().__init__(f"{prefix}unknown {kind} {key!r}{hint}")
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])
@@ -95,8 +124,10 @@ class ServerError(EmpreinteError, RuntimeError):
         super().__init__(message)
 
 
-class WarningCode:
-    """Stable codes of the warnings carried on results and reports (documented in docs/)."""
+class WarningCode(StrEnum):
+    """Stable codes of the warnings carried on results and reports (documented in
+    docs/methodology.md). An enum, so the type checker refuses a code that is not here; each
+    member is also its string (``WarningCode.INCOMPLETE == "incomplete"``)."""
 
     LOCATION_UNKNOWN = "location-unknown"  # no location given: world average used
     ZONE_FALLBACK = "zone-factor-fallback"  # a zone's factor falls back to the world figure
@@ -124,14 +155,24 @@ class WarningCode:
     EMBODIED_PARTIAL = "embodied-partial"  # embodied impacts cover only part of the hardware
     ROWS_UNESTIMATED = "rows-unestimated"  # log rows left without estimate (unknown model...)
     MULTI_ZONE = "multi-zone"  # rows in several zones: usage impacts summed per row
+    WORK_FROM_STEPS = "work-from-steps"  # samples counted as steps × batch size (nominal)
+    TOKENS_NOT_COUNTED = "tokens-not-counted"  # training work counted without tokens
+    CHECKPOINT_FAILED = "checkpoint-failed"  # a periodic checkpoint failed; sampling went on
+    DATACENTER_FROM_REGISTRY = "datacenter-from-registry"  # PUE/WUE from the registry
+    EXTRAPOLATED = "extrapolated"  # per-token model used outside its data (axes named)
+    MFU_EXTRAPOLATED = "mfu-extrapolated"  # training MFU prior used outside its public runs
+    METHODS_DISAGREE = "methods-disagree"  # fitted and FLOP methods differ by more than x2
+    PREFILL_FLOPS = "prefill-flops"  # fitted method: input tokens' prefill added from FLOPs
+    BOUNDARY_ACCELERATORS = "boundary-accelerators"  # accelerator energy only (Meta's accounting)
+    PROVISIONED_SATURATED = "provisioned-saturated"  # requests need more than the provisioned fleet
 
 
 @dataclass(frozen=True, slots=True)
 class CodedWarning:
     """A coded, expected gap in a result (never an exception, never a log line)."""
 
-    code: str
+    code: WarningCode
     message: str
 
     def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+        return {"code": str(self.code), "message": self.message}

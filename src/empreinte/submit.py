@@ -13,17 +13,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from empreinte.errors import ServerError
+from empreinte.errors import ConfigError, ServerError
 from empreinte.report.validate import load_report
 
-__all__ = ["Outbox", "SubmitResult", "default_outbox", "submit_files", "submit_pending"]
+__all__ = [
+    "Outbox",
+    "SubmitResult",
+    "default_outbox",
+    "server_and_token",
+    "submit_files",
+    "submit_pending",
+]
 
 
 @dataclass(frozen=True)
@@ -35,13 +41,31 @@ class SubmitResult:
 
 
 def default_outbox(data_dir: str | Path | None = None) -> Path:
-    """``<data dir>/outbox``: ``data_dir``, else ``EMPREINTE_DATA_DIR``, else the user data dir."""
-    root = data_dir or os.environ.get("EMPREINTE_DATA_DIR")
-    if not root:
-        import platformdirs
+    """``<data dir>/outbox``: ``data_dir``, else the ``data_dir`` setting
+    (:mod:`empreinte.config`)."""
+    from empreinte import config
 
-        root = platformdirs.user_data_dir("empreinte", appauthor=False)
-    return Path(root) / "outbox"
+    return Path(config.get("data_dir", data_dir or None)) / "outbox"
+
+
+def server_and_token(server: str | None = None, token: str | None = None) -> tuple[str, str]:
+    """The observatory URL and token: the arguments, else the ``server`` and ``token``
+    settings (``EMPREINTE_SERVER``/``EMPREINTE_TOKEN``, config file); one message each when
+    missing, for every command that submits."""
+    from empreinte.config import Config
+
+    cfg = Config()
+    base = cfg.get("server", server or None)
+    key = cfg.get("token", token or None)
+    if not base:
+        raise ConfigError(
+            "no observatory: give --server URL, set EMPREINTE_SERVER or `server` in a config file"
+        )
+    if not key:
+        raise ConfigError(
+            "no token: give --token TOKEN, set EMPREINTE_TOKEN or `token` in a config file"
+        )
+    return str(base), str(key)
 
 
 class Outbox:

@@ -109,6 +109,7 @@ def test_rows_rank_only_gated_entries(results: Path) -> None:
     rows = build_rows(latest_results(results / "results"))
     ranked = [r for r in rows if r.rank is not None]
     assert all(r.quality >= r.gate_min for r in ranked)
+    assert all((r.energy_class is None) == (not r.passed_gate) for r in rows)
     assert any(r.on_front for r in rows)
 
 

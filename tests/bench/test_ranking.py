@@ -87,3 +87,13 @@ def test_every_builtin_task_has_a_fixed_versioned_rating() -> None:
         assert len(r.thresholds_wh_per_1000) == 6
         assert list(r.thresholds_wh_per_1000) == sorted(r.thresholds_wh_per_1000)
         assert 0 < r.gate.minimum <= 1 and r.gate.metric == "macro_f1"
+
+
+def test_an_entry_below_the_gate_gets_no_class() -> None:
+    """The one rule of the CLI and the observatory: a useless model is not rated (naive-bayes
+    on digits, macro-F1 0.8 < 0.9, was printed "class B")."""
+    digits = load_ratings().tasks["digits"]
+    assert digits.rate(2e-5, 0.80) == (False, None)
+    assert digits.rate(2e-5, None) == (False, None)
+    assert digits.rate(2e-5, 0.95) == (True, "B")
+    assert digits.rate(2e-5, 0.90) == (True, "B")  # the gate is inclusive

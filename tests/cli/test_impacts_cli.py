@@ -30,7 +30,7 @@ def test_impacts_json_has_all_criteria_bounds_and_sources() -> None:
     assert set(data["impacts"]) == {"gwp_kgco2e", "adpe_kgsbe", "pe_mj", "water_l"}
     for crit in data["impacts"].values():
         assert {"value", "low", "high"} <= set(crit["total"])
-    assert abs(data["impacts"]["gwp_kgco2e"]["usage"]["value"] - 4.9728) < 1e-9
+    assert abs(data["impacts"]["gwp_kgco2e"]["usage"]["value"] - 6.72468) < 1e-9
     assert "ecologits-electricity-mix" in data["sources"]
     assert any(s["name"] == "facility_energy_kwh" for s in data["explain"])
 
@@ -60,7 +60,9 @@ def test_impacts_table_with_hardware() -> None:
 def test_unknown_zone_is_one_line_with_suggestions() -> None:
     out = run("impacts", "--energy-kwh", "1", "--location", "FRQ")
     assert out.returncode == 2
-    assert out.stderr.strip() == "error: unknown zone 'FRQ' (did you mean: IRQ, FRO, FRA?)"
+    assert out.stderr.strip() == (
+        "error: --location: unknown zone 'FRQ' (did you mean: IRQ, FRO, FRA?)"
+    )
     assert "Traceback" not in out.stderr
 
 
@@ -85,3 +87,19 @@ def test_impacts_non_finite_numbers_are_one_line_errors() -> None:
         lines = out.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: "), out.stderr
         assert "finite" in lines[0] and args[args.index("inf") - 1] in lines[0], lines[0]
+
+
+def test_impacts_table_uses_the_units_rule() -> None:
+    """Issue 9: one units rule in the CLI (MWh and tCO2e, never exponents)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "empreinte.cli", "impacts", "--energy-kwh", "1287000",
+         "--location", "USA", "--pue", "1.1"],
+        capture_output=True, text=True, timeout=60, env={**__import__("os").environ,
+        "COLUMNS": "200"},
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "IT energy 1,287 MWh, facility 1,416 MWh" in out.stdout
+    assert "tCO2e" in out.stdout and "e+0" not in out.stdout and "e-0" not in out.stdout

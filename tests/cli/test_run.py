@@ -267,3 +267,19 @@ def test_run_summary_keeps_brackets(tmp_path: Path) -> None:
     assert out.stdout == "[x]\n"  # the summary goes to stderr: CMD's output stays clean
     assert "value [low–high]" in out.stderr
     assert "echo [x]" in out.stderr
+
+
+def test_run_file_name_carries_the_report_id(tmp_path: Path) -> None:
+    """Issue 9: the file was empreinte-<uuid>.json with another uuid inside."""
+    proc = subprocess.run(
+        [EMPREINTE, "run", "--", "sh", "-c", "exit 0"],
+        env=_env(EMPREINTE_POWERCAP_ROOT=str(tmp_path / "none")),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (path,) = tmp_path.glob("empreinte-*.json")
+    report_id = json.loads(path.read_text())["report_id"]
+    assert path.name == f"empreinte-{report_id}.json"

@@ -13,7 +13,8 @@ from empreinte.errors import ConfigError, UnknownKeyError, WarningCode
 from empreinte.impacts import HardwareShare, Input, compute_batch, compute_impacts, evaluate
 from empreinte.ranges import Range
 
-FRA = {"gwp": 0.04144, "adpe": 4.858e-08, "pe": 9.3135, "water": 3.6737}  # grid.csv, FRA row
+FRA = {"gwp": 0.056039, "adpe": 4.858e-08, "pe": 9.3135, "water": 3.6737}  # grid.csv, FRA row
+# (GWP: Ember via OWID, 2023: 56.039 gCO2e/kWh)
 
 
 def approx(x: float, rel: float = 1e-9) -> object:
@@ -24,7 +25,7 @@ def test_usage_in_france_hand_computed() -> None:
     r = compute_impacts(100, location="FRA", pue=1.2, wue_l_per_kwh=0.5)
     c = r.criteria
     assert r.facility_energy_kwh.value == approx(120.0)
-    assert c["gwp_kgco2e"].usage.value == approx(120 * FRA["gwp"])  # 4.9728 kg
+    assert c["gwp_kgco2e"].usage.value == approx(120 * FRA["gwp"])  # 6.7247 kg
     assert c["adpe_kgsbe"].usage.value == approx(120 * FRA["adpe"])
     assert c["pe_mj"].usage.value == approx(120 * FRA["pe"])
     # W = E_IT × (WUE_on + PUE × WUE_off) = 100 × (0.5 + 1.2 × 3.6737)
@@ -68,9 +69,14 @@ def test_bloom_embodied_11_2_t() -> None:
     assert by_item["a100"] / 1000 == pytest.approx(3.64, abs=0.005)
     assert by_item["hpe-apollo-6500"] / 1000 == pytest.approx(7.57, abs=0.01)
     assert r.criteria["gwp_kgco2e"].embodied.value / 1000 == pytest.approx(11.2, abs=0.05)
-    # end of life: a sourced share of manufacturing, between 0 and 5 %
+    # end of life: at most 1 % of the whole life cycle (Dell PAIA): (usage + embodied) x s/(1-s)
     eol = r.criteria["gwp_kgco2e"].end_of_life
-    assert eol.low == 0.0 and eol.high == approx(0.05 * r.criteria["gwp_kgco2e"].embodied.value)
+    emb = r.criteria["gwp_kgco2e"].embodied
+    use = r.criteria["gwp_kgco2e"].usage
+    assert eol.low == 0.0
+    assert eol.high == approx((use.high + emb.high) * 0.01 / 0.99)
+    total = r.criteria["gwp_kgco2e"].total
+    assert eol.high / total.high == pytest.approx(0.01, rel=1e-9)
     # ADPe not given for these items: not assessed, never 0
     assert r.criteria["adpe_kgsbe"].embodied is None
 

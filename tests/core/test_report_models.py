@@ -31,9 +31,9 @@ def test_built_report_sums_components_and_divides_per_unit() -> None:
     r = sample()
     assert r.energy.total_kwh.value == pytest.approx(100.0)
     assert (r.energy.total_kwh.low, r.energy.total_kwh.high) == (98.0, 102.0)
-    assert r.impacts.gwp_kgco2e.usage.value == pytest.approx(100 * 1.2 * 0.04144)
+    assert r.impacts.gwp_kgco2e.usage.value == pytest.approx(100 * 1.2 * 0.056039)
     assert r.per_unit.energy_kwh.value == pytest.approx(10.0)
-    assert r.per_unit.impacts.gwp_kgco2e.total.value == pytest.approx(100 * 1.2 * 0.04144 / 10)
+    assert r.per_unit.impacts.gwp_kgco2e.total.value == pytest.approx(100 * 1.2 * 0.056039 / 10)
     assert r.m_tier == "M2"
     assert any(s.id == "ecologits-electricity-mix" and s.title for s in r.provenance.sources)
     assert r.provenance.explain and r.provenance.factors_version
@@ -77,3 +77,22 @@ def test_not_json_and_wrong_version_are_clear() -> None:
         validate_report({"schema_version": "empreinte.report/9"})
     with pytest.raises(ReportError, match="object"):
         validate_report([1, 2])
+
+
+def test_estimate_reads_as_a_number_and_a_report_summarises() -> None:
+    """Issue 9: ``t.report().energy.total_kwh`` printed a raw repr."""
+    from empreinte.report.build import make_report
+    from empreinte.report.models import Estimate
+
+    e = Estimate(value=3.737e-05, low=3e-05, high=4.5e-05)
+    assert float(e) == 3.737e-05 and f"{e:.2e}" == "3.74e-05"
+    assert str(e) == "0.00003737 [0.00003 – 0.000045]"
+    assert str(Estimate(value=2.0, low=2.0, high=2.0)) == "2"
+    r = make_report(
+        total_kwh=3.737e-05, location="FRA", stage="inference", method="software_model",
+        functional_unit=("request", 10.0), name="toy",
+    )  # fmt: skip
+    text = r.summary()
+    assert text.splitlines()[0] == "toy (inference, M3, zone FRA)"
+    assert "energy (IT): 0.0374 Wh" in text and "energy per request: 0.00374 Wh" in text
+    assert "e-05" not in text

@@ -113,3 +113,15 @@ def test_bad_range_is_a_one_line_error():
     out = run("estimate", "training", "--hardware", "h100", "--flops", "1e21", "--mfu", "a:b")
     assert out.returncode == 2
     assert out.stderr.strip().startswith("error:") and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_training_table_uses_the_units_rule():
+    """Issue 9: the table printed 6.669e+05 kgCO2e where 667 t was meant."""
+    out = run(
+        "estimate", "training", "--hardware", "nvidia-a100-sxm4-80gb",
+        "--accelerator-hours", "1720320", "--power-w", "400", "--pue", "1",
+        "--host-ratio", "0", "--idle-ratio", "0", "--location", "USA",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "tCO2e" in out.stdout
+    assert "e+0" not in out.stdout and "e-0" not in out.stdout

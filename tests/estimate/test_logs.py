@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -107,7 +106,7 @@ def test_totals_by_group_add_up_and_report_validates(files, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_million_rows_in_under_five_seconds(tmp_path):
+def test_a_million_rows(tmp_path):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.csv as pc
 
@@ -125,13 +124,11 @@ def test_a_million_rows_in_under_five_seconds(tmp_path):
     )
     path = tmp_path / "big.csv"
     pc.write_csv(table, path)
-    t0 = time.perf_counter()
-    le = estimate_log(read_log(path))
-    le.totals_by("model")
-    le.totals_by("day")
-    le.to_report()
-    assert time.perf_counter() - t0 < 5.0
-    assert le.unestimated == 0
+    le = estimate_log(read_log(path))  # speed: benchmarks/bench_estimate.py, not a timed test
+    assert le.unestimated == 0 and le.rows == n
+    assert sum(t["requests"] for t in le.totals_by("model")) == n
+    assert len(le.totals_by("day")) == 30
+    assert le.to_report().counters["requests"] == n
 
 
 def test_csv_and_jsonl_without_pyarrow_give_the_same_rows(files, monkeypatch):

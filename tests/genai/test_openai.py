@@ -49,9 +49,7 @@ def test_chat_completion_keeps_its_type_and_gets_the_estimators_impacts(
         assert crit.embodied.value > 0
     assert imp.water_l.usage.value > 0
     assert imp.facility_kwh.value > imp.energy_kwh.value
-    assert {"estimate", "parameters-undisclosed", "prefill-from-task", "endpoint-unknown"} <= codes(
-        imp
-    )
+    assert {"estimate", "parameters-undisclosed", "prefill-flops", "endpoint-unknown"} <= codes(imp)
     assert imp.assumptions["catalog_id"] == "openai/gpt-4o-mini"
     assert imp.assumptions["params_active"]["low"] < imp.assumptions["params_active"]["high"]
     assert "ml-energy-v3" in {s.id for s in imp.sources}

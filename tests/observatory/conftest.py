@@ -64,8 +64,19 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     eng = create_engine(url)
     with eng.begin() as c:
         c.execute(
-            text("TRUNCATE reports, tokens, cohorts, fronts, totals RESTART IDENTITY CASCADE")
+            text(
+                "TRUNCATE reports, tokens, cohorts, fronts, totals, datacenters "
+                "RESTART IDENTITY CASCADE"
+            )
         )
+    from sqlalchemy.orm import Session
+
+    from empreinte.observatory.registry import seed_sites
+    from empreinte.observatory.store import utcnow
+
+    with Session(eng) as s:  # the registry's seed, as a fresh migration leaves it
+        seed_sites(s, utcnow())
+        s.commit()
     eng.dispose()
     yield url
 

@@ -70,27 +70,43 @@ def _expected(s: Session, gate: float | None, min_q: float | None) -> dict[tuple
         else:
             ranked = ranking.rank(entries, min_quality=min_q, relative_gate=gate, higher=higher)
             front = ranking.pareto_front(entries, higher=higher)
+        model = {r.report_id: r.model or r.report_id for r in rs}
+        seen: set[str] = set()
+        best = []  # each model's first entry in ranking order, then ranked again
+        for x in ranked:
+            if model[x.entry.id] not in seen:
+                seen.add(model[x.entry.id])
+                best.append(x.entry)
+        per_model = ranking.rank(best, require_quality=False)
         out[key] = (
             len(rs),
             metric,
             [(x.rank, x.entry.id) for x in ranked[:10]],
             [e.id for e in front],
+            [(x.rank, x.entry.id) for x in per_model[:10]],
         )
     return out
 
 
 def _check(s: Session, gate: float | None = 0.9, min_q: float | None = None) -> None:
-    got = cohorts.leaderboard(s, "text-generation", None, gate=gate, min_quality=min_q, limit=10)
-    assert got["unit"] == "inference"
     want = _expected(s, gate, min_q)
-    assert len(got["cohorts"]) == len(want) > 3
-    for c in got["cohorts"]:
-        key = tuple(c["cohort"][k] for k in ("hardware", "precision", "boundary", "m_tier"))
-        n, metric, ranked, front = want[key]
-        assert (c["reports"], c["quality_metric"]) == (n, metric)
-        assert [(x["rank"], x["id"]) for x in c["ranking"]] == ranked
-        assert [x["id"] for x in c["pareto_front"]] == front
-        assert set(front) <= {p["id"] for p in c["points"]}
+    for view in ("configurations", "models"):
+        got = cohorts.leaderboard(
+            s, "text-generation", None, gate=gate, min_quality=min_q, limit=10, view=view
+        )
+        assert got["unit"] == "inference"
+        assert len(got["cohorts"]) == len(want) > 3
+        for c in got["cohorts"]:
+            key = tuple(c["cohort"][k] for k in ("hardware", "precision", "boundary", "m_tier"))
+            n, metric, ranked, front, per_model = want[key]
+            assert (c["reports"], c["quality_metric"]) == (n, metric)
+            rows = [(x["rank"], x["id"]) for x in c["ranking"]]
+            assert rows == (ranked if view == "configurations" else per_model)
+            if view == "models":
+                models = [x["model"] for x in c["ranking"]]
+                assert len(models) == len(set(models))
+            assert [x["id"] for x in c["pareto_front"]] == front
+            assert set(front) <= {p["id"] for p in c["points"]}
 
 
 def test_leaderboard_matches_full_computation(db_url: str, tmp_path: Any) -> None:

@@ -9,7 +9,6 @@ import json
 import math
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -70,12 +69,10 @@ def test_ids_unique_and_stable_across_runs(seed: dict[str, Report]) -> None:
     } <= set(seed)
 
 
-def test_fast() -> None:
-    list(iter_seed_reports())  # warm caches and imports
-    t0 = time.perf_counter()
-    n = sum(1 for _ in iter_seed_reports())
-    assert n == 766
-    assert time.perf_counter() - t0 < 2.0
+def test_seed_count_is_stable() -> None:
+    # Its speed is measured by benchmarks/bench_observatory.py, not asserted here: a timed
+    # assertion fails on a loaded machine and proves nothing on a quiet one.
+    assert sum(1 for _ in iter_seed_reports()) == sum(1 for _ in iter_seed_reports()) == 766
 
 
 def test_data_small_and_manifest_matches() -> None:

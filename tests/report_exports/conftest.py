@@ -11,7 +11,7 @@ from empreinte.report.models import HardwareItem, Publisher, Report, System
 
 @pytest.fixture
 def training_report() -> Report:
-    """100 kWh of GPU energy in France, PUE 1.2, no water: GWP 100 × 1.2 × 0.04144 = 4.9728 kg."""
+    """100 kWh of GPU energy in France, PUE 1.2, no water: GWP 100 × 1.2 × 0.056039 = 6.72468 kg."""
     return make_report(
         stage="training",
         method="hw_counter",

@@ -68,12 +68,12 @@ def test_training_export_validates(
     assert _errors(validator, doc) == []
     assert doc["measures"][0]["powerConsumption"] == 100.0
     assert doc["task"]["taskStage"] == "training"
-    assert doc["environment"] == {"country": "FRA", "powerSourceCarbonIntensity": 41.44}
+    assert doc["environment"] == {"country": "FRA", "powerSourceCarbonIntensity": 56.039}
     assert doc["infrastructure"]["components"] == [
         {"componentName": "unspecified", "componentType": "gpu", "nbComponent": 1}
     ]
     assert doc["header"]["reportId"] == training_report.report_id
-    assert doc["quality"] == "high"  # point values: no spread
+    assert doc["quality"] == "low"  # FRA grid factor spans its data years (-26 %)
 
 
 def test_inference_export_validates(
@@ -88,9 +88,12 @@ def test_inference_export_validates(
     assert doc["infrastructure"]["infraType"] == "publicCloud"
     assert doc["infrastructure"]["cloudProvider"] == "aws"
     assert doc["infrastructure"]["components"][0]["nbComponent"] == 8
+    assert doc["infrastructure"]["components"][0]["manufacturer"] == "NVIDIA"  # from the catalog
     assert doc["header"]["publisher"]["name"] == "ACME <Labs> & Co"
     assert doc["measures"][0]["powerConsumption"] == pytest.approx(10.0)
-    assert doc["quality"] == "high"  # GPU 7–9 of 10 kWh: ±10 %
+    # GPU 7–9 of 10 kWh is ±10 %, but FRA's grid factor spans its data years (2023: 0.056,
+    # EcoLogits' older 0.041, so -26 %): the GWP bounds are wide
+    assert doc["quality"] == "low"
 
 
 def test_quality_bands() -> None:
@@ -104,6 +107,7 @@ def test_quality_bands() -> None:
             location="FRA",
             pue=1.0,
             wue_l_per_kwh=0.0,
+            grid_gwp=0.056039,  # a point grid factor: the bands follow the energy bounds
         )
         return quality(r)
 
@@ -131,4 +135,50 @@ def test_fractional_hardware_share(validator: jsonschema.Draft4Validator) -> Non
         "componentType": "gpu",
         "nbComponent": 1,
         "share": 0.5,
+        "manufacturer": "NVIDIA",
     }
+
+
+def test_detected_cpu_is_named_not_unspecified(
+    validator: jsonschema.Draft4Validator, training_report: Report
+) -> None:
+    """Issue 9: BoAmps wrote componentName "unspecified" for a CPU the meter had detected."""
+    from empreinte.report.models import MeterInfo
+
+    r = training_report.model_copy(deep=True)
+    r.energy.cpu_kwh = r.energy.total_kwh
+    r.measurement.meters = [
+        MeterInfo(name="rapl", component="cpu", method="hw_counter", device="AMD EPYC 9654"),
+    ]
+    doc = boamps_report(r)
+    assert _errors(validator, doc) == []
+    comps = {c["componentType"]: c["componentName"] for c in doc["infrastructure"]["components"]}
+    assert comps == {"gpu": "unspecified", "cpu": "AMD EPYC 9654"}
+
+
+def test_every_known_field_is_filled(validator: jsonschema.Draft4Validator) -> None:
+    from empreinte.report.build import make_report
+    from empreinte.report.models import HardwareItem, System, Window
+
+    report = make_report(
+        stage="fine_tuning",
+        method="hw_counter",
+        energy_kwh={"gpu": 2.0},
+        location="FRA",
+        hardware=[HardwareItem(kind="gpu", name="NVIDIA H100 SXM", count=1)],
+        system=System(model_id="gpt2", precision="bf16", framework="transformers"),
+        counters={"tokens": 1.5e6, "samples": 3000.0},
+    )
+    windows = [
+        Window(name=f"epoch-{i}", start_s=i, end_s=i + 1, energy_kwh=report.energy.total_kwh)
+        for i in (1, 2)
+    ]
+    doc = boamps_report(report.model_copy(update={"windows": windows}))
+    assert _errors(validator, doc) == []
+    algo = doc["task"]["algorithms"][0]
+    assert algo["trainingType"] == "transferLearning" and algo["epochsNumber"] == 2
+    assert algo["framework"] == "transformers" and algo["quantization"] == "bf16"
+    assert doc["task"]["dataset"] == [
+        {"dataUsage": "input", "dataType": "token", "dataQuantity": 1.5e6}
+    ]
+    assert doc["infrastructure"]["components"][0]["manufacturer"] == "NVIDIA"

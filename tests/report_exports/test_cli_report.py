@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -73,7 +74,9 @@ def test_validate_missing_and_not_json(tmp_path: Path) -> None:
 def test_show_table_and_json(good: Path, training_report: Report) -> None:
     r = run("report", "show", good)
     assert r.returncode == 0, r.stderr
-    assert "Global warming (GWP)" in r.stdout and "4.973" in r.stdout
+    # 100 kWh x 1.2 x 0.056039 kgCO2e/kWh (FRA 2023)
+    assert "Global warming (GWP)" in r.stdout and "6.72 kgCO2e" in r.stdout
+    assert not re.search(r"\de[+-]\d", r.stdout)  # one units rule: never 3.737e-05 kWh
     assert "embodied-unknown" in r.stdout
     r = run("report", "show", good, "--json")
     assert r.returncode == 0, r.stderr
@@ -91,10 +94,10 @@ def test_export_hf_to_stdout(good: Path) -> None:
     r = run("report", "export", good, "--format", "hf")
     assert r.returncode == 0, r.stderr
     meta = yaml.safe_load(r.stdout.strip().strip("-"))
-    assert meta["co2_eq_emissions"]["emissions"] == 4972.8
+    assert meta["co2_eq_emissions"]["emissions"] == 6724.68
 
 
-@pytest.mark.parametrize("fmt", ["boamps", "sci", "spdx", "csv", "md", "html"])
+@pytest.mark.parametrize("fmt", ["boamps", "sci", "spdx", "csv", "md", "html", "ai-act", "l1801"])
 def test_export_to_file(good: Path, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"out.{fmt}"
     r = run("report", "export", good, "--format", fmt, "--out", out)
@@ -105,7 +108,7 @@ def test_export_to_file(good: Path, tmp_path: Path, fmt: str) -> None:
         json.loads(text)
     if fmt == "csv":
         (row,) = csv.DictReader(io.StringIO(text))
-        assert float(row["gwp_kgco2e"]) == pytest.approx(4.9728)
+        assert float(row["gwp_kgco2e"]) == pytest.approx(6.72468)
     assert f"wrote {out}" in r.stderr
 
 
@@ -113,7 +116,8 @@ def test_export_errors(good: Path, tmp_path: Path) -> None:
     r = run("report", "export", good, "--format", "pdf")
     assert r.returncode == 2
     assert r.stderr.strip() == (
-        "error: unknown format 'pdf' (choose from: hf, boamps, sci, spdx, csv, md, html)"
+        "error: unknown format 'pdf' "
+        "(choose from: hf, boamps, sci, spdx, csv, md, html, ai-act, l1801)"
     )
     r = run("report", "export", tmp_path / "nope.json", "--format", "hf")
     assert r.returncode == 2 and r.stderr.startswith("error: cannot read")

@@ -1,7 +1,7 @@
 """Golden values of the Hugging Face, SCI and SPDX exports.
 
-Golden case (methodology.md, usage phase): 100 kWh IT × PUE 1.2 × 0.04144 kgCO2e/kWh (FRA,
-EcoLogits mix file) = 4.9728 kgCO2e = 4972.8 g.
+Golden case (methodology.md, usage phase): 100 kWh IT × PUE 1.2 × 0.056039 kgCO2e/kWh (FRA,
+EcoLogits mix file) = 6.72468 kgCO2e = 6724.68 g.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from empreinte.report.exporters.sci import sci
 from empreinte.report.exporters.spdx import spdx_document
 from empreinte.report.models import Report
 
-GOLDEN_G = 100 * 1.2 * 0.04144 * 1000  # 4972.8 g
+GOLDEN_G = 100 * 1.2 * 0.056039 * 1000  # 6724.68 g
 
 
 def test_hf_emissions_in_grams(training_report: Report) -> None:
     data = co2_eq_emissions(training_report)
-    assert data["emissions"] == pytest.approx(4972.8, rel=1e-12)
+    assert data["emissions"] == pytest.approx(6724.68, rel=1e-12)
     assert data["emissions"] == pytest.approx(GOLDEN_G)
     assert data["training_type"] == "pre-training"
     assert data["geographical_location"] == "grid zone FRA"
@@ -39,7 +39,7 @@ def test_hf_front_matter_parses(training_report: Report) -> None:
     assert isinstance(text, str)
     assert text.startswith("---\n") and text.endswith("---\n")
     meta = yaml.safe_load(text.strip().strip("-"))
-    assert meta["co2_eq_emissions"]["emissions"] == 4972.8
+    assert meta["co2_eq_emissions"]["emissions"] == 6724.68
 
 
 def test_hf_fine_tuning_and_hardware(inference_report: Report) -> None:
@@ -59,7 +59,7 @@ def test_hf_fine_tuning_and_hardware(inference_report: Report) -> None:
         wue_l_per_kwh=0.0,
     )
     assert co2_eq_emissions(ft)["training_type"] == "fine-tuning"
-    assert co2_eq_emissions(ft)["emissions"] == pytest.approx(41.44)
+    assert co2_eq_emissions(ft)["emissions"] == pytest.approx(56.039)
 
 
 def test_sci_golden_per_unit() -> None:
@@ -74,11 +74,11 @@ def test_sci_golden_per_unit() -> None:
     )
     s = sci(r)
     assert s["E_kwh"]["value"] == pytest.approx(120.0)  # facility energy: 100 × 1.2
-    assert s["I_gco2e_per_kwh"]["value"] == pytest.approx(41.44)
-    assert s["O_gco2e"]["value"] == pytest.approx(s["E_kwh"]["value"] * 41.44)
+    assert s["I_gco2e_per_kwh"]["value"] == pytest.approx(56.039)
+    assert s["O_gco2e"]["value"] == pytest.approx(s["E_kwh"]["value"] * 56.039)
     assert s["M_gco2e"] is None and s["m_included"] is False
     assert s["R"] == {"type": "inference", "count": 1000.0}
-    assert s["sci_gco2e_per_unit"]["value"] == pytest.approx(4.9728)  # 4972.8 g / 1000
+    assert s["sci_gco2e_per_unit"]["value"] == pytest.approx(6.72468)  # 6724.68 g / 1000
     assert s["unit"] == "gCO2e per inference"
     assert any("operational emissions only" in n for n in s["notes"])
 
@@ -159,7 +159,7 @@ def test_spdx_inference_per_unit_and_refusal(inference_report: Report) -> None:
 
 
 def test_registry(training_report: Report) -> None:
-    assert set(FORMATS) == {"hf", "boamps", "sci", "spdx", "csv", "md", "html"}
+    assert set(FORMATS) == {"hf", "boamps", "sci", "spdx", "csv", "md", "html", "ai-act", "l1801"}
     for fmt in FORMATS:
         out = export_report(training_report, fmt)
         assert isinstance(out, Exported)

@@ -32,8 +32,8 @@ def test_csv_columns_stable() -> None:
 def test_csv_golden_row(training_report: Report) -> None:
     row = csv_row(training_report)
     assert tuple(row) == CSV_COLUMNS
-    assert row["gwp_kgco2e"] == pytest.approx(4.9728)
-    assert row["gwp_kgco2e_usage"] == pytest.approx(4.9728)
+    assert row["gwp_kgco2e"] == pytest.approx(6.72468)
+    assert row["gwp_kgco2e_usage"] == pytest.approx(6.72468)
     assert row["gwp_kgco2e_embodied"] is None  # not assessed: empty, never 0
     assert row["energy_kwh"] == 100.0 and row["facility_kwh"] == pytest.approx(120.0)
     assert row["cpu_kwh"] is None
@@ -44,7 +44,7 @@ def test_csv_golden_row(training_report: Report) -> None:
     rows = list(csv.DictReader(io.StringIO(content)))
     assert len(rows) == 1
     assert tuple(rows[0]) == CSV_COLUMNS
-    assert float(rows[0]["gwp_kgco2e"]) == pytest.approx(4.9728)
+    assert float(rows[0]["gwp_kgco2e"]) == pytest.approx(6.72468)
     assert rows[0]["gwp_kgco2e_embodied"] == ""
 
 
@@ -63,12 +63,14 @@ def test_csv_per_unit_and_quoting(inference_report: Report) -> None:
 def test_markdown(training_report: Report, inference_report: Report) -> None:
     md = export_report(training_report, "md").content
     assert isinstance(md, str)
-    assert "| Global warming (GWP) | kgCO2e | 4.973 | - | - | 4.973 |" in md
+    row = "| Global warming (GWP) | kgCO2e | 6.725 [4.973–7.397] | - | - | 6.725 [4.973–7.397] |"
+    assert row in md  # FRA grid factor 2023, range over its data years
     assert "| GPU | 100 |" in md and "| facility (× PUE) | 120 |" in md
     assert "`embodied-unknown`" in md and "## Sources" in md
     md2 = export_report(inference_report, "md").content
     assert isinstance(md2, str)
-    assert "<script>" not in md2 and "&lt;script&gt;" in md2
+    assert "<script>" not in md2 and "\\<script\\>" in md2
+    assert "&lt;" not in md2 and "&amp;" not in md2  # issue 9: the export wrote &lt;
     assert "## Per request (1000 in total)" in md2
     assert "| energy | kWh | 0.01 [0.009–0.011] |" in md2
 

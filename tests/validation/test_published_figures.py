@@ -48,6 +48,16 @@ def test_the_validation_set_covers_validation_md():
         "Llama 2 70B",
         "Llama 2 total",
         "GPT-4o query (Epoch AI)",
+        "Llama 3 8B (card factor 0.4249)",
+        "Llama 3 70B (card factor 0.4249)",
+        "Llama 3.1 8B (card factor 0.4140)",
+        "Llama 3.1 70B (card factor 0.4140)",
+        "Llama 3.1 405B (card factor 0.4140)",
+        "Llama 3 8B from 6ND (MFU prior without it)",
+        "Llama 3.1 405B from 6ND (MFU prior without it)",
+        "GPT-4o query from catalog parameters",
+        "Gemini prompt, accelerators only from full boundary",
+        "Gemini prompt, full boundary from accelerators",
     ):
         assert expected in names
 
@@ -87,6 +97,22 @@ def test_gemini_layers_are_reported_separately():
     gemini = run_case(next(c for c in CASES if c.name.startswith("Gemini")))
     assert gemini.estimate.low <= 0.24 <= gemini.estimate.high
     assert not gemini.estimate.low <= 0.10 <= gemini.estimate.high  # distinct boundaries
+
+
+def test_llama3_card_factors_by_hand():
+    """Meta's cards: 2,290 t over 7.7M H100-hours x 700 W; 11,390 t over 39.3M (3.1)."""
+    from empreinte.estimate.validation import card_grid_factor
+
+    assert card_grid_factor("Llama 3") == pytest.approx(2290e3 / (7.7e6 * 0.7))
+    assert card_grid_factor("Llama 3.1") == pytest.approx(11390e3 / (39.3e6 * 0.7))
+    # the cards imply 0.41-0.43 kgCO2e/kWh, above this catalog's USA factor
+    assert 0.41 <= card_grid_factor("Llama 3.1") < card_grid_factor("Llama 3") <= 0.43
+
+
+def test_gemini_accelerators_only_is_inside_and_distinct():
+    r = run_case(next(c for c in CASES if c.name.startswith("Gemini prompt, accelerators")))
+    assert r.estimate.low <= 0.10 <= r.estimate.high
+    assert not r.estimate.low <= 0.24 <= r.estimate.high
 
 
 def test_docs_validation_md_is_up_to_date():

@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from empreinte.bench.results import BenchResult, build_result
 from empreinte.bench.tasks import Task, get_task, load_split, split_digest
 from empreinte.errors import ConfigError
 from empreinte.measure.base import Meter
+
+if TYPE_CHECKING:
+    from empreinte.factors.site import Site
 
 __all__ = ["Phase", "RunConfig", "run_benchmark"]
 
@@ -48,7 +51,7 @@ class RunConfig:
     interval_s: float = 0.1
     confidence: float = 0.95
     threads: int | None = 1
-    location: str | None = None
+    location: str | Site | None = None  # a resolved Site is passed down as is
     pue: float | None = None
 
     def check(self) -> None:

@@ -89,6 +89,7 @@ def build_rows(results: list[BenchResult]) -> list[Row]:
         for r in items:
             q = r.quality.get(gate.metric, float("nan"))
             s = r.energy_wh_per_1000
+            cls = rating.rate(s.mean, r.quality.get(gate.metric))[1] if rating else None
             task_rows.append(
                 Row(
                     task=task,
@@ -100,7 +101,7 @@ def build_rows(results: list[BenchResult]) -> list[Row]:
                     energy_wh_per_1000=s.mean,
                     ci_low=s.ci_low,
                     ci_high=s.ci_high,
-                    energy_class=rating.classify(s.mean) if rating else None,
+                    energy_class=cls,
                     gate_min=gate.minimum,
                     passed_gate=r.model in ranks,
                     rank=ranks.get(r.model),
@@ -183,7 +184,7 @@ def _figure(rows: list[Row]) -> Any:
                 capsize=3,
             )
             ax.annotate(
-                f"{r.model} ({r.energy_class or '?'})",
+                f"{r.model} ({r.energy_class or '–'})",
                 (r.energy_wh_per_1000, r.quality),
                 textcoords="offset points",
                 xytext=(5, 4),

@@ -28,6 +28,19 @@ class TaskRating:
     def classify(self, wh_per_1000: float) -> str:
         return energy_class(wh_per_1000, self.thresholds_wh_per_1000)
 
+    def passes(self, quality: float | None) -> bool:
+        """Whether ``quality`` (the gate metric's value) reaches the gate."""
+        return quality is not None and quality >= self.gate.minimum
+
+    def rate(self, wh_per_1000: float, quality: float | None) -> tuple[bool, str | None]:
+        """``(passed_gate, energy_class)``; an entry below the gate gets no class.
+
+        The one rule for the command line (``empreinte bench``) and the observatory: a class
+        says how frugal a *useful* model is, so a model that fails the gate is not rated.
+        """
+        passed = self.passes(quality)
+        return passed, (self.classify(wh_per_1000) if passed else None)
+
 
 @dataclass(frozen=True, slots=True)
 class Ratings:

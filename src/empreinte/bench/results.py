@@ -262,15 +262,15 @@ def build_result(
     rating = ratings.tasks.get(task.name)
     stats = repeat_stats(gross, config.confidence)
     dyn = repeat_stats(dynamic, config.confidence) if dynamic else None
-    cls = rating.classify(stats.mean) if rating is not None else None
+    passed, cls = (
+        (False, None)
+        if rating is None
+        else rating.rate(stats.mean, quality.get(rating.gate.metric))
+    )
     gate = (
         None
         if rating is None
-        else {
-            "metric": rating.gate.metric,
-            "min": rating.gate.minimum,
-            "passed": quality.get(rating.gate.metric, float("-inf")) >= rating.gate.minimum,
-        }
+        else {"metric": rating.gate.metric, "min": rating.gate.minimum, "passed": passed}
     )
     ci = "" if stats.ci_low is None else f" (95 % CI {stats.ci_low:.3g}–{stats.ci_high:.3g})"
     common: dict[str, Any] = {

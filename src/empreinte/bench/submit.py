@@ -10,7 +10,6 @@ already has, so submitting twice stores it once.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,14 +36,9 @@ def submit_report(
         import httpx  # noqa: F401
     except ImportError as exc:  # pragma: no cover - httpx ships with the server extra
         raise ConfigError("submitting needs httpx: pip install 'empreinte[server]'") from exc
-    from empreinte.submit import Outbox, default_outbox, submit_pending
+    from empreinte.submit import Outbox, default_outbox, server_and_token, submit_pending
 
-    base = server or os.environ.get("EMPREINTE_SERVER")
-    key = token or os.environ.get("EMPREINTE_TOKEN")
-    if not base:
-        raise ConfigError("no observatory: pass --server URL or set EMPREINTE_SERVER")
-    if not key:
-        raise ConfigError("no token: pass --token TOKEN or set EMPREINTE_TOKEN")
+    base, key = server_and_token(server, token)
     box = Outbox(outbox or default_outbox())
     box.add(base, json.loads(report.to_json(indent=None)))
     results = submit_pending(

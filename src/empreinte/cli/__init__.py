@@ -16,7 +16,7 @@ from empreinte._version import __version__
 
 __all__ = ["app", "main", "run"]
 
-AREAS = ("impacts", "report", "measure", "estimate", "server", "bench")
+AREAS = ("impacts", "report", "measure", "estimate", "advise", "server", "bench", "config")
 """Modules of ``empreinte.cli`` that register commands, in help order."""
 
 EXIT_USAGE = 2
@@ -47,13 +47,7 @@ def _root(
 
 
 for _area in AREAS:
-    try:
-        _mod = importlib.import_module(f"empreinte.cli.{_area}")
-    except ModuleNotFoundError as _exc:  # an area not built yet in this checkout
-        if _exc.name != f"empreinte.cli.{_area}":
-            raise
-        continue
-    _mod.register(app)
+    importlib.import_module(f"empreinte.cli.{_area}").register(app)
 
 
 def _click_exception() -> type[Exception]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,13 +20,10 @@ def register(app: typer.Typer) -> None:
 
 
 def default_results_dir() -> Path:
-    """``$EMPREINTE_DATA_DIR/bench/results``, else the user data directory's."""
-    base = os.environ.get("EMPREINTE_DATA_DIR")
-    if not base:
-        import platformdirs
+    """``<data_dir>/bench/results`` (the ``data_dir`` setting, :mod:`empreinte.config`)."""
+    from empreinte import config
 
-        base = platformdirs.user_data_dir("empreinte")
-    return Path(base) / "bench" / "results"
+    return Path(config.get("data_dir")) / "bench" / "results"
 
 
 @bench_app.command("list")
@@ -125,7 +121,7 @@ def _line(r: BenchResult) -> str:
     gate = r.gate or {}
     return (
         f"{r.task:<14} {r.model:<18} {s.mean:.3g} Wh/1000 inf.{ci}  class "
-        f"{r.energy_class or '?'}  macro-F1 {r.quality['macro_f1']:.3f} "
+        f"{r.energy_class or '–'}  macro-F1 {r.quality['macro_f1']:.3f} "
         f"({'pass' if gate.get('passed') else 'below gate'})"
         + (f"  training {r.training_wh[0]:.3g} Wh" if r.training_wh else "")
     )
@@ -140,15 +136,19 @@ def run_cmd(
     batch_size: int = typer.Option(64, help="Inputs per predict call."),
     min_window: float = typer.Option(1.0, help="Each repeat lasts at least this many seconds."),
     idle: float = typer.Option(1.0, help="Seconds of idle baseline measured before training."),
-    location: str | None = typer.Option(None, help="Grid zone (FRA) or cloud:PROVIDER:REGION."),
-    pue: float | None = typer.Option(None, help="Data-centre PUE (default: documented value)."),
+    location: str | None = typer.Option(
+        None, help="Grid zone (FRA) or cloud:PROVIDER:REGION [setting: location]."
+    ),
+    pue: float | None = typer.Option(
+        None, help="Data-centre PUE [setting: pue; default: the location's preset]."
+    ),
     out: Path | None = typer.Option(None, help="Write the inference report (one run only)."),
     results_dir: Path | None = typer.Option(
-        None, help="Where results are saved [default: $EMPREINTE_DATA_DIR/bench/results]."
+        None, help="Where results are saved [default: <data_dir>/bench/results]."
     ),
     submit: bool = typer.Option(False, help="Send the reports to the observatory."),
-    server: str | None = typer.Option(None, help="Observatory URL [env EMPREINTE_SERVER]."),
-    token: str | None = typer.Option(None, help="API token [env EMPREINTE_TOKEN]."),
+    server: str | None = typer.Option(None, help="Observatory URL [setting: server]."),
+    token: str | None = typer.Option(None, help="API token [setting: token]."),
 ) -> None:
     """Benchmark MODEL on TASK: quality, energy per 1,000 inferences with its CI, class."""
     from datetime import UTC, datetime
@@ -156,24 +156,27 @@ def run_cmd(
     from empreinte.bench.harness import RunConfig, run_benchmark
     from empreinte.bench.results import save_result
     from empreinte.errors import ConfigError
+    from empreinte.factors.site import site_from_settings
 
+    site = site_from_settings(location, pue)  # checked before any run
+    if submit:
+        from empreinte.submit import server_and_token
+
+        server, token = server_and_token(server, token)
     pairs = _pairs(task, model)
     if out is not None and len(pairs) > 1:
         raise ConfigError("--out writes one report: choose one task and one model")
-    if out is not None:  # refuse an unwritable report path before the runs, not after
-        import os
+    if out is not None:
+        from empreinte.cli._checks import check_writable
 
-        where = out.parent if str(out.parent) else Path(".")
-        if not where.is_dir() or not os.access(where, os.W_OK):
-            raise ConfigError(f"cannot write the report {out}: {where} is not a writable folder")
+        check_writable(out)
     cfg = RunConfig(
         samples=samples,
         repeats=repeats,
         batch_size=batch_size,
         min_window_s=min_window,
         idle_s=idle,
-        location=location,
-        pue=pue,
+        location=site,
     )
     cfg.check()
     folder = results_dir or default_results_dir()
@@ -198,7 +201,7 @@ def run_cmd(
 @bench_app.command("leaderboard")
 def leaderboard_cmd(
     results_dir: Path | None = typer.Option(
-        None, help="Results to read [default: $EMPREINTE_DATA_DIR/bench/results]."
+        None, help="Results to read [default: <data_dir>/bench/results]."
     ),
     out_dir: Path = typer.Option(
         Path("bench-leaderboard"), help="Where the chart, page and dated snapshot are written."
@@ -241,7 +244,7 @@ def leaderboard_cmd(
             r.task,
             str(r.rank or "–"),
             r.model,
-            r.energy_class or "?",
+            r.energy_class or ("–" if not r.passed_gate else "?"),
             f"{r.energy_wh_per_1000:.3g}",
             ci,
             f"{r.quality_metric} {r.quality:.3f}",

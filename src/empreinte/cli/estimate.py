@@ -10,9 +10,12 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from empreinte.factors.site import Site
 
 __all__ = ["register"]
 
@@ -22,14 +25,16 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_LOC = typer.Option(
-    None, "--location", envvar="EMPREINTE_LOCATION", help="Grid zone (FRA...) or cloud:P:R."
-)
-_PUE = typer.Option(None, "--pue", help="PUE: VALUE, LOW:HIGH or VALUE:LOW:HIGH.")
+_LOC = typer.Option(None, "--location", help="Grid zone (FRA...) or cloud:P:R [setting: location].")
+_PUE = typer.Option(None, "--pue", help="PUE: VALUE, LOW:HIGH or VALUE:LOW:HIGH [setting: pue].")
 _JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 _OUT = typer.Option(None, "--out", help="Write the report (JSON) to this file.")
 _HOST = typer.Option(None, "--host-ratio", help="Host energy per accelerator energy (range).")
 _IDLE = typer.Option(None, "--idle-ratio", help="Idle capacity per active IT energy (range).")
+_GRID = typer.Option(
+    None, "--grid-gwp", help="Stated grid factor, kgCO2e/kWh (range); replaces the zone's."
+)
+_DC = typer.Option(None, "--datacenter", help="Operator preset for PUE and WUE (meta, aws...).")
 
 
 def parse_range(text: str | None) -> Any:
@@ -52,12 +57,21 @@ def parse_range(text: str | None) -> Any:
     raise ConfigError(f"expected VALUE, LOW:HIGH or VALUE:LOW:HIGH, got {text!r}")
 
 
+def _site(location: str | None, pue: str | None) -> Site:
+    """Location and PUE resolved (option > environment > config file) and checked up front."""
+    from empreinte.factors.site import site_from_settings
+
+    return site_from_settings(location, parse_range(pue))
+
+
 def _fmt(r: dict[str, float] | None, k: float = 1.0, missing: str = "-") -> str:
     if r is None:
         return missing
+    from empreinte.units import number
+
     if r["low"] == r["high"]:
-        return f"{r['value'] * k:,.4g}"
-    return f"{r['value'] * k:,.4g}  [{r['low'] * k:,.4g} – {r['high'] * k:,.4g}]"
+        return number(r["value"] * k, 4)
+    return f"{number(r['value'] * k, 4)}  [{number(r['low'] * k, 4)} – {number(r['high'] * k, 4)}]"
 
 
 @contextmanager
@@ -95,15 +109,40 @@ def _emit(report: Any, data: dict[str, Any], out: Path | None, as_json: bool) ->
 
 def _impact_rows(report: Any) -> list[tuple[str, str]]:
     rows = []
+    from empreinte.units import with_bounds
+
+    def shown(e: Any, unit: str) -> str:
+        return with_bounds(e.value, e.low, e.high, unit, 4)
+
     for crit, unit in (("gwp_kgco2e", "kgCO2e"), ("water_l", "L"), ("pe_mj", "MJ")):
         p = getattr(report.impacts, crit)
         if p is not None:
-            rows.append(
-                (f"{crit.split('_')[0].upper()} total ({unit})", _fmt(p.total.model_dump()))
-            )
+            rows.append((f"{crit.split('_')[0].upper()} total", shown(p.total, unit)))
             if p.embodied is not None:
-                rows.append((f"  of which embodied ({unit})", _fmt(p.embodied.model_dump())))
+                rows.append(("  of which embodied", shown(p.embodied, unit)))
     return rows
+
+
+_EXPLAIN = typer.Option(False, "--explain", help="Print every intermediate step and its sources.")
+
+
+def _explain(steps: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title="steps (estimate, then the impact engine)")
+    for col in ("phase", "quantity", "value [low – high]", "unit", "sources"):
+        t.add_column(escape(col))
+    for s in steps:
+        t.add_row(
+            s["phase"],
+            escape(str(s["name"])),
+            _fmt({k: float(s[k]) for k in ("value", "low", "high")}),
+            escape(str(s["unit"])),
+            escape(", ".join(s.get("sources", []))),
+        )
+    Console().print(t)
 
 
 def _warnings(report: Any) -> None:
@@ -119,12 +158,17 @@ def _warnings(report: Any) -> None:
 def training(
     hardware: str = typer.Option(..., "--hardware", help="Accelerator (catalog name)."),
     accelerator_hours: str | None = typer.Option(None, "--accelerator-hours", help="Range."),
-    flops: float | None = typer.Option(None, "--flops", help="Training compute, FLOP."),
+    flops: str | None = typer.Option(None, "--flops", help="Training compute, FLOP (range)."),
     model: str | None = typer.Option(None, "--model", help="Model name (catalog)."),
     params_total: float | None = typer.Option(None, "--params-total", help="Parameters."),
     params_active: float | None = typer.Option(None, "--params-active", help="Parameters."),
-    tokens: float | None = typer.Option(None, "--tokens", help="Training tokens (6·N·D)."),
-    mfu: str | None = typer.Option(None, "--mfu", help="Model FLOPs utilisation (range)."),
+    tokens: str | None = typer.Option(None, "--tokens", help="Training tokens, 6·N·D (range)."),
+    mfu: str | None = typer.Option(
+        None, "--mfu", help="Model FLOPs utilisation (range); default: prior by model size."
+    ),
+    teacher_flops: str | None = typer.Option(
+        None, "--teacher-flops", help="Distillation teacher compute, FLOP (range)."
+    ),
     count: float | None = typer.Option(None, "--count", help="Accelerators used.", min=1),
     power_w: str | None = typer.Option(None, "--power-w", help="Average W per chip (range)."),
     pue: str | None = _PUE,
@@ -133,25 +177,36 @@ def training(
     idle_ratio: str | None = _IDLE,
     server: str | None = typer.Option(None, "--server", help="Server archetype (embodied)."),
     fine_tuning: bool = typer.Option(False, "--fine-tuning", help="Label as fine-tuning."),
+    grid_gwp: str | None = _GRID,
+    datacenter: str | None = _DC,
+    boundary: str = typer.Option(
+        "full", "--boundary", help="full (all layers) or accelerators (as Meta's model cards)."
+    ),
+    explain: bool = _EXPLAIN,
     as_json: bool = _JSON,
     out: Path | None = _OUT,
 ) -> None:
     """Training (or fine-tuning) from accelerator-hours, params + tokens, or FLOPs."""
     from empreinte.estimate.training import estimate_training
 
+    site = _site(location, pue)
     est = estimate_training(
         hardware=hardware,
         accelerator_hours=parse_range(accelerator_hours),
-        flops=flops,
+        flops=parse_range(flops),
         model=model,
         params_total=params_total,
         params_active=params_active,
-        tokens=tokens,
+        tokens=parse_range(tokens),
         mfu=parse_range(mfu),
+        teacher_flops=parse_range(teacher_flops),
+        grid_gwp=parse_range(grid_gwp),
+        datacenter=datacenter,
+        boundary=boundary,  # type: ignore[arg-type]
         count=count,
         power_w=parse_range(power_w),
-        pue=parse_range(pue),
-        location=location,
+        pue=site.pue,
+        location=site.query,
         host_ratio=parse_range(host_ratio),
         idle_ratio=parse_range(idle_ratio),
         server=server,
@@ -159,6 +214,8 @@ def training(
     )
     report = est.to_report()
     data = est.to_dict()
+    if explain:
+        data["explain"] = est.explain()
     _emit(report, data, out, as_json)
     if not as_json:
         e = data["energy_kwh"]
@@ -172,6 +229,8 @@ def training(
             *_impact_rows(report),
         ]
         _table(f"{est.stage} estimate: {est.model_id or ''} on {hardware} (tier M4)", rows)
+        if explain:
+            _explain(data["explain"])
         _warnings(report)
 
 
@@ -180,13 +239,16 @@ def inference(
     model: str | None = typer.Option(None, "--model", help="Model name (catalog)."),
     params_total: float | None = typer.Option(None, "--params-total"),
     params_active: float | None = typer.Option(None, "--params-active"),
-    input_tokens: float = typer.Option(0, "--input-tokens", min=0),
-    output_tokens: float = typer.Option(..., "--output-tokens", min=1),
+    input_tokens: str = typer.Option("0", "--input-tokens", help="Prompt tokens (range)."),
+    output_tokens: str = typer.Option(..., "--output-tokens", help="Output tokens (range)."),
     requests: float = typer.Option(1, "--requests", help="Number of requests.", min=1),
     method: str = typer.Option("fitted", "--method", help="fitted (ML.ENERGY) or flops (Epoch)."),
     hardware: str = typer.Option("nvidia-h100-sxm", "--hardware"),
     batch: str | None = typer.Option(None, "--batch", help="Batch size (range)."),
-    gpus: int | None = typer.Option(None, "--gpus", min=1),
+    count: int | None = typer.Option(
+        None, "--count", min=1, help="Accelerators per replica (default: memory rule)."
+    ),
+    gpus: int | None = typer.Option(None, "--gpus", min=1, hidden=True, help="Use --count."),
     precision: str = typer.Option("bfloat16", "--precision"),
     task: str = typer.Option("lm-arena-chat", "--task", help="Prompt profile (fitted)."),
     mfu: str | None = typer.Option(None, "--mfu", help="Decode MFU (flops method)."),
@@ -196,6 +258,18 @@ def inference(
     location: str | None = _LOC,
     host_ratio: str | None = _HOST,
     idle_ratio: str | None = _IDLE,
+    grid_gwp: str | None = _GRID,
+    datacenter: str | None = _DC,
+    server: str | None = typer.Option(None, "--server", help="Server archetype (embodied)."),
+    provisioned_hours: float | None = typer.Option(
+        None,
+        "--provisioned-hours",
+        help="Fixed fleet provisioned this long (hours) for the --requests.",
+    ),
+    fleet: float | None = typer.Option(
+        None, "--fleet", min=1, help="Accelerators provisioned (default: one replica)."
+    ),
+    explain: bool = _EXPLAIN,
     as_json: bool = _JSON,
     out: Path | None = _OUT,
 ) -> None:
@@ -205,29 +279,37 @@ def inference(
 
     if method not in ("fitted", "flops"):
         raise ConfigError(f"--method must be fitted or flops, not {method!r}")
+    site = _site(location, pue)
     est = estimate_inference(
         model=model,
         params_total=params_total,
         params_active=params_active,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
+        input_tokens=parse_range(input_tokens),
+        output_tokens=parse_range(output_tokens),
         requests=requests,
         method=method,  # type: ignore[arg-type]
         hardware=hardware,
         batch=parse_range(batch),
         gpus=gpus,
+        count=count,
+        grid_gwp=parse_range(grid_gwp),
+        datacenter=datacenter,
+        server=server,
+        provisioned_hours=provisioned_hours,
         precision=precision,
         task=task,
         mfu=parse_range(mfu),
         power_w=parse_range(power_w),
         load=parse_range(load),
-        pue=parse_range(pue),
-        location=location,
+        pue=site.pue,
+        location=site.query,
         host_ratio=parse_range(host_ratio),
         idle_ratio=parse_range(idle_ratio),
     )
     report = est.to_report()
     data = est.to_dict()
+    if explain:
+        data["explain"] = est.explain()
     _emit(report, data, out, as_json)
     if not as_json:
         per = data["per_request_wh"]
@@ -235,6 +317,15 @@ def inference(
         if data["gpus"] is not None:  # the flops method does not size a GPU count
             rows.append(("GPUs", f"{data['gpus']:g}"))
         rows += [(f"per request: {k} (Wh)", _fmt(per[k])) for k in per]
+        cc = data["cross_check"]
+        if cc is not None:
+            rows.append(
+                (
+                    f"cross-check: {cc['method']} method, accelerators (Wh)",
+                    _fmt(cc["accelerators_wh"]),
+                )
+            )
+            rows.append(("agreement ratio (this / cross-check)", f"{cc['agreement_ratio']:.2f}"))
         if requests != 1:
             rows.append(
                 (
@@ -246,6 +337,8 @@ def inference(
         _table(
             f"inference estimate ({method}): {est.params.model_id or 'explicit parameters'}", rows
         )
+        if explain:
+            _explain(data["explain"])
         _warnings(report)
 
 
@@ -256,6 +349,15 @@ def log_cmd(
     location: str | None = _LOC,
     pue: str | None = _PUE,
     rows_out: Path | None = typer.Option(None, "--rows-out", help="Per-row results (CSV)."),
+    count: int | None = typer.Option(None, "--count", min=1, help="Accelerators per replica."),
+    grid_gwp: str | None = _GRID,
+    datacenter: str | None = _DC,
+    fleet: float | None = typer.Option(
+        None, "--fleet", min=1, help="Accelerators provisioned over the log's period."
+    ),
+    provisioned_hours: float | None = typer.Option(
+        None, "--provisioned-hours", help="Hours the --fleet was provisioned for these requests."
+    ),
     as_json: bool = _JSON,
     out: Path | None = _OUT,
 ) -> None:
@@ -263,9 +365,20 @@ def log_cmd(
     from empreinte.errors import ConfigError, EstimateError
     from empreinte.estimate.logs import estimate_log, read_log
 
+    site = _site(location, pue)
     data_in = read_log(file)
     try:
-        le = estimate_log(data_in, hardware=hardware, location=location, pue=parse_range(pue))
+        le = estimate_log(
+            data_in,
+            hardware=hardware,
+            location=site.query,
+            pue=site.pue,
+            count=count,
+            grid_gwp=parse_range(grid_gwp),
+            datacenter=datacenter,
+            fleet=fleet,
+            provisioned_hours=provisioned_hours,
+        )
         report = le.to_report(name=file.name)
     except (ConfigError, EstimateError) as exc:
         raise type(exc)(f"{file}: {exc}") from exc
@@ -312,13 +425,29 @@ def lifecycle(
     files: list[Path] = typer.Argument(..., help="Scenario files (YAML or JSON)."),
     chart: Path | None = typer.Option(None, "--chart", help="Write a PNG chart."),
     html: Path | None = typer.Option(None, "--html", help="Write an HTML comparison page."),
+    grid_gwp: float | None = typer.Option(
+        None, "--grid-gwp", min=0, help="Stated grid factor, kgCO2e/kWh, for every scenario."
+    ),
+    count: int | None = typer.Option(
+        None, "--count", min=1, help="Accelerators per inference replica, for every scenario."
+    ),
     as_json: bool = _JSON,
 ) -> None:
     """Life-cycle totals by stage and per request; side by side for several scenarios."""
     from empreinte.estimate.compare import column_label, comparison_rows, write_chart, write_html
     from empreinte.estimate.lifecycle import load_scenarios, run_scenario
 
-    results = [run_scenario(sc) for f in files for sc in load_scenarios(f)]
+    scenarios = [sc for f in files for sc in load_scenarios(f)]
+    if grid_gwp is not None:
+        scenarios = [sc.model_copy(update={"grid_gwp": grid_gwp}) for sc in scenarios]
+    if count is not None:
+        scenarios = [
+            sc.model_copy(update={"inference": sc.inference.model_copy(update={"count": count})})
+            if sc.inference is not None
+            else sc
+            for sc in scenarios
+        ]
+    results = [run_scenario(sc) for sc in scenarios]
     png = None
     if chart is not None:
         with _writing(chart):
@@ -346,7 +475,15 @@ def lifecycle(
         t.add_row(
             column_label(key), *(f"{r[key]:,.4g}" if r[key] is not None else "-" for r in rows)
         )
-    Console().print(t)
+    con = Console()
+    con.print(t)
+    for res in results:
+        for w in res.warnings:
+            con.print(
+                f"[yellow]warning[/yellow] {escape(res.scenario.name)}: {w.code}: "
+                f"{escape(w.message)}",
+                highlight=False,
+            )
 
 
 def register(root: typer.Typer) -> None:

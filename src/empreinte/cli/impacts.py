@@ -14,10 +14,12 @@ def impacts(
     location: str | None = typer.Option(
         None,
         "--location",
-        envvar="EMPREINTE_LOCATION",
-        help="Grid zone (ISO 3166-1 alpha-3, e.g. FRA; WOR; EEE) or cloud:PROVIDER:REGION.",
+        help="Grid zone (ISO 3166-1 alpha-3, e.g. FRA; WOR; EEE) or cloud:PROVIDER:REGION "
+        "[setting: location].",
     ),
-    pue: float | None = typer.Option(None, "--pue", help="Power usage effectiveness (>= 1)."),
+    pue: float | None = typer.Option(
+        None, "--pue", help="Power usage effectiveness (>= 1) [setting: pue]."
+    ),
     wue: float | None = typer.Option(None, "--wue", help="On-site water usage, L/kWh.", min=0),
     datacenter: str | None = typer.Option(None, "--datacenter", help="Data-centre preset id."),
     hardware: str | None = typer.Option(None, "--hardware", help="Accelerator name (catalog)."),
@@ -26,6 +28,9 @@ def impacts(
     server: str | None = typer.Option(None, "--server", help="Server archetype (host share)."),
     lifetime_years: float | None = typer.Option(None, "--lifetime-years", min=0.1),
     utilisation: float | None = typer.Option(None, "--utilisation", min=0.01, max=1.0),
+    grid_gwp: float | None = typer.Option(
+        None, "--grid-gwp", min=0, help="Stated grid factor, kgCO2e/kWh; replaces the zone's."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (with sources and steps)."),
     explain: bool = typer.Option(False, "--explain", help="Print every intermediate step."),
 ) -> None:
@@ -42,9 +47,13 @@ def impacts(
         ("--count", count),
         ("--hours", hours),
         ("--lifetime-years", lifetime_years),
+        ("--grid-gwp", grid_gwp),
     ):
         if val is not None and not math.isfinite(val):
             raise ConfigError(f"{opt} must be a finite number, got {val}")
+    from empreinte.factors.site import site_from_settings
+
+    site = site_from_settings(location, pue, wue_l_per_kwh=wue, datacenter=datacenter)
     shares = []
     if (hardware or server) and hours is None:
         raise ConfigError("--hours is required with --hardware or --server")
@@ -58,13 +67,11 @@ def impacts(
         shares.append(HardwareShare.server(server, n_servers, hours or 0.0))
     result = compute_impacts(
         energy_kwh,
-        location=location,
-        pue=pue,
-        wue_l_per_kwh=wue,
-        datacenter=datacenter,
+        location=site,
         hardware=shares,
         lifetime_years=lifetime_years,
         utilisation=utilisation,
+        grid_gwp=grid_gwp,
     )
     data = result.to_dict()
     if not explain and not as_json:
@@ -75,11 +82,19 @@ def impacts(
     _print_table(data, explain)
 
 
-def _fmt(x: dict[str, float] | None) -> str:
+_UNITS = {"kwh": "kWh", "kgco2e": "kgCO2e", "l": "L", "kgsbe": "kgSbeq", "mj": "MJ", "kg": "kg"}
+
+
+def _fmt(x: dict[str, float] | None, unit: str = "") -> str:
+    """A value with bounds by the units rule (``unit`` as stored; none: the bare number)."""
+    from empreinte.units import number, with_bounds
+
     if x is None:
         return "not assessed"
     v, lo, hi = x["value"], x["low"], x["high"]
-    return f"{v:.4g}" if lo == hi else f"{v:.4g} [{lo:.3g}, {hi:.3g}]"
+    if unit:
+        return with_bounds(v, lo, hi, unit, 4)
+    return number(v, 4) if lo == hi else f"{number(v, 4)} [{number(lo, 3)}, {number(hi, 3)}]"
 
 
 def _print_table(data: dict[str, object], explain: bool) -> None:
@@ -93,8 +108,10 @@ def _print_table(data: dict[str, object], explain: bool) -> None:
     loc = data["location"]
     assert isinstance(loc, dict)
     console.print(
-        f"IT energy {_fmt(energy['it_kwh'])} kWh, facility {_fmt(energy['facility_kwh'])}"
-        f" kWh; zone {loc['zone']}"
+        escape(
+            f"IT energy {_fmt(energy['it_kwh'], 'kWh')}, facility "
+            f"{_fmt(energy['facility_kwh'], 'kWh')}; zone {loc['zone']}"
+        )
     )
     table = Table(title="Impacts (value \\[low, high])")
     for col in ("criterion", "usage", "embodied", "end of life", "total"):
@@ -102,12 +119,10 @@ def _print_table(data: dict[str, object], explain: bool) -> None:
     imp = data["impacts"]
     assert isinstance(imp, dict)
     for crit, ph in imp.items():
+        unit = _UNITS.get(crit.rsplit("_", 1)[-1], "")
         table.add_row(
             crit,
-            _fmt(ph["usage"]),
-            _fmt(ph["embodied"]),
-            _fmt(ph["end_of_life"]),
-            _fmt(ph["total"]),
+            *(escape(_fmt(ph[p], unit)) for p in ("usage", "embodied", "end_of_life", "total")),
         )
     console.print(table)
     warnings = data["warnings"]

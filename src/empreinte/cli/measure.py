@@ -8,18 +8,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
-if TYPE_CHECKING:
-    from empreinte.report.models import Report
+from empreinte.vocabulary import ATTRIBUTIONS, COMPONENTS, STAGES
 
-STAGES = (
-    "data_preparation",
-    "training",
-    "fine_tuning",
-    "evaluation",
-    "inference",
-    "end_of_life",
-    "other",
-)
+if TYPE_CHECKING:
+    from empreinte.factors.site import Site
+    from empreinte.report.models import Report
 
 
 def register(app: typer.Typer) -> None:
@@ -41,45 +34,49 @@ def run(
     interval: float = typer.Option(1.0, help="Seconds between meter readings."),
     checkpoint: float = typer.Option(10.0, help="Seconds between crash-safe checkpoints."),
     location: str | None = typer.Option(
-        None, help="Grid zone (FRA) or cloud:PROVIDER:REGION [env EMPREINTE_LOCATION]."
+        None, help="Grid zone (FRA) or cloud:PROVIDER:REGION [setting: location]."
     ),
-    pue: float | None = typer.Option(None, help="Data-centre PUE (default: documented value)."),
+    pue: float | None = typer.Option(
+        None, help="Data-centre PUE [setting: pue; default: the location's preset]."
+    ),
     attribution: str = typer.Option("machine", help="machine, or process (CPU-time share)."),
     submit: bool = typer.Option(False, help="Submit the report to the observatory."),
 ) -> None:
     """Measure CMD and its children."""
-    import math
-    import os
+    import uuid
 
-    from empreinte.errors import ConfigError
-    from empreinte.measure.location import resolve_location_query
+    from empreinte.cli._checks import check_writable
+    from empreinte.errors import ConfigError, SettingError
     from empreinte.measure.monitor import Tracker
     from empreinte.measure.process import run_command
 
+    # everything is resolved and checked here, before the command starts
     if stage not in STAGES:
-        raise ConfigError(f"--stage must be one of {', '.join(STAGES)}, got {stage!r}")
+        raise SettingError("--stage", stage, STAGES)
+    if attribution not in ATTRIBUTIONS:
+        raise SettingError("--attribution", attribution, ATTRIBUTIONS)
     if interval <= 0 or checkpoint <= 0:
         raise ConfigError("--interval and --checkpoint must be positive")
-    if pue is not None and not (math.isfinite(pue) and pue >= 1):
-        raise ConfigError(f"--pue must be a finite number >= 1, got {pue}")
-    loc, _ = resolve_location_query(location)
-    import uuid
+    if not cmd:
+        raise ConfigError("no command given: empreinte run [OPTIONS] -- CMD ...")
+    site = _site(location, pue)
+    if submit:  # no observatory or token: say so now, not after the job
+        from empreinte.submit import server_and_token
+
+        server_and_token()
 
     report_id = uuid.uuid4().hex
     path = out or Path(f"empreinte-{report_id}.json")
-    # refuse an unwritable report path before the job runs, not after
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir() or not os.access(folder, os.W_OK):
-        raise ConfigError(f"cannot write the report {path}: {folder} is not a writable folder")
+    check_writable(path)
     tracker = Tracker(
         name or " ".join(cmd)[:300],
         stage=stage,
         interval_s=interval,
         checkpoint_s=checkpoint,
         out=path,
-        location=loc,
-        pue=pue,
+        location=site,
         live=None,
+        report_id=report_id,  # the file name and the report carry the same id
     )
     code, report = run_command(cmd, tracker, attribution)
     _summary(report, path)
@@ -87,6 +84,14 @@ def run(
         _submit(path)
     # SystemExit, not typer.Exit: click in non-standalone mode returns Exit's code instead
     raise SystemExit(code)
+
+
+def _site(location: str | None, pue: float | None) -> Site:
+    """The resolved site (option > environment > config file); a bad value names the option,
+    variable or file it came from."""
+    from empreinte.factors.site import site_from_settings
+
+    return site_from_settings(location, pue)
 
 
 def _submit(path: Path) -> None:
@@ -97,11 +102,12 @@ def _submit(path: Path) -> None:
         typer.echo(f"warning: submission failed; the report is in {path}", err=True)
 
 
-def _fmt(e: object, unit: str, scale: float = 1.0) -> str:
-    v, lo, hi = (getattr(e, k) * scale for k in ("value", "low", "high"))
-    if lo == hi:
-        return f"{v:.4g} {unit}"
-    return f"{v:.4g} {unit} [{lo:.3g}–{hi:.3g}]"
+def _fmt(e: object, unit: str) -> str:
+    """``e`` (in ``unit``, as stored) by the units rule: ``0.0374 Wh [0.03 – 0.045]``."""
+    from empreinte.units import with_bounds
+
+    v, lo, hi = (float(getattr(e, k)) for k in ("value", "low", "high"))
+    return with_bounds(v, lo, hi, unit, 4)
 
 
 def _summary(report: Report, path: Path) -> None:
@@ -113,15 +119,15 @@ def _summary(report: Report, path: Path) -> None:
     t.add_column("quantity")
     t.add_column(escape("value [low–high]"), justify="right")
     e = report.energy
-    for comp in ("gpu", "cpu", "ram", "other"):
+    for comp in COMPONENTS:
         est = getattr(e, f"{comp}_kwh")
         if est is not None:
-            t.add_row(f"{comp} energy", _fmt(est, "Wh", 1000))
-    t.add_row("total IT energy", _fmt(e.total_kwh, "Wh", 1000))
+            t.add_row(f"{comp} energy", escape(_fmt(est, "kWh")))
+    t.add_row("total IT energy", escape(_fmt(e.total_kwh, "kWh")))
     if report.impacts.gwp_kgco2e is not None:
-        t.add_row("GWP", _fmt(report.impacts.gwp_kgco2e.total, "gCO2e", 1000))
+        t.add_row("GWP", escape(_fmt(report.impacts.gwp_kgco2e.total, "kgCO2e")))
     if report.impacts.water_l is not None:
-        t.add_row("water", _fmt(report.impacts.water_l.total, "L"))
+        t.add_row("water", escape(_fmt(report.impacts.water_l.total, "L")))
     m = report.measurement
     t.add_row("method", f"{m.method} ({', '.join(sorted({x.name for x in m.meters}))})")
     t.add_row("duration", f"{m.duration_s or 0:.1f} s")

@@ -15,7 +15,7 @@ report_app = typer.Typer(
 )
 
 
-FORMAT_NAMES = ("hf", "boamps", "sci", "spdx", "csv", "md", "html")
+FORMAT_NAMES = ("hf", "boamps", "sci", "spdx", "csv", "md", "html", "ai-act", "l1801")
 """Kept equal to ``empreinte.report.exporters.FORMATS`` (a test checks), without importing it."""
 
 
@@ -96,8 +96,10 @@ def _print_report(report: object) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from empreinte.report.exporters._common import CRITERIA, fmt_estimate, iter_criteria
-    from empreinte.report.models import Report
+    from empreinte.report.exporters._common import CRITERIA, iter_criteria
+    from empreinte.report.models import Estimate, Report
+    from empreinte.units import energy as energy_text
+    from empreinte.units import with_bounds
 
     assert isinstance(report, Report)
     console = Console()
@@ -109,26 +111,29 @@ def _print_report(report: object) -> None:
         f"{escape(report.location.zone)}, method {report.measurement.method} ({report.m_tier}), "
         f"boundary {'+'.join(report.measurement.boundary)}"
     )
-    energy = Table(title="Energy (kWh, value \\[low–high])")
+
+    def shown(e: Estimate | None, unit: str) -> str:
+        return "-" if e is None else escape(with_bounds(e.value, e.low, e.high, unit))
+
+    energy = Table(title="Energy (value \\[low–high])")
     energy.add_column("component")
-    energy.add_column("kWh", justify="right")
+    energy.add_column("energy", justify="right")
     for attr in ("total_kwh", "gpu_kwh", "cpu_kwh", "ram_kwh", "other_kwh", "facility_kwh"):
         e = getattr(report.energy, attr)
         if e is not None:
-            energy.add_row(attr.removesuffix("_kwh"), fmt_estimate(e))
+            energy.add_row(attr.removesuffix("_kwh"), shown(e, "kWh"))
     console.print(energy)
     table = Table(title="Impacts by phase (value \\[low–high]; - = not assessed)")
-    for col in ("criterion", "unit", "usage", "embodied", "end of life", "total"):
-        table.add_column(col, justify="left" if col in ("criterion", "unit") else "right")
+    for col in ("criterion", "usage", "embodied", "end of life", "total"):
+        table.add_column(col, justify="left" if col == "criterion" else "right")
     for key, split in iter_criteria(report.impacts):
         label, unit = CRITERIA[key]
         table.add_row(
             label,
-            unit,
-            fmt_estimate(split.usage),
-            fmt_estimate(split.embodied),
-            fmt_estimate(split.end_of_life),
-            fmt_estimate(split.total),
+            shown(split.usage, unit),
+            shown(split.embodied, unit),
+            shown(split.end_of_life, unit),
+            shown(split.total, unit),
         )
     console.print(table)
     pu = report.per_unit
@@ -136,10 +141,14 @@ def _print_report(report: object) -> None:
         per = Table(title=f"Per {escape(pu.functional_unit.type)}")
         per.add_column("quantity")
         per.add_column("value", justify="right")
-        per.add_row("energy (kWh)", fmt_estimate(pu.energy_kwh))
+        fu, e = pu.functional_unit.type, pu.energy_kwh
+        bounds = (
+            f" [{energy_text(e.low, fu)} – {energy_text(e.high, fu)}]" if e.low != e.high else ""
+        )
+        per.add_row("energy", escape(energy_text(e.value, fu) + bounds))
         for key, split in iter_criteria(pu.impacts):
             label, unit = CRITERIA[key]
-            per.add_row(f"{label} ({unit})", fmt_estimate(split.total))
+            per.add_row(label, shown(split.total, unit))
         console.print(per)
     for w in report.warnings:
         console.print(f"[yellow]warning[/] {escape(w.code)}: {escape(w.message)}")

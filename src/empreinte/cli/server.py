@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-DB_HELP = "Database URL (default: EMPREINTE_DATABASE_URL, else SQLite in the data directory)."
-DIR_HELP = "Data directory (default: EMPREINTE_DATA_DIR, else the user data directory)."
+DB_HELP = "Database URL [setting: database_url; default: SQLite in the data directory]."
+DIR_HELP = "Data directory [setting: data_dir; default: the user data directory]."
 
 server_app = typer.Typer(help="Operate an observatory database.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage API tokens (stored hashed).", no_args_is_help=True)
@@ -41,13 +41,14 @@ def serve(
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
     seed: bool = typer.Option(True, help="Seed an empty database with the published figures."),
-    rate_limit: int = typer.Option(120, help="Write requests per minute per token."),
+    rate_limit: int | None = typer.Option(
+        None, help="Write requests per minute per token [setting: rate_limit; default: 120]."
+    ),
     workers: int = typer.Option(
         1, min=1, help="Worker processes (validation is CPU-bound; rate limits are per worker)."
     ),
 ) -> None:
     """Run the observatory (migrates the database, and seeds it on first start)."""
-    import os
 
     import uvicorn
 
@@ -57,6 +58,7 @@ def serve(
     from empreinte.observatory.settings import Settings
 
     settings = Settings.from_env(db, data_dir, rate_limit_per_minute=rate_limit)
+    rate_limit = settings.rate_limit_per_minute
     sessions = admin.open_db(settings)
     with sessions() as s:
         if seed and admin.count_reports(s) == 0:
@@ -191,24 +193,17 @@ def token_list(
 
 def submit(
     files: list[Path] = typer.Argument(None, help="Report files; none: send the outbox."),
-    server: str | None = typer.Option(None, help="Observatory URL (default: EMPREINTE_SERVER)."),
-    token: str | None = typer.Option(None, help="API token (default: EMPREINTE_TOKEN)."),
+    server: str | None = typer.Option(None, help="Observatory URL [setting: server]."),
+    token: str | None = typer.Option(None, help="API token [setting: token]."),
     retries: int = typer.Option(4, min=0, help="Retries on network errors, 5xx and 429."),
     backoff: float = typer.Option(1.0, min=0, help="First retry delay in seconds (doubles)."),
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
 ) -> None:
     """Send reports to an observatory; unsent ones wait in a local outbox."""
-    from empreinte.errors import ConfigError
-    from empreinte.observatory.settings import data_dir as resolve_dir
-    from empreinte.submit import Outbox, submit_files
+    from empreinte.submit import Outbox, default_outbox, server_and_token, submit_files
 
-    server = server or os.environ.get("EMPREINTE_SERVER")
-    token = token or os.environ.get("EMPREINTE_TOKEN")
-    if not server:
-        raise ConfigError("no server: give --server URL or set EMPREINTE_SERVER")
-    if not token:
-        raise ConfigError("no token: give --token TOKEN or set EMPREINTE_TOKEN")
-    outbox = Outbox(resolve_dir(data_dir) / "outbox")
+    server, token = server_and_token(server, token)
+    outbox = Outbox(default_outbox(data_dir))
     results = submit_files(files or [], server, token, outbox, retries=retries, backoff_s=backoff)
     for r in results:
         typer.echo(f"{'accepted' if r.created else 'already there'}: {r.report_id} {r.url}")

@@ -62,14 +62,20 @@ def default_or(value: Range | float | None, key: str, sources: list[str]) -> Ran
 
 
 def resolve_pue(
-    pue: Range | float | None, location: str | None, warnings: list[CodedWarning]
+    pue: Range | float | None,
+    location: str | None,
+    warnings: list[CodedWarning],
+    datacenter: str | None = None,
 ) -> Range:
-    """The PUE given, else the preset of the location's data centre, else the default one."""
+    """The PUE given, else the operator's preset (``datacenter``), else the preset of the
+    location's data centre, else the default one (warning ``pue-default``)."""
     if pue is not None:
         return as_range(pue)
     from empreinte.factors.datacenters import default_datacenter, get_datacenter
     from empreinte.factors.grid import resolve_location
 
+    if datacenter is not None:
+        return get_datacenter(datacenter).pue.range
     preset = resolve_location(location).datacenter
     dc = get_datacenter(preset) if preset else default_datacenter()
     warnings.append(
@@ -116,7 +122,7 @@ def model_params(
     if not disclosed:
         warnings.append(
             CodedWarning(
-                "parameters-undisclosed",
+                WarningCode.PARAMETERS_UNDISCLOSED,
                 f"{card.id}: parameter counts are not disclosed; the catalog's bracket is used "
                 f"({card.active_params_b.note or 'see the model catalog'})",
             )

@@ -29,6 +29,7 @@ def comparison_rows(results: Sequence[ScenarioResult]) -> list[dict[str, Any]]:
         tot = r.total("gwp_kgco2e")
         per = r.per_request("gwp_kgco2e")
         energy = r.per_request("energy_kwh")
+        full = r.per_response_full()
         rows.append(
             {
                 "scenario": r.scenario.name,
@@ -39,6 +40,13 @@ def comparison_rows(results: Sequence[ScenarioResult]) -> list[dict[str, Any]]:
                 "requests": r.requests,
                 "per_request_gco2e": None if per is None else float(per.value) * 1000,
                 "per_request_wh": None if energy is None else float(energy.value) * 1000,
+                # one response's full footprint: with end of life (and the server with --server)
+                "per_response_full_gco2e": None
+                if full is None or "gwp_kgco2e" not in full
+                else float(full["gwp_kgco2e"].value) * 1000,
+                "per_response_water_ml": None
+                if full is None or "water_l" not in full
+                else float(full["water_l"].value) * 1000,
             }
         )
     return rows
@@ -99,7 +107,7 @@ def write_html(results: Sequence[ScenarioResult], path: str | Path, chart: Path 
 def column_label(key: str) -> str:
     """A readable label for a comparison column (``total_tco2e_low`` -> ``total (tCO2e) low``)."""
     label = key.replace("_tco2e", " (tCO2e)").replace("_gco2e", " (gCO2e)")
-    return label.replace("_wh", " (Wh)").replace("_", " ")
+    return label.replace("_wh", " (Wh)").replace("_ml", " (mL)").replace("_", " ")
 
 
 def _fmt(v: Any) -> str:

@@ -6,10 +6,14 @@ by ML.ENERGY v3 (``data/ml-energy-v3-llm.csv``; GPU energy only, vLLM, steady st
     ln E_token_J = c0 + c1 ln N_active + c2 ln N_total + c3 ln bytes_per_param
                  + c4 ln B + c5 (ln B)^2 + c6 ln G + c7 [B200] + c8 [B200] ln B
                  + c9 ln L_out + sum_t c_t [task = t]
+                 + c_s1 ln S ln B + c_s2 ln S (ln B)^2          (S = N_total / N_active)
 
 with ``N`` in billions of parameters, ``B`` the average batch size, ``G`` the GPU count,
 ``L_out`` the average output length in tokens and the task indicators standing for the prompt
-profile (chat is the reference). The file has energy per output token with the prefill
+profile (chat is the reference). The last two terms let an MoE's sparsity ``S`` act through
+the batch (at small batch a step reads about the active experts, at large batch most of them):
+without them a 1T-total / 32B-active MoE cost the same fraction of a dense 405B at every batch.
+The file has energy per output token with the prefill
 included and no input lengths, so prefill and decode cannot be separated from it: the task
 indicator carries the typical prompt of each workload instead.
 
@@ -66,6 +70,8 @@ FEATURES = (
     "b200_ln_batch",
     "ln_output_len",
     *(f"task_{t}" for t in TASKS if t != REFERENCE_TASK),
+    "ln_sparsity_ln_batch",
+    "ln_sparsity_ln_batch_sq",
 )
 
 _COLUMNS = (
@@ -138,6 +144,7 @@ def design_matrix(
     bpp = np.vectorize(BYTES_PER_PARAM.__getitem__, otypes=[float])(prec)
     ln_b = np.log(_as_array(batch, n))
     b200 = (gpu_a == "B200").astype(float)
+    ln_s = np.log(_as_array(total_b, n)) - np.log(_as_array(active_b, n))
     cols = [
         np.ones(n),
         np.log(_as_array(active_b, n)),
@@ -150,6 +157,8 @@ def design_matrix(
         b200 * ln_b,
         np.log(_as_array(output_len, n)),
         *((task_a == t).astype(float) for t in TASKS if t != REFERENCE_TASK),
+        ln_s * ln_b,
+        ln_s * ln_b**2,
     ]
     return np.column_stack(cols).astype(float)
 

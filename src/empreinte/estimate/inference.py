@@ -4,8 +4,12 @@ Two methods, both giving the accelerator layer, then host, idle and facility lay
 (:mod:`empreinte.estimate.layers`):
 
 - ``fitted`` (default): the per-token model fitted on ML.ENERGY v3 measurements
-  (:mod:`empreinte.estimate.pertoken`), GPU energy per output token, prefill included for the
-  task's typical prompt; H100 SXM and B200 only.
+  (:mod:`empreinte.estimate.pertoken`), GPU energy per output token with the task's typical
+  prompt; H100 SXM and B200 only. The data have no input lengths, so the prefill of the
+  given input tokens is added from FLOPs (``2 N_active L_in`` at the compute-bound MFU, as
+  the FLOP method does; there is no sourced per-input-token coefficient). The FLOP method
+  runs beside it as a cross-check: both are reported with their agreement ratio
+  (warning ``methods-disagree`` beyond ×2).
 - ``flops``: Epoch AI's method. ``t = 2 N_active tokens / (peak × MFU)``;
   ``E_acc = t × P × load``. Input tokens run at the (compute-bound) training MFU, output
   tokens at the decoding MFU.
@@ -16,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from empreinte.errors import CodedWarning, EstimateError
+from empreinte.errors import CodedWarning, EstimateError, WarningCode
 from empreinte.estimate.common import (
     ModelParams,
     check_input,
@@ -30,11 +34,55 @@ from empreinte.estimate.common import (
 )
 from empreinte.estimate.layers import LAYERS, Layers, boundary_layers
 from empreinte.ranges import Range, as_range
+from empreinte.vocabulary import J_PER_KWH
 
 __all__ = ["InferenceEstimate", "estimate_inference", "flops_energy_j"]
 
-J_PER_KWH = 3.6e6
 Method = Literal["fitted", "flops"]
+DISAGREEMENT_FACTOR = 2.0
+
+
+def provisioned_layers(
+    accelerators_kwh: Range,
+    *,
+    requests: float,
+    accelerators: float,
+    hours: float,
+    tdp_w: float,
+    host_ratio: Range,
+    pue: Range,
+    sources: list[str],
+    warnings: list[CodedWarning],
+) -> Layers:
+    """Per-request layers of a fixed fleet (``accelerators`` × ``hours``) serving ``requests``.
+
+    ``busy = requests × A / (TDP × load)`` accelerator-hours are active (``load``: the sourced
+    inference power fraction); the rest of the provisioned accelerator-hours idle at
+    ``TDP × idle fraction`` (an assumption, ``accelerator_idle_power_fraction_of_tdp``), with
+    their hosts (× ``1 + host_ratio``). The idle layer is that energy over the requests.
+    """
+    load = default_or(None, "inference_power_fraction_of_tdp", sources)
+    idle_frac = default_or(None, "accelerator_idle_power_fraction_of_tdp", sources)
+    kw = tdp_w / 1000.0
+    busy_h = accelerators_kwh * requests / (load * kw)
+    provisioned_h = accelerators * hours
+    if float(busy_h.value) > provisioned_h:
+        warnings.append(
+            CodedWarning(
+                WarningCode.PROVISIONED_SATURATED,
+                f"the requests need about {float(busy_h.value):,.0f} accelerator-hours, more than "
+                f"the {provisioned_h:,.0f} provisioned: no idle capacity counted",
+            )
+        )
+    idle_h = Range(
+        max(provisioned_h - float(busy_h.value), 0.0),
+        max(provisioned_h - float(busy_h.high), 0.0),
+        max(provisioned_h - float(busy_h.low), 0.0),
+    )
+    idle_kwh = idle_h * idle_frac * kw * (host_ratio + 1.0) / requests
+    host = accelerators_kwh * host_ratio
+    facility = (accelerators_kwh + host + idle_kwh) * (as_range(pue) - 1.0)
+    return Layers(accelerators_kwh, host, idle_kwh, facility)
 
 
 def flops_energy_j(
@@ -67,6 +115,19 @@ class InferenceEstimate:
     batch: Range | None = None
     warnings: list[CodedWarning] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    grid_gwp: Range | None = None
+    datacenter: str | None = None
+    server: str | None = None  # server archetype whose share of embodied impacts is counted
+    provisioned_accelerator_hours: float | None = None  # fixed fleet x hours (provisioned mode)
+    cross_check: Range | None = None  # accelerator Wh per request by the other method
+    prefill: Range | None = None  # accelerator Wh per request of the input tokens (fitted)
+
+    @property
+    def agreement_ratio(self) -> float | None:
+        """Central accelerator energy of this method over the other's (cross-check)."""
+        if self.cross_check is None or not self.cross_check.value:
+            return None
+        return float(self.per_request.accelerators.value) * 1000 / float(self.cross_check.value)
 
     @property
     def total(self) -> Layers:
@@ -74,21 +135,67 @@ class InferenceEstimate:
 
     def accelerator_hours(self) -> float | None:
         """Accelerator-hours implied by the energy at TDP × the sourced inference load."""
+        r = self.accelerator_hours_range()
+        return None if r is None else float(r.value)
+
+    def accelerator_hours_range(self) -> Range | None:
+        """The same as a range: energy bounds over the load bounds (activity uncertainty)."""
         from empreinte.estimate.assumptions import assumption
 
+        if self.provisioned_accelerator_hours is not None:  # the fleet is held all along
+            return Range.point(self.provisioned_accelerator_hours)
         if self.hardware.tdp_w is None:
             return None
-        load = assumption("inference_power_fraction_of_tdp").value
-        kw = float(self.hardware.tdp_w.value) * load / 1000.0
-        return float(self.total.accelerators.value) / kw
+        load = assumption("inference_power_fraction_of_tdp").range
+        kw = load * (float(self.hardware.tdp_w.value) / 1000.0)
+        return self.total.accelerators / kw
 
     def embodied_shares(self) -> list[Any]:
+        """Accelerators, plus the host server's share (``server``, one per 8 slots)."""
         from empreinte.impacts import HardwareShare
 
-        hours = self.accelerator_hours()
+        hours = self.accelerator_hours_range()
         if hours is None or self.hardware.embodied is None:
             return []
-        return [HardwareShare.accelerator(self.hardware.id, 1, hours)]
+        shares = [HardwareShare.accelerator(self.hardware.id, 1, hours)]
+        if self.server is not None:
+            from empreinte.factors.hardware import get_server
+
+            slots = get_server(self.server).accelerator_slots or 1
+            shares.append(HardwareShare.server(self.server, 1, hours / slots))
+        return shares
+
+    def impact_result(self) -> Any:
+        """The impact engine's result for all requests (every step: ``.explain()``)."""
+        from empreinte.impacts import compute_impacts
+
+        return compute_impacts(
+            self.total.it,
+            location=self.location,
+            pue=self.pue,
+            datacenter=self.datacenter,
+            grid_gwp=self.grid_gwp,
+            hardware=self.embodied_shares(),
+        )
+
+    def explain(self) -> list[dict[str, Any]]:
+        """The estimator's quantities then the impact engine's steps, each with its sources."""
+        rows: list[dict[str, Any]] = []
+        items: list[tuple[str, Range | None, str]] = [
+            ("params_active", self.params.active, "1"),
+            ("batch", self.batch, "requests"),
+            ("prefill_accelerators_wh", self.prefill, "Wh"),
+            ("cross_check_accelerators_wh", self.cross_check, "Wh"),
+            *((f"per_request_{k}_kwh", v, "kWh") for k, v in self.per_request.as_dict().items()),
+        ]
+        srcs = list(dict.fromkeys(self.sources))
+        for k, v, u in items:
+            if v is not None:
+                row: dict[str, Any] = {"phase": "estimate", "name": k, "unit": u}
+                rows.append(row | (to_json_range(v) or {}))
+                rows[-1]["sources"] = [] if len(rows) > 1 else srcs
+        steps: list[dict[str, Any]] = self.impact_result().explain()
+        return rows + steps
 
     def to_report(self, name: str | None = None) -> Any:
         """A validated report for all requests, with per-request values (tier M4)."""
@@ -102,12 +209,28 @@ class InferenceEstimate:
             energy_kwh={"gpu": t.accelerators, "other": t.host + t.idle},
             location=self.location,
             pue=self.pue,
+            datacenter=self.datacenter,
+            grid_gwp=self.grid_gwp,
             hardware=[hardware_item(self.hardware, self.gpus or 1)],
             embodied=self.embodied_shares(),
             functional_unit=("inference", self.requests),
             layers=t.as_dict(),
             measurement={"boundary": list(LAYERS)},
-            warnings=[estimate_warning(f"inference energy ({self.method} method)"), *self.warnings],
+            warnings=[
+                estimate_warning(f"inference energy ({self.method} method)"),
+                *self.warnings,
+                *(
+                    []
+                    if self.server is not None
+                    else [
+                        CodedWarning(
+                            WarningCode.EMBODIED_PARTIAL,
+                            "no server archetype given: embodied impacts cover the "
+                            "accelerators only (give server, e.g. 'hgx-8gpu')",
+                        )
+                    ]
+                ),
+            ],
             name=name,
             system=System(
                 model_id=self.params.model_id or "unnamed",
@@ -145,6 +268,15 @@ class InferenceEstimate:
             "location": self.location,
             "per_request_wh": wh(self.per_request),
             "total_wh": wh(self.total),
+            "prefill_accelerators_wh": to_json_range(self.prefill),
+            "cross_check": None
+            if self.cross_check is None
+            else {
+                "method": "flops" if self.method == "fitted" else "fitted",
+                "accelerators_wh": to_json_range(self.cross_check),
+                "agreement_ratio": self.agreement_ratio,
+            },
+            "grid_gwp_kgco2e_per_kwh": to_json_range(self.grid_gwp),
             "warnings": [w.as_dict() for w in self.warnings],
             "sources": list(dict.fromkeys(self.sources)),
         }
@@ -155,8 +287,8 @@ def estimate_inference(
     model: str | None = None,
     params_total: float | None = None,
     params_active: float | None = None,
-    input_tokens: float = 0.0,
-    output_tokens: float,
+    input_tokens: Range | float = 0.0,
+    output_tokens: Range | float,
     requests: float = 1.0,
     method: Method = "fitted",
     hardware: str = "nvidia-h100-sxm",
@@ -171,10 +303,53 @@ def estimate_inference(
     location: str | None = None,
     host_ratio: Range | float | None = None,
     idle_ratio: Range | float | None = None,
+    count: int | None = None,
+    grid_gwp: Range | float | None = None,
+    datacenter: str | None = None,
+    server: str | None = None,
+    provisioned_hours: float | None = None,
+    fleet: float | None = None,
 ) -> InferenceEstimate:
-    """Estimate the energy of ``requests`` requests of ``input_tokens`` + ``output_tokens``."""
+    """Estimate the energy of ``requests`` requests of ``input_tokens`` + ``output_tokens``.
+
+    Token counts may be ranges. ``count`` is the accelerator count (``gpus`` is its older
+    name); ``mfu``, ``power_w`` and ``load`` belong to the FLOP method and are an error with
+    ``method="fitted"``. ``grid_gwp`` is a stated grid factor (kgCO2e/kWh); ``datacenter`` an
+    operator preset for the PUE and WUE. ``server`` is a server archetype whose share of
+    embodied impacts is allocated with the accelerators' (one server per its slots).
+
+    ``provisioned_hours``: a fixed fleet of ``fleet`` accelerators (default: one replica of
+    ``count``) is provisioned for that many hours to serve the ``requests``: the idle layer is
+    then the provisioned capacity left idle (:func:`provisioned_layers`), not a ratio of the
+    active energy.
+    """
     from empreinte.factors.hardware import get_accelerator
 
+    if count is not None and gpus is not None and count != gpus:
+        raise EstimateError(f"count ({count}) and gpus ({gpus}) disagree: give count only")
+    gpus = count if count is not None else gpus
+    if method == "fitted":
+        given = [
+            n for n, v in (("mfu", mfu), ("power-w", power_w), ("load", load)) if v is not None
+        ]
+        if given:
+            raise EstimateError(
+                f"{', '.join(given)} belong to the flops method: add method 'flops' "
+                "(--method flops) or drop them"
+            )
+    check_input("grid-gwp", grid_gwp, strict=False)
+    check_input("provisioned-hours", provisioned_hours)
+    if provisioned_hours is not None:
+        if idle_ratio is not None:
+            raise EstimateError(
+                "idle-ratio does not apply with provisioned hours: the idle layer is the "
+                "provisioned capacity left idle"
+            )
+        check_input("fleet", fleet, minimum=1.0, strict=False)
+    if server is not None:
+        from empreinte.factors.hardware import get_server
+
+        get_server(server)  # unknown archetype: an error now, not at report time
     check_input("output-tokens", output_tokens)
     check_input("input-tokens", input_tokens, strict=False)
     check_input("requests", requests)
@@ -197,29 +372,77 @@ def estimate_inference(
     sources.extend(params.sources)
     batch_r = None
     n_gpus = gpus
+    cross: Range | None = None
+    prefill_wh: Range | None = None
     if method == "fitted":
-        from empreinte.estimate.pertoken import fitted_gpu, fitted_model, profile
+        from empreinte.estimate.pertoken import (
+            extrapolation,
+            extrapolation_warning,
+            fitted_gpu,
+            length_scale,
+            profile,
+        )
 
         batch_r = default_or(batch, "inference_batch", sources)
+        gpu_label = fitted_gpu(acc.id)
         prof, n_gpus = profile(
             active=params.active,
             total=params.total,
             precision=precision,
             batch=batch_r,
             gpus=gpus,
-            gpu=fitted_gpu(acc.id),
+            gpu=gpu_label,
             memory_gb=acc.memory_gb.value,
             task=task,
+            warnings=warnings,
         )
-        exponent = 1.0 + fitted_model().output_len_exponent
-        acc_j = prof * output_tokens**exponent
+        out_r = as_range(output_tokens)
+        acc_j = Range(
+            prof.value * length_scale(float(out_r.value)),
+            prof.low * length_scale(float(out_r.low)),
+            prof.high * length_scale(float(out_r.high)),
+        )
+        widen, axes = extrapolation({"output length": float(out_r.value)})
+        if axes:
+            acc_j = Range(acc_j.value, acc_j.low / widen, acc_j.high * widen)
+            warnings.append(extrapolation_warning(axes, widen))
         sources.append("ml-energy-v3")
-        if input_tokens:
+        ld_cc = default_or(None, "inference_power_fraction_of_tdp", sources)
+        assert acc.peak_flops_bf16 is not None and acc.tdp_w is not None  # H100, B200
+        peak = acc.peak_flops_bf16.value
+        tdp = Range.point(acc.tdp_w.value)
+        if as_range(input_tokens).high > 0:
+            prefill_j = flops_energy_j(
+                params.active,
+                input_tokens,
+                peak,
+                default_or(None, "training_mfu", sources),
+                tdp,
+                ld_cc,
+            )
+            acc_j = acc_j + prefill_j
+            prefill_wh = prefill_j / 3600.0
             warnings.append(
                 CodedWarning(
-                    "prefill-from-task",
-                    f"fitted method: prefill is included at the typical prompt of task {task!r}; "
-                    "the input token count itself is not used (the data have no input lengths)",
+                    WarningCode.PREFILL_FLOPS,
+                    f"fitted method: the prefill of the input tokens is added from FLOPs "
+                    f"(2 N_active L_in at the training MFU; the data have no input lengths); "
+                    f"the fitted term also carries the typical prompt of task {task!r}",
+                )
+            )
+        cc_j = flops_energy_j(
+            params.active, output_tokens, peak, default_or(None, "inference_mfu", []), tdp, ld_cc
+        )
+        if prefill_wh is not None:
+            cc_j = cc_j + prefill_wh * 3600.0
+        cross = cc_j / 3600.0
+        ratio = float(acc_j.value) / float(cc_j.value)
+        if not 1 / DISAGREEMENT_FACTOR <= ratio <= DISAGREEMENT_FACTOR:
+            warnings.append(
+                CodedWarning(
+                    WarningCode.METHODS_DISAGREE,
+                    f"the fitted method gives {ratio:.2f}× the FLOP method's accelerator energy "
+                    "(both in the JSON's cross_check); the spread is model uncertainty",
                 )
             )
     elif method == "flops":
@@ -237,21 +460,63 @@ def estimate_inference(
         if input_tokens:
             prefill_mfu = default_or(None, "training_mfu", sources)
             acc_j = acc_j + flops_energy_j(params.active, input_tokens, peak, prefill_mfu, p, ld)
+        from empreinte.estimate.pertoken import _FITTED_GPUS
+
+        if acc.id in _FITTED_GPUS:  # the fitted method beside it, as a cross-check
+            other = estimate_inference(
+                params_total=float(params.total.value),
+                params_active=float(params.active.value),
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                hardware=acc.id,
+                batch=batch,
+                gpus=gpus,
+                precision=precision,
+                task=task,
+                pue=1.0,
+                host_ratio=0.0,
+                idle_ratio=0.0,
+            )
+            cross = other.per_request.accelerators * 1000.0
+            ratio = float(acc_j.value) / 3600.0 / float(cross.value)
+            if not 1 / DISAGREEMENT_FACTOR <= ratio <= DISAGREEMENT_FACTOR:
+                warnings.append(
+                    CodedWarning(
+                        WarningCode.METHODS_DISAGREE,
+                        f"the FLOP method gives {ratio:.2f}× the fitted method's accelerator "
+                        "energy (both in the JSON's cross_check); the spread is model uncertainty",
+                    )
+                )
     else:
         raise EstimateError(f"unknown method {method!r}: use 'fitted' or 'flops'")
-    pue_r = resolve_pue(pue, location, warnings)
-    per_request = boundary_layers(
-        acc_j / J_PER_KWH,
-        host_ratio=default_or(host_ratio, "host_ratio", sources),
-        idle_ratio=default_or(idle_ratio, "idle_ratio", sources),
-        pue=pue_r,
-    )
+    pue_r = resolve_pue(pue, location, warnings, datacenter)
+    if provisioned_hours is None:
+        per_request = boundary_layers(
+            acc_j / J_PER_KWH,
+            host_ratio=default_or(host_ratio, "host_ratio", sources),
+            idle_ratio=default_or(idle_ratio, "idle_ratio", sources),
+            pue=pue_r,
+        )
+    else:
+        if acc.tdp_w is None:
+            raise EstimateError(f"no TDP for {acc.id}: provisioned capacity needs it")
+        per_request = provisioned_layers(
+            acc_j / J_PER_KWH,
+            requests=float(requests),
+            accelerators=float(fleet if fleet is not None else (n_gpus or 1)),
+            hours=float(provisioned_hours),
+            tdp_w=float(acc.tdp_w.value),
+            host_ratio=default_or(host_ratio, "host_ratio", sources),
+            pue=pue_r,
+            sources=sources,
+            warnings=warnings,
+        )
     return InferenceEstimate(
         method=method,
         hardware=acc,
         params=params,
-        input_tokens=float(input_tokens),
-        output_tokens=float(output_tokens),
+        input_tokens=float(as_range(input_tokens).value),
+        output_tokens=float(as_range(output_tokens).value),
         requests=float(requests),
         per_request=per_request,
         pue=pue_r,
@@ -260,4 +525,12 @@ def estimate_inference(
         batch=batch_r,
         warnings=warnings,
         sources=sources,
+        grid_gwp=None if grid_gwp is None else as_range(grid_gwp),
+        datacenter=datacenter,
+        server=server,
+        provisioned_accelerator_hours=None
+        if provisioned_hours is None
+        else float(fleet if fleet is not None else (n_gpus or 1)) * float(provisioned_hours),
+        cross_check=cross,
+        prefill=prefill_wh,
     )

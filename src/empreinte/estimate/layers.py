@@ -15,10 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from empreinte.ranges import Range, as_range
+from empreinte.vocabulary import LAYERS
 
 __all__ = ["LAYERS", "Layers", "boundary_layers"]
-
-LAYERS = ("accelerators", "host", "idle", "facility")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +47,6 @@ class Layers:
 
     def __add__(self, other: Layers) -> Layers:
         return Layers(*(getattr(self, n) + getattr(other, n) for n in LAYERS))
-
-    def upto(self, boundary: str) -> Range:
-        """Energy summed from the accelerators up to and including ``boundary``."""
-        names = LAYERS[: LAYERS.index(boundary) + 1]
-        out = Range.point(0.0)
-        for n in names:
-            out = out + getattr(self, n)
-        return out
 
 
 def boundary_layers(

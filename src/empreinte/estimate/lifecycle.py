@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -72,6 +72,10 @@ class Inference(_M):
     input_tokens: float = Field(default=0, ge=0)
     method: Literal["fitted", "flops"] = "fitted"
     batch: float | None = Field(default=None, gt=0)
+    count: int | None = Field(default=None, ge=1, description="accelerators per replica")
+    fleet: float | None = Field(
+        default=None, ge=1, description="accelerators provisioned all the days (fixed fleet)"
+    )
 
 
 class Scenario(_M):
@@ -82,6 +86,9 @@ class Scenario(_M):
     hardware: str = "nvidia-h100-sxm"
     location: str | None = None
     pue: float | None = Field(default=None, ge=1)
+    grid_gwp: float | None = Field(default=None, ge=0, description="stated kgCO2e/kWh")
+    datacenter: str | None = Field(default=None, description="operator preset (PUE, WUE)")
+    server: str | None = Field(default=None, description="server archetype (embodied share)")
     hardware_lifetime_years: float | None = Field(default=None, gt=0)
     training: Training | None = None
     fine_tunings: list[FineTuning] = Field(default_factory=list)
@@ -154,6 +161,7 @@ class StageResult:
     gwp_usage_kgco2e: Range
     gwp_embodied_kgco2e: Range | None
     water_l: Range
+    criteria: dict[str, Range] = field(default_factory=dict)  # usage + embodied + end of life
 
     @property
     def gwp_kgco2e(self) -> Range:
@@ -169,6 +177,7 @@ class StageResult:
             "gwp_usage_kgco2e": to_json_range(self.gwp_usage_kgco2e),
             "gwp_embodied_kgco2e": to_json_range(self.gwp_embodied_kgco2e),
             "water_l": to_json_range(self.water_l),
+            "criteria": {k: to_json_range(v) for k, v in self.criteria.items()},
         }
 
 
@@ -177,6 +186,7 @@ class ScenarioResult:
     scenario: Scenario
     stages: list[StageResult]
     requests: float
+    warnings: list[Any] = field(default_factory=list)  # coded warnings of every stage
 
     def total(self, attr: str) -> Range:
         out = Range.point(0.0)
@@ -188,11 +198,23 @@ class ScenarioResult:
     def per_request(self, attr: str) -> Range | None:
         return None if not self.requests else self.total(attr) / self.requests
 
+    def per_response_full(self) -> dict[str, Range] | None:
+        """One response's full footprint, every criterion: usage + embodied + end of life of
+        the inference, with training, retraining and fine-tuning amortised over the requests."""
+        if not self.requests:
+            return None
+        out: dict[str, Range] = {}
+        for s in self.stages:
+            for k, v in s.criteria.items():
+                out[k] = out.get(k, Range.point(0.0)) + v
+        return {k: v / self.requests for k, v in out.items()}
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.scenario.name,
             "scenario": self.scenario.model_dump(exclude_none=True),
             "stages": [s.to_dict() for s in self.stages],
+            "warnings": [w.as_dict() for w in self.warnings],
             "total": {
                 "energy_kwh": to_json_range(self.total("energy_kwh")),
                 "gwp_kgco2e": to_json_range(self.total("gwp_kgco2e")),
@@ -202,6 +224,14 @@ class ScenarioResult:
             "per_request": {
                 "energy_wh": to_json_range(_times(self.per_request("energy_kwh"), 1e3)),
                 "gwp_gco2e": to_json_range(_times(self.per_request("gwp_kgco2e"), 1e3)),
+            },
+            "per_response_full": None
+            if (full := self.per_response_full()) is None
+            else {
+                "functional_unit": "one response: usage + embodied (accelerators"
+                + (", server" if self.scenario.server else "")
+                + ") + end of life, training and fine-tuning amortised",
+                **{k: to_json_range(v) for k, v in full.items()},
             },
         }
 
@@ -214,17 +244,26 @@ def _stage(name: str, layers: Layers, hours: float, pue: Range, sc: Scenario) ->
     from empreinte.impacts import HardwareShare, compute_impacts
 
     acc_share = HardwareShare.accelerator(sc.hardware, 1, hours) if hours > 0 else None
+    shares = [acc_share] if acc_share and acc_share.gwp_kgco2e is not None else []
+    if shares and sc.server is not None:
+        from empreinte.factors.hardware import get_server
+
+        slots = get_server(sc.server).accelerator_slots or 1
+        shares.append(HardwareShare.server(sc.server, 1, hours / slots))
     res = compute_impacts(
         layers.it,
         location=sc.location,
         pue=pue,
-        hardware=[acc_share] if acc_share and acc_share.gwp_kgco2e is not None else [],
+        datacenter=sc.datacenter,
+        grid_gwp=sc.grid_gwp,
+        hardware=shares,
         lifetime_years=sc.hardware_lifetime_years,
     )
     gwp = res.criteria["gwp_kgco2e"]
     water = res.criteria["water_l"].usage
     assert gwp.usage is not None and water is not None
-    return StageResult(name, layers, hours, gwp.usage, gwp.embodied, water)
+    criteria = {k: c.total for k, c in res.criteria.items() if c.total is not None}
+    return StageResult(name, layers, hours, gwp.usage, gwp.embodied, water, criteria)
 
 
 def run_scenario(sc: Scenario) -> ScenarioResult:
@@ -233,6 +272,7 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
     from empreinte.estimate.training import estimate_training
 
     stages: list[StageResult] = []
+    warnings: list[Any] = []
     if sc.training is not None:
         t = sc.training
         est = estimate_training(
@@ -247,7 +287,10 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
             flops=t.flops,
             mfu=t.mfu,
             count=t.count,
+            grid_gwp=sc.grid_gwp,
+            datacenter=sc.datacenter,
         )
+        warnings.extend(est.warnings)
         stages.append(
             _stage("training", est.layers, float(est.accelerator_hours.value), est.pue, sc)
         )
@@ -277,7 +320,10 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
             mfu=ft.mfu,
             count=ft.count,
             stage="fine_tuning",
+            grid_gwp=sc.grid_gwp,
+            datacenter=sc.datacenter,
         )
+        warnings.extend(est.warnings)
         label = "fine_tuning" if len(sc.fine_tunings) == 1 else f"fine_tuning_{i + 1}"
         hours = ft.runs * float(est.accelerator_hours.value)
         stages.append(_stage(label, est.layers.scaled(ft.runs), hours, est.pue, sc))
@@ -297,15 +343,31 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
             requests=requests,
             method=inf.method,
             batch=inf.batch,
+            count=inf.count,
+            provisioned_hours=inf.days * 24.0 if inf.fleet is not None else None,
+            fleet=inf.fleet,
+            grid_gwp=sc.grid_gwp,
+            datacenter=sc.datacenter,
         )
+        warnings.extend(est_i.warnings)
         acc = est_i.hardware
         if acc.tdp_w is None:
             raise ConfigError(f"no TDP for {acc.id}: cannot allocate its embodied impacts")
         from empreinte.estimate.assumptions import assumption
 
         power_kw = acc.tdp_w.value * assumption("inference_power_fraction_of_tdp").value / W_PER_KW
-        hours = float(est_i.total.accelerators.value) / power_kw
+        hours = (
+            est_i.provisioned_accelerator_hours
+            if est_i.provisioned_accelerator_hours is not None
+            else float(est_i.total.accelerators.value) / power_kw
+        )
         stages.append(_stage("inference", est_i.total, hours, est_i.pue, sc))
     if not stages:
         raise ConfigError(f"scenario {sc.name!r} has no training, fine-tuning or inference")
-    return ScenarioResult(sc, stages, requests)
+    seen = set()
+    unique = []
+    for w in warnings:
+        if (w.code, w.message) not in seen:
+            seen.add((w.code, w.message))
+            unique.append(w)
+    return ScenarioResult(sc, stages, requests, unique)

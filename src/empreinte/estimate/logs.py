@@ -22,13 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from empreinte.errors import CodedWarning, ConfigError, EstimateError, UnknownKeyError
+from empreinte.errors import CodedWarning, ConfigError, EstimateError, UnknownKeyError, WarningCode
 from empreinte.estimate.common import default_or, resolve_pue
 from empreinte.ranges import Range
+from empreinte.vocabulary import J_PER_KWH
 
 __all__ = ["Categorical", "LogEstimate", "estimate_log", "read_log"]
 
-J_PER_KWH = 3.6e6
 _NUMERIC = ("input_tokens", "output_tokens")
 
 
@@ -183,6 +183,8 @@ class LogEstimate:
     pue: Range
     warnings: list[CodedWarning] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    grid_gwp: Range | float | None = None
+    datacenter: str | None = None
 
     def totals_by(self, key: str) -> list[dict[str, Any]]:
         """Totals grouped by a column: requests, rows estimated, energy kWh and GWP kgCO2e.
@@ -242,7 +244,9 @@ class LogEstimate:
         warnings = [estimate_warning("request-log energy (fitted method)"), *self.warnings]
         if multi:
             warnings.append(
-                CodedWarning("multi-zone", f"{len(zones)} zones: usage impacts summed per row")
+                CodedWarning(
+                    WarningCode.MULTI_ZONE, f"{len(zones)} zones: usage impacts summed per row"
+                )
             )
         report = make_report(
             stage="inference",
@@ -250,6 +254,8 @@ class LogEstimate:
             energy_kwh={"gpu": lay["accelerators"], "other": lay["host"] + lay["idle"]},
             location=None if multi else zones[0],
             pue=self.pue,
+            grid_gwp=self.grid_gwp,
+            datacenter=self.datacenter,
             functional_unit=("inference", done),
             layers=lay,
             measurement={"boundary": list(LAYERS)},
@@ -333,10 +339,31 @@ def estimate_log(
     pue: Range | float | None = None,
     batch: float | None = None,
     task: str = "lm-arena-chat",
+    count: int | None = None,
+    grid_gwp: Range | float | None = None,
+    datacenter: str | None = None,
+    fleet: float | None = None,
+    provisioned_hours: float | None = None,
 ) -> LogEstimate:
-    """Estimate every row of a log (columns as returned by :func:`read_log`)."""
+    """Estimate every row of a log (columns as returned by :func:`read_log`).
+
+    ``count`` is the accelerator count per replica (default: the memory rule), ``grid_gwp``
+    a stated grid factor (kgCO2e/kWh) replacing the zones', ``datacenter`` an operator preset
+    (PUE and WUE). ``fleet`` accelerators provisioned for ``provisioned_hours`` (a fixed
+    fleet over the log's period): the idle layer is the provisioned capacity left idle
+    (as :func:`empreinte.estimate.inference.provisioned_layers`), shared by the rows in
+    proportion to their active energy.
+    """
+    if provisioned_hours is not None and fleet is None:
+        raise EstimateError("provisioned hours need the fleet size (accelerators provisioned)")
     from empreinte.estimate.common import model_params
-    from empreinte.estimate.pertoken import fitted_gpu, fitted_model, profile
+    from empreinte.estimate.pertoken import (
+        WIDEN_PER_E_FOLD,
+        data_domain,
+        fitted_gpu,
+        length_scale,
+        profile,
+    )
     from empreinte.factors.grid import resolve_location
     from empreinte.factors.hardware import get_accelerator
     from empreinte.impacts import compute_batch
@@ -365,16 +392,41 @@ def estimate_log(
             total=params.total,
             precision="bfloat16",
             batch=batch_r,
-            gpus=None,
+            gpus=count,
             gpu=gpu,
             memory_gb=acc.memory_gb.value,
             task=task,
+            warnings=warnings,
         )
         prof[:, i] = (pr.value, pr.low, pr.high)
-    scale = np.where(out_tok > 0, out_tok, np.nan) ** (1.0 + fitted_model().output_len_exponent)
-    acc_kwh = Range(*(prof[j][models.codes] * scale / J_PER_KWH for j in range(3)))
+    tok = np.where(out_tok > 0, out_tok, np.nan)
+    scale = length_scale(tok)
+    # outside the data's output lengths the range widens as in estimate_inference
+    l_lo, l_hi = data_domain()["output length"]
+    with np.errstate(invalid="ignore"):
+        folds = np.abs(np.log(tok / np.clip(tok, l_lo, l_hi)))
+    widen = 1.0 + WIDEN_PER_E_FOLD * np.nan_to_num(folds)
+    n_out = int((widen > 1).sum())
+    if n_out:
+        warnings.append(
+            CodedWarning(
+                WarningCode.EXTRAPOLATED,
+                f"{n_out} rows with output lengths outside the per-token model's data "
+                f"({l_lo:g}-{l_hi:g} tokens): energy per token held at the edge, ranges widened",
+            )
+        )
+    acc_kwh = Range(
+        prof[0][models.codes] * scale / J_PER_KWH,
+        prof[1][models.codes] * scale / J_PER_KWH / widen,
+        prof[2][models.codes] * scale / J_PER_KWH * widen,
+    )
     host = default_or(None, "host_ratio", sources)
-    idle = default_or(None, "idle_ratio", sources)
+    if provisioned_hours is None:
+        idle = default_or(None, "idle_ratio", sources)
+    else:
+        idle = _provisioned_idle_ratio(
+            acc_kwh, acc, fleet, provisioned_hours, host, sources, warnings
+        )
     it_kwh = acc_kwh * ((host + 1.0) * (idle + 1.0))
     if "zone" in data:
         zones = Categorical.of(data["zone"]).map(lambda z: resolve_location(z).zone.zone)
@@ -382,9 +434,17 @@ def estimate_log(
         loc = resolve_location(location)
         warnings.extend(loc.warnings)
         zones = Categorical(np.array([loc.zone.zone]), np.zeros(n, dtype=np.intp))
-    pue_r = resolve_pue(pue, location, warnings)
+    pue_r = resolve_pue(pue, location, warnings, datacenter)
     # impacts are linear in the IT energy: factors per distinct zone, then one product per row
-    per_kwh = compute_batch(np.ones(zones.uniques.size), zones.uniques, pue_r)
+    wue = None
+    if datacenter is not None:
+        from empreinte.factors.datacenters import get_datacenter
+
+        sv = get_datacenter(datacenter).wue_onsite_l_per_kwh
+        wue = None if sv is None else sv.range
+    per_kwh = compute_batch(
+        np.ones(zones.uniques.size), zones.uniques, pue_r, wue, grid_gwp=grid_gwp
+    )
     impacts = {
         k: it_kwh * Range(r.value[zones.codes], r.low[zones.codes], r.high[zones.codes])
         for k, r in per_kwh.items()
@@ -400,7 +460,7 @@ def estimate_log(
             why.append(f"{bad_tok} with output_tokens missing, zero or negative")
         warnings.append(
             CodedWarning(
-                "rows-unestimated",
+                WarningCode.ROWS_UNESTIMATED,
                 f"{unest} rows not estimated (left empty, not zero): {'; '.join(why)}",
             )
         )
@@ -417,6 +477,8 @@ def estimate_log(
         pue=pue_r,
         warnings=warnings,
         sources=sources,
+        grid_gwp=grid_gwp,
+        datacenter=datacenter,
     )
     acc_t = le.total(acc_kwh)
     host_t = acc_t * host
@@ -428,3 +490,41 @@ def estimate_log(
         "facility": (acc_t + host_t + idle_t) * (pue_r - 1.0),
     }
     return le
+
+
+def _provisioned_idle_ratio(
+    acc_kwh: Range,
+    acc: Any,
+    fleet: float | None,
+    hours: float,
+    host: Range,
+    sources: list[str],
+    warnings: list[CodedWarning],
+) -> Range:
+    """Idle energy of a fixed fleet as a ratio of the log's active IT energy."""
+    from empreinte.estimate.inference import provisioned_layers
+
+    if acc.tdp_w is None:
+        raise EstimateError(f"no TDP for {acc.id}: provisioned capacity needs it")
+    ok = np.isfinite(acc_kwh.value)
+    total = Range(
+        float(acc_kwh.value[ok].sum()), float(acc_kwh.low[ok].sum()), float(acc_kwh.high[ok].sum())
+    )
+    n = float(ok.sum()) or 1.0
+    per = provisioned_layers(
+        total / n,
+        requests=n,
+        accelerators=float(fleet or 1),
+        hours=hours,
+        tdp_w=float(acc.tdp_w.value),
+        host_ratio=host,
+        pue=Range.point(1.0),
+        sources=sources,
+        warnings=warnings,
+    )
+    active = per.accelerators + per.host
+    return Range(
+        float(per.idle.value) / float(active.value),
+        float(per.idle.low) / float(active.high),
+        float(per.idle.high) / float(active.low),
+    )

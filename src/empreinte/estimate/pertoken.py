@@ -6,7 +6,20 @@ hardware, precision, batch and GPU count, as a range: its bounds cover the param
 batch brackets and the model's leave-one-model-out error (10th to 90th percentile of the
 predicted/measured ratio). Then, vectorised over requests::
 
-    E_request_J = profile × L_out^(1 + c_L)
+    E_request_J = profile × L_out × clip(L_out, L_min, L_max)^c_L
+
+Outside the fitted data the curves are bounded by physics rather than extrapolated:
+
+- batch above the data's largest: energy per token stays at its value there (the fitted
+  quadratic in ln batch would otherwise keep falling up to batch ~141,000);
+- batch below the data's smallest: decoding is memory-bound, a step costs about the same
+  energy whatever the batch, so energy per token grows as ``B_min / B``;
+- output length outside the data: energy per token stays at the edge's value (no
+  ``L^0.41`` towards implausibly cheap 10-token answers);
+- parameters and GPU count: the log-linear form is extrapolated.
+
+On every axis outside the data the range widens by ``1 + 0.5 × e-folds`` on each side (an
+assumption, labelled as such) and the coded warning ``extrapolated`` names the axes.
 """
 
 from __future__ import annotations
@@ -20,12 +33,24 @@ from typing import Any
 
 import numpy as np
 
-from empreinte.errors import DataError, EstimateError
+from empreinte.errors import DataError, EstimateError, WarningCode
 from empreinte.estimate.assumptions import assumption, read_estimate_data
 from empreinte.estimate.fit import BYTES_PER_PARAM, FEATURES, design_matrix
 from empreinte.ranges import Range
 
-__all__ = ["FittedModel", "fitted_gpu", "fitted_model", "gpu_count", "profile"]
+__all__ = [
+    "FittedModel",
+    "data_domain",
+    "extrapolation",
+    "fitted_gpu",
+    "fitted_model",
+    "gpu_count",
+    "length_scale",
+    "profile",
+]
+
+WIDEN_PER_E_FOLD = 0.5
+"""Assumption: outside the data a range widens by ×(1 + 0.5 × e-folds) on each side."""
 
 _FITTED_GPUS = {"nvidia-h100-sxm": "H100", "nvidia-b200": "B200"}
 
@@ -53,6 +78,57 @@ def fitted_model() -> FittedModel:
         raise DataError("inference_model.json does not match the features of this version")
     q = raw["leave_one_model_out"]["ratio_quantiles"]
     return FittedModel(dict(coef), float(q["10"]), float(q["90"]), raw)
+
+
+@cache
+def data_domain() -> dict[str, tuple[float, float]]:
+    """Span of each driver in the fitted data (parameters in billions)."""
+    from empreinte.estimate.fit import read_ml_energy
+
+    dom = fitted_model().meta["domain"]
+    data = read_ml_energy(read_estimate_data("ml-energy-v3-llm.csv"))
+    out = {
+        "active parameters": (float(dom["active_params_b"][0]), float(dom["active_params_b"][1])),
+        "total parameters": (float(dom["total_params_b"][0]), float(dom["total_params_b"][1])),
+        "batch": (float(dom["batch"][0]), float(dom["batch"][1])),
+    }
+    for axis, col in (("GPUs", "num_gpus"), ("output length", "avg_output_len")):
+        v = np.asarray(data[col], dtype=float)
+        out[axis] = (float(v.min()), float(v.max()))
+    return out
+
+
+def extrapolation(values: dict[str, float]) -> tuple[float, list[str]]:
+    """``(widening factor, axes outside the data)`` for driver values keyed like the domain."""
+    dom = data_domain()
+    folds = 0.0
+    axes = []
+    for axis, v in values.items():
+        lo, hi = dom[axis]
+        if v < lo or v > hi:
+            folds += abs(math.log(v / (lo if v < lo else hi)))
+            axes.append(axis)
+    return 1.0 + WIDEN_PER_E_FOLD * folds, axes
+
+
+def extrapolation_warning(axes: list[str], widen: float) -> Any:
+    """The coded warning of an estimate outside the fitted data."""
+    from empreinte.errors import CodedWarning
+
+    dom = data_domain()
+    spans = "; ".join(f"{a} {dom[a][0]:g}-{dom[a][1]:g}" for a in axes)
+    return CodedWarning(
+        WarningCode.EXTRAPOLATED,
+        f"outside the per-token model's data ({spans}): physics bounds used where they "
+        f"exist, range widened ×{widen:.2f}",
+    )
+
+
+def length_scale(output_tokens: Any) -> Any:
+    """``L × clip(L, L_min, L_max)^c_L``: energy per request over the profile (arrays ok)."""
+    lo, hi = data_domain()["output length"]
+    c = fitted_model().output_len_exponent
+    return output_tokens * np.clip(output_tokens, lo, hi) ** c
 
 
 def fitted_gpu(accelerator_id: str) -> str:
@@ -96,6 +172,22 @@ def _base(
     return float(np.dot(x, [fm.coef[f] for f in FEATURES]))
 
 
+def _bounded(
+    fm: FittedModel,
+    active: float,
+    total: float,
+    precision: str,
+    batch: float,
+    gpus: float,
+    gpu: str,
+    task: str,
+) -> float:
+    """``exp(base)`` with the batch bounded by physics outside the data (module docstring)."""
+    lo, hi = data_domain()["batch"]
+    b = min(max(batch, lo), hi)
+    return math.exp(_base(fm, active, total, precision, b, gpus, gpu, task)) * max(lo / batch, 1.0)
+
+
 def profile(
     *,
     active: Range,
@@ -106,16 +198,21 @@ def profile(
     gpu: str,
     memory_gb: float,
     task: str,
+    warnings: list[Any] | None = None,
 ) -> tuple[Range, int]:
-    """``exp(base)`` as a range (J per token at ``L_out = 1``) and the central GPU count."""
+    """``exp(base)`` as a range (J per token at ``L_out = 1``) and the central GPU count.
+
+    Outside the fitted data the range widens and ``warnings`` (when given) receives the
+    ``extrapolated`` warning naming the axes.
+    """
     fm = fitted_model()
 
     def g(t: float) -> int:
         return gpus if gpus is not None else gpu_count(t, precision, memory_gb)
 
     central_gpus = g(float(total.value))
-    central = math.exp(
-        _base(fm, active.value, total.value, precision, batch.value, central_gpus, gpu, task)
+    central = _bounded(
+        fm, active.value, total.value, precision, batch.value, central_gpus, gpu, task
     )
     batches = {float(batch.value), *np.geomspace(batch.low, batch.high, 5).tolist()}
     vals = []
@@ -124,7 +221,17 @@ def profile(
     ):
         if a > t:
             continue
-        vals.append(math.exp(_base(fm, a, t, precision, b, g(t), gpu, task)))
-    low = min(vals) / fm.ratio_high
-    high = max(vals) / fm.ratio_low
+        vals.append(_bounded(fm, a, t, precision, b, g(t), gpu, task))
+    widen, axes = extrapolation(
+        {
+            "active parameters": float(active.value) / 1e9,
+            "total parameters": float(total.value) / 1e9,
+            "batch": float(batch.value),
+            "GPUs": float(central_gpus),
+        }
+    )
+    if axes and warnings is not None:
+        warnings.append(extrapolation_warning(axes, widen))
+    low = min(vals) / fm.ratio_high / widen
+    high = max(vals) / fm.ratio_low * widen
     return Range(central, min(low, central), max(high, central)), central_gpus

@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 from empreinte.estimate.inference import estimate_inference
 from empreinte.estimate.layers import boundary_layers
-from empreinte.estimate.training import estimate_training
+from empreinte.estimate.mfu import PublicRun, public_runs
+from empreinte.estimate.training import TrainingEstimate, estimate_training
+from empreinte.factors.hardware import get_accelerator
 from empreinte.ranges import Range, as_range
 
 __all__ = ["CASES", "Case", "CaseResult", "run_case", "run_cases"]
@@ -158,6 +160,59 @@ def _llama2(sizes: list[str]) -> Range:
     return out
 
 
+LLAMA3_CARDS = {  # card: (runs of training_runs.json, card total tCO2e)
+    "Llama 3": (("Llama 3 8B", "Llama 3 70B"), 2290.0),
+    "Llama 3.1": (("Llama 3.1 8B", "Llama 3.1 70B", "Llama 3.1 405B"), 11390.0),
+}
+
+
+def _run(name: str) -> PublicRun:
+    return next(r for r in (*public_runs(), *public_runs(held_out=True)) if r.name == name)
+
+
+def card_grid_factor(card: str) -> float:
+    """A model card's implied grid factor: its total tCO2e over its GPU-hours × W (kWh)."""
+    names, total_t = LLAMA3_CARDS[card]
+    kwh = sum(_run(n).accelerator_hours * _run(n).power_w / 1000.0 for n in names)
+    return total_t * 1000.0 / kwh
+
+
+def _usage_t(e: TrainingEstimate) -> Range:
+    gwp = e.to_report().impacts.gwp_kgco2e
+    assert gwp is not None and gwp.usage is not None
+    return as_range(Range(gwp.usage.value, gwp.usage.low, gwp.usage.high)) * T_PER_KG
+
+
+def _llama3_stated(card: str, name: str) -> Range:
+    """GPU-hours × 700 W × the card's implied factor, on the accelerators boundary."""
+    r = _run(name)
+    e = estimate_training(
+        hardware=r.hardware,
+        accelerator_hours=r.accelerator_hours,
+        power_w=r.power_w,
+        boundary="accelerators",
+        grid_gwp=card_grid_factor(card),
+        location="USA",
+    )
+    return _usage_t(e)
+
+
+def _proxy_run(name: str, **kw: Any) -> TrainingEstimate:
+    """From parameters, tokens and hardware only; the MFU prior fitted without this run."""
+    from empreinte.estimate.mfu import mfu_prior
+
+    r = _run(name)
+    acc = get_accelerator(r.hardware)
+    assert acc.peak_flops_bf16 is not None
+    mfu = mfu_prior(r.active_params, acc.peak_flops_bf16.value, exclude=name)
+    return estimate_training(hardware=r.hardware, model=r.model, tokens=r.tokens, mfu=mfu, **kw)
+
+
+def _llama_proxy_t(name: str) -> Range:
+    """tCO2e from parameters, tokens, H100, USA, on Meta's (accelerators) boundary."""
+    return _usage_t(_proxy_run(name, location="USA", boundary="accelerators"))
+
+
 def _epoch_gpt4o() -> Range:
     e = estimate_inference(
         params_active=100e9,
@@ -177,20 +232,33 @@ def _epoch_gpt4o() -> Range:
 
 # ---------------------------------------------------------------- proxies only
 def _gpt3_proxy() -> Range:
-    e = estimate_training(
-        hardware="nvidia-v100-sxm2-32gb", model="gpt-3", tokens=300e9, location="USA"
-    )
-    return e.layers.full * MWH_PER_KWH
+    return _proxy_run("GPT-3 175B", location="USA").layers.full * MWH_PER_KWH
 
 
 def _bloom_proxy() -> Range:
-    e = estimate_training(hardware="nvidia-a100-sxm4-80gb", model="bloom", tokens=366e9)
-    return e.layers.accelerators
+    return _proxy_run("BLOOM 176B").layers.accelerators
 
 
 def _llama2_70b_hours() -> Range:
-    e = estimate_training(hardware="nvidia-a100-sxm4-80gb", model="llama-2-70b", tokens=2e12)
-    return e.accelerator_hours
+    return _proxy_run("Llama 2 70B").accelerator_hours
+
+
+def _gpt4o_proxy() -> Range:
+    """Epoch's boundary (accelerators × PUE), catalog parameters and default ranges."""
+    e = estimate_inference(
+        model="gpt-4o",
+        output_tokens=500,
+        method="flops",
+        location="USA",
+        host_ratio=0,
+        idle_ratio=0,
+    )
+    return e.per_request.full * 1000
+
+
+def _gemini_accelerators() -> Range:
+    """Accelerators only from Google's full-boundary 0.24 Wh, default layer ratios."""
+    return _gemini_full().reciprocal() * 0.24 * 0.10
 
 
 def _gemini_full() -> Range:
@@ -217,6 +285,19 @@ def _patterson_t(hw: str, h: float, w: float, pue: float, grid: float) -> Range:
 
 def _stated_cases() -> list[Case]:
     cases = []
+    for card, (names, _) in LLAMA3_CARDS.items():
+        for name in names:
+            cases.append(
+                Case(
+                    f"{name} (card factor {card_grid_factor(card):.4f})",
+                    "stated",
+                    "training GWP, accelerators boundary",
+                    "tCO2e",
+                    float(_run(name).tco2e or 0.0),
+                    "meta-llama-model-cards",
+                    partial(_llama3_stated, card, name),
+                )
+            )
     for name, (hw, h, w, pue, grid, mwh, t) in PATTERSON.items():
         cases.append(
             Case(
@@ -309,7 +390,7 @@ def _stated_cases() -> list[Case]:
 def _proxy_cases() -> list[Case]:
     return [
         Case(
-            "GPT-3 175B from 6ND",
+            "GPT-3 175B from 6ND (MFU prior without it)",
             "proxy",
             "training energy (full boundary)",
             "MWh",
@@ -318,7 +399,7 @@ def _proxy_cases() -> list[Case]:
             _gpt3_proxy,
         ),
         Case(
-            "BLOOM from 6ND",
+            "BLOOM from 6ND (MFU prior without it)",
             "proxy",
             "GPU energy",
             "kWh",
@@ -327,13 +408,50 @@ def _proxy_cases() -> list[Case]:
             _bloom_proxy,
         ),
         Case(
-            "Llama 2 70B from 6ND",
+            "Llama 2 70B GPU-hours from 6ND (MFU prior without it)",
             "proxy",
             "GPU-hours",
             "h",
             1_720_320,
             "meta-llama-model-cards",
             _llama2_70b_hours,
+        ),
+        *(
+            Case(
+                f"{name} from 6ND (MFU prior without it)",
+                "proxy",
+                "training GWP, accelerators boundary, USA grid",
+                "tCO2e",
+                float(_run(name).tco2e or 0.0),
+                "meta-llama-model-cards",
+                partial(_llama_proxy_t, name),
+            )
+            for name in (
+                "Llama 2 70B",
+                "Llama 3 8B",
+                "Llama 3 70B",
+                "Llama 3.1 8B",
+                "Llama 3.1 70B",
+                "Llama 3.1 405B",
+            )
+        ),
+        Case(
+            "DeepSeek-V3 GPU-hours from 6ND (not in the MFU fit)",
+            "proxy",
+            "H800-hours",
+            "h",
+            _run("DeepSeek-V3").accelerator_hours,
+            "deepseek-v3-report",
+            lambda: _proxy_run("DeepSeek-V3").accelerator_hours,
+        ),
+        Case(
+            "GPT-4o query from catalog parameters",
+            "proxy",
+            "energy per query (Epoch's boundary)",
+            "Wh",
+            0.30,
+            "epoch-ai-2025",
+            _gpt4o_proxy,
         ),
         Case(
             "Gemini prompt, full boundary from accelerators",
@@ -343,6 +461,15 @@ def _proxy_cases() -> list[Case]:
             0.24,
             "google-gemini-2025",
             _gemini_full,
+        ),
+        Case(
+            "Gemini prompt, accelerators only from full boundary",
+            "proxy",
+            "energy per prompt (accelerators)",
+            "Wh",
+            0.10,
+            "google-gemini-2025",
+            _gemini_accelerators,
         ),
     ]
 

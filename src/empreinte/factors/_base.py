@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import cached_property
+from functools import cache
 from importlib import resources
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from empreinte.errors import DataError
 from empreinte.ranges import Range
 
 __all__ = [
@@ -94,25 +93,18 @@ def package_loader(name: str) -> Loader:
     return load
 
 
-T = TypeVar("T")
-
-
-class LazyTable(Generic[T]):
-    """Parse once, on first access, with the given loader and parser."""
-
-    def __init__(self, loader: Loader, parse: Callable[[Any], T]) -> None:
-        self._loader = loader
-        self._parse = parse
-
-    @cached_property
-    def value(self) -> T:
-        try:
-            return self._parse(self._loader())
-        except (OSError, ValueError, KeyError) as exc:
-            raise DataError(f"cannot load reference data: {exc}") from exc
-
-
 def load_sources(loader: Loader | None = None) -> dict[str, Source]:
-    """All sources, by id, from ``sources.json`` (or the given loader)."""
-    raw = (loader or package_loader("sources.json"))()
+    """All sources, by id, from ``sources.json`` (or the given loader).
+
+    The packaged file is parsed once (every report resolves its source ids through it).
+    """
+    if loader is None:
+        return dict(_packaged_sources())
+    raw = loader()
+    return {s["id"]: Source.model_validate(s) for s in raw["sources"]}
+
+
+@cache
+def _packaged_sources() -> dict[str, Source]:
+    raw = package_loader("sources.json")()
     return {s["id"]: Source.model_validate(s) for s in raw["sources"]}

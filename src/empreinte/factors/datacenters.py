@@ -36,6 +36,10 @@ class Datacenter(StrictModel):
     kind: Literal["default", "class", "provider", "facility"]
     pue: SourcedValue
     wue_onsite_l_per_kwh: SourcedValue | None = None
+    zone: str | None = None
+    """Grid zone of a single facility (a provider's fleet spans several)."""
+    operator: str | None = None
+    """Who runs a single facility (a provider preset is its own operator)."""
     note: str | None = None
 
 

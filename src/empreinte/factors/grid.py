@@ -49,6 +49,7 @@ class ZoneFactors:
     water_offsite_l_per_kwh: Range
     sources: tuple[str, ...]
     flags: tuple[str, ...] = ()
+    gwp_year: int | None = None  # data year of the GWP factor (None: not recorded)
 
     def factor(self, criterion: str) -> Range:
         return {
@@ -61,12 +62,17 @@ class ZoneFactors:
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    """A resolved location: its zone factors, the data-centre preset it implies, and warnings."""
+    """A resolved location: its zone factors, the data-centre preset it implies, and warnings.
+
+    For a cloud region, ``provider`` is the normalised provider (``aws``, ``gcp``, ``azure``)
+    and ``region`` the region as in the catalog; both are ``None`` for a plain zone."""
 
     query: str | None
     zone: ZoneFactors
     datacenter: str | None = None
     warnings: tuple[CodedWarning, ...] = field(default=())
+    provider: str | None = None
+    region: str | None = None
 
 
 def _parse(text: str) -> dict[str, ZoneFactors]:
@@ -82,6 +88,7 @@ def _parse(text: str) -> dict[str, ZoneFactors]:
             water_offsite_l_per_kwh=rng["water"],
             sources=tuple(s for s in r["sources"].split(";") if s),
             flags=tuple(f for f in r["flags"].split(";") if f),
+            gwp_year=int(r["gwp_year"]) if r.get("gwp_year") else None,
         )
     return out
 
@@ -154,12 +161,15 @@ class GridRepository:
         loc = location.strip()
         warnings: list[CodedWarning] = []
         datacenter: str | None = None
+        provider: str | None = None
+        region_name: str | None = None
         if loc.lower().startswith("cloud:"):
             from empreinte.factors.cloud import resolve_cloud_location
 
             region = resolve_cloud_location(loc)
             zone = self.get(region.zone)
             datacenter = region.datacenter
+            provider, region_name = region.provider, region.region
         else:
             zone = self.get(loc)
         fb = [f for f in zone.flags if f.startswith("electricity-mix-") and f.endswith("-world")]
@@ -170,7 +180,7 @@ class GridRepository:
                     f"zone {zone.zone}: {', '.join(fb)} (world value with a wide range)",
                 )
             )
-        return Location(loc, zone, datacenter, tuple(warnings))
+        return Location(loc, zone, datacenter, tuple(warnings), provider, region_name)
 
 
 _default: GridRepository | None = None

@@ -16,6 +16,7 @@ from typing import Any, cast
 from empreinte.errors import CodedWarning, ConfigError, WarningCode
 from empreinte.factors._base import read_data_text
 from empreinte.factors.grid import Location, resolve_location
+from empreinte.factors.site import Site
 from empreinte.impacts.engine import Evaluation, Input, evaluate
 from empreinte.ranges import Range, as_range
 
@@ -54,38 +55,41 @@ def lifecycle_defaults() -> dict[str, Input]:
     return {
         "lifetime_hours": inp("lifetime_years", HOURS_PER_YEAR, "h"),
         "utilisation": inp("utilisation"),
-        "eol_share_of_manufacturing": inp("eol_share_of_manufacturing"),
+        "eol_share_of_life_cycle": inp("eol_share_of_life_cycle"),
     }
 
 
 @dataclass(frozen=True, slots=True)
 class HardwareShare:
-    """Hardware whose manufacturing impacts are allocated to a job (``count`` units, ``hours``)."""
+    """Hardware whose manufacturing impacts are allocated to a job (``count`` units, ``hours``).
+
+    ``hours`` may be a :class:`Range` (an estimated activity): the embodied range carries it.
+    """
 
     name: str
     count: float
-    hours: float
+    hours: float | Range
     gwp_kgco2e: Range | None
     adpe_kgsbe: Range | None
     pe_mj: Range | None
     sources: tuple[str, ...] = ()
 
     @classmethod
-    def accelerator(cls, name: str, count: float, hours: float) -> HardwareShare:
+    def accelerator(cls, name: str, count: float, hours: float | Range) -> HardwareShare:
         """An accelerator of the catalog (``empreinte.factors.hardware``)."""
         from empreinte.factors.hardware import get_accelerator
 
         return cls._from_record(get_accelerator(name), count, hours)
 
     @classmethod
-    def server(cls, archetype: str, count: float, hours: float) -> HardwareShare:
+    def server(cls, archetype: str, count: float, hours: float | Range) -> HardwareShare:
         """A server archetype without its accelerators (``empreinte.factors.hardware``)."""
         from empreinte.factors.hardware import get_server
 
         return cls._from_record(get_server(archetype), count, hours)
 
     @classmethod
-    def _from_record(cls, rec: Any, count: float, hours: float) -> HardwareShare:
+    def _from_record(cls, rec: Any, count: float, hours: float | Range) -> HardwareShare:
         srcs: list[str] = []
         vals: dict[str, Range | None] = {}
         emb = getattr(rec, "embodied", None)
@@ -130,12 +134,14 @@ class ImpactResult:
     warnings: list[CodedWarning] = field(default_factory=list)
     usage: Evaluation = field(default_factory=Evaluation)
     embodied: dict[str, Evaluation] = field(default_factory=dict)
+    end_of_life: Evaluation = field(default_factory=Evaluation)
 
     def explain(self) -> list[dict[str, Any]]:
-        """Every input and intermediate, usage first then per hardware item."""
+        """Every input and intermediate, usage first, then per hardware item, then end of life."""
         out = [dict(s, phase="usage") for s in self.usage.explain()]
         for name, ev in self.embodied.items():
             out += [dict(s, phase="embodied", hardware=name) for s in ev.explain()]
+        out += [dict(s, phase="end_of_life") for s in self.end_of_life.explain()]
         return out
 
     @property
@@ -186,7 +192,9 @@ def _datacenter_inputs(
     chosen = [datacenters.get_datacenter(preset)] if preset else []
     chain = [*chosen, datacenters.default_datacenter()]
 
-    def pick(given: float | Range | None, attr: str, unit: str, code: str, label: str) -> Input:
+    def pick(
+        given: float | Range | None, attr: str, unit: str, code: WarningCode, label: str
+    ) -> Input:
         if given is not None:
             return Input(as_range(given), unit, ("user-input",))
         for i, dc in enumerate(chain):
@@ -215,29 +223,51 @@ def _datacenter_inputs(
 def compute_impacts(
     energy_kwh: float | Range,
     *,
-    location: str | None = None,
+    location: str | Site | None = None,
     pue: float | Range | None = None,
     wue_l_per_kwh: float | Range | None = None,
     datacenter: str | None = None,
     hardware: Sequence[HardwareShare] = (),
     lifetime_years: float | Range | None = None,
     utilisation: float | Range | None = None,
+    grid_gwp: float | Range | None = None,
 ) -> ImpactResult:
-    """Impacts of ``energy_kwh`` of IT energy used at ``location``, plus embodied hardware."""
+    """Impacts of ``energy_kwh`` of IT energy used at ``location``, plus embodied hardware.
+
+    ``location`` is a zone code, a ``cloud:PROVIDER:REGION`` string, or a resolved
+    :class:`~empreinte.factors.site.Site` (not re-parsed; its PUE, WUE and data-centre preset
+    apply unless given here).
+
+    ``grid_gwp`` (kgCO2e/kWh) is a stated grid factor (a publisher's own accounting); it
+    replaces the zone's GWP factor, with the source ``user-stated``; the zone still gives the
+    other criteria.
+    """
     energy = as_range(energy_kwh)
     if energy.low < 0:
         raise ConfigError(f"energy_kwh must be >= 0, got {energy_kwh}")
-    loc = resolve_location(location)
+    if isinstance(location, Site):
+        loc = location.location
+        pue = pue if pue is not None else location.pue
+        wue_l_per_kwh = wue_l_per_kwh if wue_l_per_kwh is not None else location.wue_l_per_kwh
+        datacenter = datacenter or location.datacenter
+    else:
+        loc = resolve_location(location)
     warnings = list(loc.warnings)
     pue_in, wue_in = _datacenter_inputs(pue, wue_l_per_kwh, datacenter or loc.datacenter, warnings)
     z = loc.zone
     zsrc = z.sources
+    gwp_in = Input(z.gwp_kgco2e_per_kwh, "kgCO2e/kWh", zsrc, z.zone)
+    if grid_gwp is not None:
+        g = as_range(grid_gwp)
+        if not (g.low >= 0 and g.high < float("inf")):
+            raise ConfigError(f"grid_gwp must be a finite number >= 0, got {grid_gwp}")
+        gwp_in = Input(g, "kgCO2e/kWh", ("user-stated",), "stated grid factor")
     usage = evaluate(
         {
             "it_energy_kwh": Input(energy, "kWh", ("user-input",)),
             "pue": pue_in,
             "wue_onsite_l_per_kwh": wue_in,
-            "grid_gwp_kgco2e_per_kwh": Input(z.gwp_kgco2e_per_kwh, "kgCO2e/kWh", zsrc, z.zone),
+            "grid_gwp_kgco2e_per_kwh": gwp_in,
             "grid_adpe_kgsbe_per_kwh": Input(z.adpe_kgsbe_per_kwh, "kgSbeq/kWh", zsrc, z.zone),
             "grid_pe_mj_per_kwh": Input(z.pe_mj_per_kwh, "MJ/kWh", zsrc, z.zone),
             "grid_water_offsite_l_per_kwh": Input(z.water_offsite_l_per_kwh, "L/kWh", zsrc, z.zone),
@@ -257,10 +287,9 @@ def compute_impacts(
     embodied: dict[str, Evaluation] = {}
     for hw in hardware:
         inputs: dict[str, Input | None] = {
-            "usage_hours": Input(Range.point(hw.hours), "h", ("user-input",)),
+            "usage_hours": Input(as_range(hw.hours), "h", ("user-input",)),
             "lifetime_hours": life,
             "utilisation": util,
-            "eol_share_of_manufacturing": defaults["eol_share_of_manufacturing"],
         }
         for key, crit in (
             ("gwp_kgco2e", "gwp_kgco2e"),
@@ -284,9 +313,20 @@ def compute_impacts(
             )
         )
     criteria = {}
+    eol_inputs: dict[str, Input | None] = {
+        "eol_share_of_life_cycle": defaults["eol_share_of_life_cycle"]
+    }
     for crit in CRITERIA:
         emb = _sum(ev.get(f"embodied_{crit}") for ev in embodied.values()) if hardware else None
-        eol = _sum(ev.get(f"end_of_life_{crit}") for ev in embodied.values()) if hardware else None
+        use = usage.get(f"usage_{crit}")
+        if emb is not None and use is not None and crit != "water_l":
+            unit = CRITERIA[crit][1]
+            eol_inputs[f"usage_{crit}"] = Input(use, unit, (), "usage phase of this job")
+            eol_inputs[f"embodied_{crit}"] = Input(emb, unit, (), "embodied, all hardware")
+    end_of_life = evaluate(eol_inputs) if hardware else Evaluation()
+    for crit in CRITERIA:
+        emb = _sum(ev.get(f"embodied_{crit}") for ev in embodied.values()) if hardware else None
+        eol = end_of_life.get(f"end_of_life_{crit}") if hardware else None
         criteria[crit] = CriterionImpact(usage.get(f"usage_{crit}"), emb, eol)
     if hardware:
         warnings.append(
@@ -307,6 +347,7 @@ def compute_impacts(
         warnings,
         usage,
         embodied,
+        end_of_life,
     )
 
 

@@ -23,10 +23,12 @@ def compute_batch(
     wue_l_per_kwh: Any | None = None,
     *,
     grid: GridRepository | None = None,
+    grid_gwp: Any | None = None,
 ) -> dict[str, Range]:
     """Usage impacts per row. ``energy_kwh`` and ``pue`` are arrays or scalars (or Ranges of
     them), ``zones`` an array of zone codes. Returns Ranges of arrays, keyed like the report
-    (``facility_energy_kwh``, ``gwp_kgco2e``, ``adpe_kgsbe``, ``pe_mj``, ``water_l``)."""
+    (``facility_energy_kwh``, ``gwp_kgco2e``, ``adpe_kgsbe``, ``pe_mj``, ``water_l``).
+    ``grid_gwp`` (kgCO2e/kWh, scalar or Range) is a stated grid factor replacing the zones'."""
     import numpy as np
 
     grid = grid or default_repository()
@@ -60,7 +62,9 @@ def compute_batch(
     facility = f.facility_energy_kwh(energy, p)
     return {
         "facility_energy_kwh": facility,
-        "gwp_kgco2e": f.usage_gwp_kgco2e(facility, pick(tables["gwp"])),
+        "gwp_kgco2e": f.usage_gwp_kgco2e(
+            facility, pick(tables["gwp"]) if grid_gwp is None else as_range(grid_gwp)
+        ),
         "adpe_kgsbe": f.usage_adpe_kgsbe(facility, pick(tables["adpe"])),
         "pe_mj": f.usage_pe_mj(facility, pick(tables["pe"])),
         "water_l": f.usage_water_l(energy, p, wue, pick(tables["water"])),

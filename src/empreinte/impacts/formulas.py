@@ -16,7 +16,8 @@ Embodied (SCI's ``TE × TiR/EL × RR/ToR``; BLOOM's LCA)::
     share      = t_used / (lifetime × utilisation)
     M          = TE × share
 
-End of life: a sourced share of the manufacturing impact, allocated like it.
+End of life: a sourced share ``s`` of the hardware's *whole* life cycle (Dell's PAIA-based
+PCFs: ≤ 1 %), so ``EoL = (usage + embodied) × s / (1 − s)`` for the job's share.
 """
 
 from __future__ import annotations
@@ -115,19 +116,25 @@ def embodied_pe_mj(manufacturing_pe_mj: Any, allocation_share: Any) -> Any:
 
 
 # ---------------------------------------------------------------- end of life
+@formula("1", "dell-pcf-eol")
+def eol_factor(eol_share_of_life_cycle: Any) -> Any:
+    """EoL per unit of the other phases: s / (1 − s), s the EoL share of the whole life cycle."""
+    return eol_share_of_life_cycle / (1.0 - eol_share_of_life_cycle)
+
+
 @formula("kgCO2e", "dell-pcf-eol")
-def end_of_life_gwp_kgco2e(embodied_gwp_kgco2e: Any, eol_share_of_manufacturing: Any) -> Any:
-    """End-of-life GHG: allocated manufacturing GHG × end-of-life share."""
-    return embodied_gwp_kgco2e * eol_share_of_manufacturing
+def end_of_life_gwp_kgco2e(usage_gwp_kgco2e: Any, embodied_gwp_kgco2e: Any, eol_factor: Any) -> Any:
+    """End-of-life GHG: (usage + embodied GHG of the job) × s / (1 − s)."""
+    return (usage_gwp_kgco2e + embodied_gwp_kgco2e) * eol_factor
 
 
 @formula("kgSbeq", "dell-pcf-eol")
-def end_of_life_adpe_kgsbe(embodied_adpe_kgsbe: Any, eol_share_of_manufacturing: Any) -> Any:
-    """End-of-life abiotic depletion: allocated manufacturing ADPe × end-of-life share."""
-    return embodied_adpe_kgsbe * eol_share_of_manufacturing
+def end_of_life_adpe_kgsbe(usage_adpe_kgsbe: Any, embodied_adpe_kgsbe: Any, eol_factor: Any) -> Any:
+    """End-of-life abiotic depletion: (usage + embodied ADPe) × s / (1 − s)."""
+    return (usage_adpe_kgsbe + embodied_adpe_kgsbe) * eol_factor
 
 
 @formula("MJ", "dell-pcf-eol")
-def end_of_life_pe_mj(embodied_pe_mj: Any, eol_share_of_manufacturing: Any) -> Any:
-    """End-of-life primary energy: allocated manufacturing PE × end-of-life share."""
-    return embodied_pe_mj * eol_share_of_manufacturing
+def end_of_life_pe_mj(usage_pe_mj: Any, embodied_pe_mj: Any, eol_factor: Any) -> Any:
+    """End-of-life primary energy: (usage + embodied PE) × s / (1 − s)."""
+    return (usage_pe_mj + embodied_pe_mj) * eol_factor

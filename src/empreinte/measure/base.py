@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from empreinte.errors import CodedWarning, MeterUnavailable
+from empreinte.vocabulary import COMPONENTS, J_PER_KWH, METHODS
 
 __all__ = [
     "AMD_DRIVER_NODES",
@@ -39,13 +40,8 @@ __all__ = [
     "weakest_method",
 ]
 
-COMPONENTS = ("gpu", "cpu", "ram", "other")
-"""Components of the energy split in a report (``gpu_kwh``, ``cpu_kwh``, ...)."""
-
-J_PER_KWH = 3.6e6
-"""Joules in a kilowatt-hour (1000 W x 3600 s): the one J -> kWh conversion of the package."""
-
-METHOD_ORDER = ("external_meter", "hw_counter", "software_model", "proxy_model", "declared")
+# defined once in empreinte.vocabulary; re-exported here for the meters
+METHOD_ORDER = METHODS
 """Measurement methods from the strongest to the weakest (verification tiers M1 to M5)."""
 
 

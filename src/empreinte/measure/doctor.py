@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from empreinte.measure.base import (
     GPU_DRIVERS,
-    POWERCAP_DEFAULT_ROOT,
     Availability,
     Meter,
     component_of,
@@ -94,7 +93,9 @@ def default_meters(describe: bool = True) -> tuple[list[Meter], list[MeterStatus
     statuses: list[MeterStatus] = []
     covered: set[str] = set()
     if "empreinte.measure.rapl" not in sys.modules:  # no powercap tree: nothing to import
-        root = os.environ.get("EMPREINTE_POWERCAP_ROOT", POWERCAP_DEFAULT_ROOT)
+        from empreinte import config
+
+        root = str(config.get("powercap_root"))
         if not os.path.exists(root):
             statuses.append(MeterStatus("rapl", "hw_counter", rapl_root_absent(root)))
     for name in ("nvml", "amd"):  # no driver: not even our module is imported

@@ -1,55 +1,36 @@
-"""Where the job runs, offline: ``--location``, else ``EMPREINTE_LOCATION``, else the config file.
+"""Where the job runs, offline: ``--location``, else ``EMPREINTE_LOCATION``, else a config file.
 
-The config file is ``config.toml`` in the user config directory (platformdirs, e.g.
-``~/.config/empreinte/config.toml`` on Linux) with a line ``location = "FRA"``. With none of
-these, :func:`resolve_location_query` returns ``None`` and the report uses the world factor
-with the ``location-unknown`` warning (see :mod:`empreinte.factors.grid`). No network call,
-ever: guessing a location from an IP address is what made other tools slow and wrong.
+The order and the files are those of every setting (:mod:`empreinte.config`): the
+``location`` key of ``$EMPREINTE_CONFIG``, else of ``./empreinte.toml``, else of
+``config.toml`` in the user config directory. With none of these,
+:func:`resolve_location_query` returns ``None`` and the report uses the world factor with the
+``location-unknown`` warning (see :mod:`empreinte.factors.grid`). No network call, ever:
+guessing a location from an IP address is what made other tools slow and wrong.
 """
 
 from __future__ import annotations
 
-import os
-import tomllib
 from pathlib import Path
 
-from empreinte.errors import ConfigError
+from empreinte.config import Config, user_config_file
 
 __all__ = ["config_path", "resolve_location_query"]
 
 
 def config_path() -> Path:
     """The user config file (it may not exist)."""
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("empreinte")) / "config.toml"
-
-
-def _from_config(path: Path) -> str | None:
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        return None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from exc
-    value = data.get("location")
-    if value is not None and not isinstance(value, str):
-        raise ConfigError(f'{path}: location must be a string such as "FRA"')
-    return value or None
+    return user_config_file()
 
 
 def resolve_location_query(
     option: str | None = None, config: Path | None = None
 ) -> tuple[str | None, str]:
-    """``(location, where_it_came_from)``; location ``None`` when nothing says where."""
-    if option:
-        return option, "option"
-    env = os.environ.get("EMPREINTE_LOCATION")
-    if env:
-        return env, "EMPREINTE_LOCATION"
-    path = config or config_path()
-    value = _from_config(path)
-    if value:
-        return value, str(path)
-    return None, "none"
+    """``(location, where_it_came_from)``; location ``None`` when nothing says where.
+
+    ``where_it_came_from`` is ``option``, the variable ``EMPREINTE_LOCATION``, the config
+    file's path, or ``none``. ``config`` reads that file only (tests)."""
+    cfg = Config(files=None if config is None else [config])
+    v = cfg.value("location", option or None, "option")
+    if v.source == "default":
+        return None, "none"
+    return v.value, v.origin

@@ -7,7 +7,9 @@ every ``interval_s``. Every ``checkpoint_s`` (default 10 s) the report-so-far is
 atomically to ``out`` with ``status: "incomplete"``, so a ``kill -9`` loses at most one
 interval; a normal end writes ``status: "complete"``. ``sync="torch"`` synchronises CUDA at
 window edges so queued kernels are charged to the right window. When stderr is a terminal a
-live power line is shown (rich).
+live power line is shown (rich). When the program imported ``mlflow`` and a run is active when
+the tracker stops, the report is logged to it (``Tracker.log_to_mlflow``; see
+:mod:`empreinte.integrations.mlflow`).
 
 Overhead: ``start`` probes the meters (probe results of absent GPU SDKs are cached per
 process) and starts the sampler; ``stop`` (and leaving the ``with`` block) only stops the
@@ -33,14 +35,16 @@ from contextlib import ContextDecorator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from empreinte.errors import ConfigError
+from empreinte.errors import ConfigError, SettingError
 from empreinte.measure.base import J_PER_KWH, Meter
 from empreinte.measure.result import Attribution, Measured, WindowRecord, to_report
 from empreinte.measure.sampler import Sampler, Totals
+from empreinte.vocabulary import STAGES
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from empreinte.factors.site import Site
     from empreinte.report.models import Report
 
 __all__ = ["ReportPart", "Tracker", "active_trackers", "power_line", "track", "write_atomic"]
@@ -94,7 +98,19 @@ def _torch_sync() -> None:
 
 
 class Tracker(ContextDecorator):
-    """Measures energy between :meth:`start` and :meth:`stop` (see the module docstring)."""
+    """Measures energy between :meth:`start` and :meth:`stop` (see the module docstring).
+
+    Every option is checked here, before anything runs: a bad ``stage``, ``pue`` or
+    ``location`` raises a :class:`~empreinte.errors.SettingError` (or ``UnknownKeyError``)
+    naming it, not an error after the block. ``location`` is a zone code, a
+    ``cloud:PROVIDER:REGION`` string or a resolved :class:`~empreinte.factors.site.Site`;
+    ``None`` means the ``location`` setting (``EMPREINTE_LOCATION``, the config file), else
+    unknown. The resolved site is :attr:`site`."""
+
+    log_to_mlflow = True
+    """When the run ends, log the report to the active MLflow run (if the program imported
+    mlflow and started one): metrics and the report artifact
+    (:mod:`empreinte.integrations.mlflow`)."""
 
     def __init__(
         self,
@@ -105,15 +121,22 @@ class Tracker(ContextDecorator):
         interval_s: float = 1.0,
         checkpoint_s: float = 10.0,
         out: str | os.PathLike[str] | None = None,
-        location: str | None = None,
+        location: str | Site | None = None,
         pue: float | None = None,
         functional_unit: str | None = None,
         task: str | None = None,
         sync: str | Callable[[], None] | None = None,
         live: bool | None = None,
+        report_id: str | None = None,
     ) -> None:
+        if stage not in STAGES:
+            raise SettingError("stage", stage, STAGES)
+        import uuid
+
+        self.report_id = report_id or uuid.uuid4().hex  # one id: checkpoints and final report
         if interval_s <= 0 or checkpoint_s <= 0:
             raise ConfigError("interval_s and checkpoint_s must be positive")
+        self.site = _site(location, pue)
         if isinstance(sync, str) and sync != "torch":
             raise ConfigError(f"sync must be 'torch' or a callable, got {sync!r}")
         self.name, self.stage, self.task = name, stage, task
@@ -123,7 +146,8 @@ class Tracker(ContextDecorator):
             from pathlib import Path
 
             self.out = Path(out)
-        self.location, self.pue, self.functional_unit = location, pue, functional_unit
+        self.location, self.pue = self.site.query, self.site.pue
+        self.functional_unit = functional_unit
         self._sync: Callable[[], None] | None = None
         if sync == "torch":
             self._sync = _torch_sync
@@ -197,6 +221,12 @@ class Tracker(ContextDecorator):
                 self._reduced = distributed.reduce(self.measured())
         if self.out is not None and self.is_writer:
             write_atomic(self.out, self.report(status).to_json())
+        if self.log_to_mlflow and self.is_writer and "mlflow" in sys.modules:
+            from empreinte.integrations.mlflow import active_run_id, failures_warned, log_report
+
+            if active_run_id() is not None:  # the program's own MLflow run
+                with failures_warned():
+                    log_report(self.report(status))
 
     def stop(self, status: str = "complete") -> Report:
         """Stop measuring, write ``out`` (if set) and return the report (built here)."""
@@ -302,11 +332,11 @@ class Tracker(ContextDecorator):
         report = to_report(
             m,
             status=status,
-            location=self.location,
-            pue=self.pue,
+            location=self.site,
             functional_unit=self.functional_unit,
             attribution=self.attribution,
             task=self.task,
+            report_id=self.report_id,
         )
         for part in list(self.parts.values()):
             report = part.apply(report)
@@ -346,6 +376,19 @@ def power_line(name: str, prev: Totals, now: Totals, t0: float) -> str:
     elapsed = int(now.time_s - t0)
     clock = f"{elapsed // 3600:02d}:{elapsed // 60 % 60:02d}:{elapsed % 60:02d}"
     return f"⚡ {name}  {watts:7.1f} W  {total_kwh(now.energy_j).value:.4f} kWh  {clock}"
+
+
+def _site(location: str | Site | None, pue: float | None) -> Site:
+    """The tracker's site, resolved and checked now; ``None``: the ``location``/``pue``
+    settings (environment, config file; :mod:`empreinte.config`)."""
+    from empreinte.factors.site import Site, check_pue, resolve_site, site_from_settings
+
+    if isinstance(location, Site):
+        return location if pue is None else location.with_(pue=pue)
+    check_pue(pue)
+    if location is None or pue is None:
+        return site_from_settings(location, pue, option_names=("location", "pue"))
+    return resolve_site(location, pue=pue)
 
 
 class _Window:

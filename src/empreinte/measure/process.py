@@ -19,14 +19,13 @@ from typing import TYPE_CHECKING
 
 from empreinte.errors import ConfigError
 from empreinte.measure.result import Attribution
+from empreinte.vocabulary import ATTRIBUTIONS
 
 if TYPE_CHECKING:
     from empreinte.measure.monitor import Tracker
     from empreinte.report.models import Report
 
 __all__ = ["ATTRIBUTIONS", "exit_code", "run_command"]
-
-ATTRIBUTIONS = ("machine", "process")
 
 
 def exit_code(status: int) -> int:

@@ -46,10 +46,13 @@ _PERMISSION_FIX = (
 
 
 def powercap_root(root: str | os.PathLike[str] | None = None) -> Path:
-    """The powercap root: the argument, else ``EMPREINTE_POWERCAP_ROOT``, else the default."""
-    return Path(
-        root if root is not None else os.environ.get("EMPREINTE_POWERCAP_ROOT", DEFAULT_ROOT)
-    )
+    """The powercap root: the argument, else the ``powercap_root`` setting
+    (``EMPREINTE_POWERCAP_ROOT``, config file), else the default."""
+    if root is not None:
+        return Path(root)
+    from empreinte import config
+
+    return Path(config.get("powercap_root"))
 
 
 @dataclass(frozen=True, slots=True)

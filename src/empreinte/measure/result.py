@@ -17,6 +17,7 @@ from empreinte.measure.base import J_PER_KWH, component_of, weakest_method
 from empreinte.ranges import Range
 
 if TYPE_CHECKING:
+    from empreinte.factors.site import Site
     from empreinte.report.models import Report
 
 __all__ = [
@@ -121,14 +122,15 @@ def to_report(
     m: Measured,
     *,
     status: str = "complete",
-    location: str | None = None,
+    location: str | Site | None = None,
     pue: float | Range | None = None,
     wue_l_per_kwh: float | Range | None = None,
     functional_unit: str | None = None,
     attribution: Attribution | None = None,
     task: str | None = None,
+    report_id: str | None = None,
 ) -> Report:
-    """The full report (impacts included) for ``m``."""
+    """The full report (impacts included) for ``m`` (a new ``report_id`` unless given)."""
     from empreinte.report.build import make_report
 
     used = [(meter, method, ch) for meter, method, ch in m.meters if ch in m.energy_j]
@@ -185,6 +187,8 @@ def to_report(
     }
     if task:
         fields["task"] = task
+    if report_id:
+        fields["report_id"] = report_id
     if m.topology is not None:
         fields["topology"] = m.topology
     return make_report(

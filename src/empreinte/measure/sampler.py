@@ -4,7 +4,9 @@ Counters only need a read often enough not to wrap twice between reads; power-po
 (``poll_interval_s``) are read at their own faster cadence. Each full read updates the running
 totals and calls ``on_sample`` (the monitor's checkpoint and live line). A meter that fails
 mid-run is dropped with a ``meter-failed`` warning and keeps the energy it had counted: its
-lost tail is missing, never zero-filled.
+lost tail is missing, never zero-filled. An exception raised by ``on_sample`` (a checkpoint
+that cannot be written, a report that cannot be built yet) does not stop the thread: sampling
+goes on and the failures become one ``checkpoint-failed`` warning on the result.
 
 Window edges read only the meters that are cheap and exact to read (hardware counters).
 A meter with ``window_edges = "interpolate"`` (the estimation fallback, whose power is a
@@ -129,13 +131,14 @@ class Sampler:
         self._base: dict[int, EnergySample] = {}
         self._last: dict[int, EnergySample] = {}
         self._failed: set[int] = set()
+        self.on_sample_failures = 0
+        self._on_sample_error: str | None = None
         self.series: dict[int, Series] = {
             i: Series()
             for i, m in enumerate(self.meters)
             if getattr(m, "window_edges", "read") == "interpolate"
         }
         self._edge = [(i, m) for i, m in enumerate(self.meters) if i not in self.series]
-        self.started_s = 0.0
         self.final_s: float | None = None
 
     # -- reading ------------------------------------------------------------------------
@@ -221,7 +224,6 @@ class Sampler:
 
         The thread is started with ``_thread`` so that ``start`` does not wait for the OS to
         schedule it (up to a scheduler tick, milliseconds, on a busy machine)."""
-        self.started_s = time.monotonic()
         first = self.read_now()
         _thread.start_new_thread(self._run, ())
         return first
@@ -248,7 +250,7 @@ class Sampler:
                         for series in self.series.values():
                             series.flush()
                     if self.on_sample is not None:
-                        self.on_sample(totals)
+                        self._call_on_sample(totals)
                 else:
                     with self._lock:
                         for i, m in enumerate(self.meters):
@@ -258,6 +260,17 @@ class Sampler:
                 with self._state:
                     self._busy = False
                     self._idle.set()
+
+    def _call_on_sample(self, totals: Totals) -> None:
+        """``on_sample(totals)``; a failure is counted for a coded warning, not raised: the
+        thread must go on sampling (an exception here used to end it silently)."""
+        assert self.on_sample is not None
+        try:
+            self.on_sample(totals)
+        except Exception as exc:  # not hidden: reported as checkpoint-failed on the result
+            self.on_sample_failures += 1
+            if self._on_sample_error is None:
+                self._on_sample_error = f"{type(exc).__name__}: {exc}"
 
     def finish(self) -> float:
         """Stop the thread, take a last reading and close the meters; the final time.
@@ -290,7 +303,17 @@ class Sampler:
     def meter_warnings(self) -> list[CodedWarning]:
         seen: set[tuple[str, str]] = set()
         out = []
-        for w in [*(w for m in self.meters for w in m.warnings), *self.warnings]:
+        mine = list(self.warnings)
+        if self.on_sample_failures:
+            n = self.on_sample_failures
+            mine.append(
+                CodedWarning(
+                    WarningCode.CHECKPOINT_FAILED,
+                    f"{n} periodic checkpoint{'s' if n > 1 else ''} failed (sampling went on); "
+                    f"first: {self._on_sample_error}",
+                )
+            )
+        for w in [*(w for m in self.meters for w in m.warnings), *mine]:
             if (w.code, w.message) not in seen:
                 seen.add((w.code, w.message))
                 out.append(w)

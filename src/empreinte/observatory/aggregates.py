@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from empreinte.observatory import cohorts, totals
+from empreinte.observatory import cohorts, knowledge, totals
 from empreinte.observatory.db import Meta, ReportRow
 from empreinte.observatory.query import Filters
 
@@ -41,6 +41,10 @@ class Aggregates:
             self._cache.popitem(last=False)
         return value
 
+    def memo(self, session: Session, key: tuple[Any, ...], fn: Callable[[], Any]) -> Any:
+        """``fn()``, cached until the next write (for the analyses pages)."""
+        return self._cached(session, ("memo", *key), fn)
+
     # -- stats --------------------------------------------------------------------------
 
     def stats(self, session: Session, filters: Filters) -> dict[str, Any]:
@@ -48,6 +52,12 @@ class Aggregates:
         summary when the filters allow, else over ``reports``)."""
         fn = totals.stats if totals.serves(filters) else _stats
         return dict(self._cached(session, ("stats", filters.key()), lambda: fn(session, filters)))
+
+    def knowledge(self, session: Session) -> dict[str, Any]:
+        """The home page's state of knowledge (:mod:`empreinte.observatory.knowledge`)."""
+        return dict(
+            self._cached(session, ("knowledge",), lambda: knowledge.state_of_knowledge(session))
+        )
 
     def facets(self, session: Session) -> dict[str, list[str]]:
         """Distinct values of the filterable columns (for the UI's menus)."""
@@ -62,14 +72,23 @@ class Aggregates:
         min_quality: float | None = None,
         gate: float | None = 0.9,
         limit: int = 50,
+        view: str = "models",
+        itl_ms: float | None = None,
     ) -> dict[str, Any]:
-        key = ("leaderboard", task, unit, min_quality, gate, limit)
+        key = ("leaderboard", task, unit, min_quality, gate, limit, view, itl_ms)
         return dict(
             self._cached(
                 session,
                 key,
                 lambda: cohorts.leaderboard(
-                    session, task, unit, min_quality=min_quality, gate=gate, limit=limit
+                    session,
+                    task,
+                    unit,
+                    min_quality=min_quality,
+                    gate=gate,
+                    limit=limit,
+                    view=view,
+                    itl_ms=itl_ms,
                 ),
             )
         )
@@ -105,13 +124,21 @@ def _stats(session: Session, filters: Filters) -> dict[str, Any]:
     by_hw = sorted(
         _group(session, ReportRow.hardware, where, "hardware"), key=totals.by_energy("hardware")
     )
-    by_tier = sorted(_group(session, ReportRow.m_tier, where, "m_tier"), key=lambda r: r["m_tier"])
+    r = ReportRow
+    stmt = (
+        select(r.m_tier, r.stage, func.count(r.pk), func.sum(r.energy_kwh))
+        .add_columns(func.sum(r.gwp_kgco2e), func.count(r.gwp_kgco2e))
+        .add_columns(func.sum(r.water_l), func.count(r.water_l))
+        .where(*where)
+        .group_by(r.m_tier, r.stage)
+    )
+    tier_rows = [(t, st, list(rest)) for t, st, *rest in session.execute(stmt)]
     return {
         "totals": sums,
         "by_year": by_year,
         "by_stage": by_stage,
         "by_hardware": by_hw[:30],
-        "by_tier": by_tier,
+        **totals.tier_breakdown(tier_rows),
     }
 
 

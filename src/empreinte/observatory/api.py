@@ -11,15 +11,16 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic_core import from_json
 
 from empreinte.errors import ReportError
-from empreinte.observatory import exports, store
+from empreinte.observatory import exports, store, verify
 from empreinte.observatory.context import Ctx, get_ctx, get_filters
 from empreinte.observatory.errors import ApiError
 from empreinte.observatory.gcpause import gc_paused
 from empreinte.observatory.query import Filters, get_report, list_reports
 from empreinte.report.models import Report
+from empreinte.report.published import reconcile
 from empreinte.report.validate import validate_report
 
-__all__ = ["REPORT_BODY", "report_detail", "router"]
+__all__ = ["ITL_QUERY", "REPORT_BODY", "VIEW_QUERY", "report_detail", "router"]
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -172,7 +173,7 @@ async def post_reports(
 
 def summary(row: Any) -> dict[str, Any]:
     d = exports.row_summary(row)
-    d["flags"] = row.flags.split() if row.flags else []
+    d["flags"] = verify.split_flags(row.flags)
     d["url"] = f"/reports/{row.report_id}"
     return d
 
@@ -200,11 +201,14 @@ def report_detail(ctx: Ctx, report_id: str) -> dict[str, Any]:
         row = get_report(s, report_id)
     if row is None:
         raise ApiError(404, f"no report with id {report_id!r}")
+    body = json.loads(row.body)
+    comparison = reconcile(validate_report(body)) if body.get("published") else None
     return {
         "id": row.report_id,
         "received_at": row.received_at.isoformat() + "Z",
         "superseded_by": row.superseded_by,
-        "report": json.loads(row.body),
+        "report": body,
+        "published": comparison.to_dict() if comparison else None,
     }
 
 
@@ -221,19 +225,38 @@ def get_stats(
         return ctx.aggregates.stats(s, filters)
 
 
+VIEW_QUERY = Query(
+    "models",
+    pattern="^(models|configurations)$",
+    description="models: one row per model (its lowest-energy configuration passing the gate "
+    "and the latency constraint); configurations: every configuration",
+)
+ITL_QUERY = Query(
+    None,
+    gt=0,
+    le=1e6,
+    allow_inf_nan=False,
+    description="latency constraint: keep configurations whose median inter-token latency "
+    "is at most this many milliseconds (none: no constraint)",
+)
+
+
 @router.get("/leaderboard", summary="Quality-gated ranking and Pareto front per task and unit")
 def get_leaderboard(
     ctx: Ctx = Depends(get_ctx),
-    task: str | None = Query(None, max_length=100),
+    task: str | None = Query(None, max_length=100, description="default: the largest board"),
     unit: str | None = Query(None, max_length=60, description="functional unit type"),
     min_quality: float | None = Query(None, allow_inf_nan=False),
     gate: float = Query(0.9, gt=0, le=1, description="relative quality gate (x best)"),
     limit: int = Query(50, ge=1, le=500),
+    view: str = VIEW_QUERY,
+    itl_ms: float | None = ITL_QUERY,
 ) -> dict[str, Any]:
     with ctx.sessions() as s:
         return ctx.aggregates.leaderboard(
-            s, task, unit, min_quality=min_quality, gate=gate, limit=limit
-        )
+            s, task, unit, min_quality=min_quality, gate=gate, limit=limit, view=view,
+            itl_ms=itl_ms,
+        )  # fmt: skip
 
 
 _DISPOSITION = "attachment; filename=empreinte-reports.{}"

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from empreinte._version import __version__
-from empreinte.observatory import api, web
+from empreinte.observatory import api, sites, web
 from empreinte.observatory.aggregates import Aggregates
 from empreinte.observatory.context import Ctx
 from empreinte.observatory.db import make_engine, make_sessionmaker
@@ -25,7 +25,7 @@ __all__ = ["app_from_env", "available_exporters", "create_app"]
 
 log = logging.getLogger("empreinte.observatory")
 
-EXPORT_FORMATS = ("hf", "boamps", "sci", "spdx", "csv", "md", "html")
+EXPORT_FORMATS = ("hf", "boamps", "sci", "spdx", "csv", "md", "html", "ai-act", "l1801")
 
 
 def available_exporters() -> dict[str, Any]:
@@ -105,6 +105,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     web.configure_templates(app.state.templates)
     install_handlers(app)
     app.include_router(api.router)
+    app.include_router(sites.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
     app.add_middleware(SecurityMiddleware, max_body=settings.max_body_bytes)
@@ -116,9 +117,7 @@ def app_from_env() -> FastAPI:
     """The app of one worker process of ``empreinte serve --workers N`` (an uvicorn factory).
 
     Settings come from ``EMPREINTE_DATABASE_URL``, ``EMPREINTE_DATA_DIR`` and
-    ``EMPREINTE_RATE_LIMIT`` (set by ``serve``); the parent has already migrated the schema.
+    ``EMPREINTE_RATE_LIMIT`` (set by ``serve``, resolved by :mod:`empreinte.config`); the
+    parent has already migrated the schema.
     """
-    import os
-
-    rate = int(os.environ.get("EMPREINTE_RATE_LIMIT", "120"))
-    return create_app(Settings.from_env(rate_limit_per_minute=rate), migrate=False)
+    return create_app(Settings.from_env(), migrate=False)

@@ -11,6 +11,9 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from empreinte import units
+from empreinte.vocabulary import J_PER_KWH
+
 __all__ = [
     "bar_chart",
     "count",
@@ -19,6 +22,7 @@ __all__ = [
     "fmt",
     "human",
     "line_chart",
+    "per_unit",
     "phase_bars",
     "quantity",
     "scatter",
@@ -26,64 +30,18 @@ __all__ = [
 
 
 def fmt(x: float | None, digits: int = 3) -> str:
-    """A number with ``digits`` significant digits (``—`` for missing)."""
-    if x is None:
-        return "—"
-    if x == 0:
-        return "0"
-    if not math.isfinite(x):
-        return str(x)
-    mag = abs(x)
-    if 1e-3 <= mag < 1e6:
-        decimals = max(0, digits - 1 - math.floor(math.log10(mag)))
-        s = f"{x:,.{decimals}f}"
-        return s.rstrip("0").rstrip(".") if "." in s else s
-    return f"{x:.{digits - 1}e}"
-
-
-# Stored unit -> [(multiplier from the stored unit, symbol shown)], smallest first.
-_MASS = [
-    (1e-12, "ng"),
-    (1e-9, "µg"),
-    (1e-6, "mg"),
-    (1e-3, "g"),
-    (1.0, "kg"),
-    (1e3, "t"),
-    (1e9, "Mt"),
-]
-_SCALES: dict[str, list[tuple[float, str]]] = {
-    "kWh": [(1e-6, "mWh"), (1e-3, "Wh"), (1.0, "kWh"), (1e3, "MWh"), (1e6, "GWh"), (1e9, "TWh")],
-    "L": [(1e-6, "µL"), (1e-3, "mL"), (1.0, "L"), (1e3, "kL"), (1e6, "ML"), (1e9, "GL")],
-    "MJ": [(1e-9, "mJ"), (1e-6, "J"), (1e-3, "kJ"), (1.0, "MJ"), (1e3, "GJ"), (1e6, "TJ")],
-    "kgCO2e": [(m, f"{u}CO2e") for m, u in _MASS],
-    "kgSbeq": [(m, f"{u}Sbeq") for m, u in _MASS],
-}
-_SMALLEST = {"kWh": (1e-9, "µWh"), "L": (1e-9, "nL"), "MJ": (1e-12, "µJ")}
+    """A number with ``digits`` significant digits (``—`` for missing): :func:`units.number`."""
+    return units.number(x, digits)
 
 
 def _scale(x: float, unit: str) -> tuple[float, str]:
-    """The multiplier and symbol to show ``x`` (in ``unit``) with 1 to 999 before the unit."""
-    scale = _SCALES.get(unit)
-    if scale is None or x == 0 or not math.isfinite(x):
-        return 1.0, unit
-    mag = abs(x)
-    if unit in _SMALLEST and mag < scale[0][0]:
-        return _SMALLEST[unit]
-    chosen = scale[0]
-    for m, sym in scale:
-        if mag >= m * 0.9995:
-            chosen = (m, sym)
-    if chosen[1].startswith("t") and mag >= 1e6:  # tonnes up to 1,000,000 t, then Mt
-        chosen = (1e3, chosen[1])
-    return chosen
+    """The size and symbol of the unit ``x`` (in ``unit``) is shown in (:func:`units.scale`)."""
+    return units.scale(x, unit)
 
 
 def human(x: float | None, unit: str, digits: int = 3) -> str:
-    """``3394685`` kWh -> ``3.39 GWh``; ``1.18e6`` kgCO2e -> ``1,180 tCO2e``; ``—`` if missing."""
-    if x is None:
-        return "—"
-    m, sym = _scale(x, unit)
-    return f"{fmt(x / m, digits)} {sym}"
+    """``1287000`` kWh -> ``1,287 MWh``; ``1.18e6`` kgCO2e -> ``1,180 tCO2e`` (``units.human``)."""
+    return units.human(x, unit, digits)
 
 
 def count(x: float | None) -> str:
@@ -138,11 +96,41 @@ def quantity(est: object, unit: str, bounds: bool = True, like: float | None = N
     return Markup(out + "</span>")
 
 
+_CLOSE = "</svg></div>"
+
+
+def per_unit(est: object, per: str | None) -> Markup:
+    """Energy per functional unit (``est`` in kWh) by the units rule: J per token, Wh per
+    request or prompt, a run's scale otherwise; bounds in the same unit."""
+    u = (per or "").lower().rstrip("s")
+    if u in ("token", "output_token", "output-token"):
+        factor, sym = J_PER_KWH, "J"
+    elif u in units.PER_REQUEST:
+        factor, sym = 1e3, "Wh"
+    else:
+        return quantity(est, "kWh")
+    if not isinstance(est, dict) or est.get("value") is None:
+        return Markup('<span class="q missing">—</span>')
+    v, lo, hi = est["value"], est.get("low"), est.get("high")
+    out = (
+        f'<span class="q" title="{escape(exact(v, "kWh"))}">{escape(fmt(v * factor))} '
+        f"<small>{sym}</small>"
+    )
+    if lo is not None and hi is not None and (lo != v or hi != v):
+        out += (
+            f' <span class="range">[{escape(fmt(lo * factor))} – {escape(fmt(hi * factor))}]</span>'
+        )
+    return Markup(out + "</span>")
+
+
 def _open(w: int, h: int, title: str, desc: str = "") -> str:
+    """The chart's opening tags; on a phone its wrapper scrolls, so its text stays >= 12 px
+    (a 640-unit drawing squeezed to 360 px rendered 13 px labels at 7 px)."""
     t = escape(title)
     label = escape(f"{title}. {desc}" if desc else title)
     d = f"<desc>{escape(desc)}</desc>" if desc else ""
     return (
+        '<div class="chart-wrap">'
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" class="chart" '
         f'role="img" aria-label="{label}"><title>{t}</title>{d}'
     )
@@ -156,11 +144,21 @@ def bar_chart(items: Sequence[tuple[str, float | None]], unit: str, title: str) 
     w, bar_h, gap, left, right = 640, 22, 8, 170, 130
     h = len(rows) * (bar_h + gap) + gap
     vmax = max(v for _, v in rows) or 1.0
+    positive = [v for _, v in rows if v > 0]
+    # values three orders of magnitude apart: log scale, so that no bar is invisible
+    log = len(positive) > 1 and max(positive) / min(positive) >= 1e3
+    floor = math.log10(min(positive)) - 1 if log else 0.0
     desc = "; ".join(f"{label}: {human(v, unit)}" for label, v in rows)
+    if log:
+        title += " (logarithmic scale)"
+        desc += ". Logarithmic scale: the values are orders of magnitude apart."
     out = [_open(w, h, title, desc)]
     for i, (label, v) in enumerate(rows):
         y = gap + i * (bar_h + gap)
-        bw = max(1.0, (w - left - right) * max(v, 0) / vmax)
+        share = max(v, 0) / vmax
+        if log and v > 0:
+            share = (math.log10(v) - floor) / (math.log10(vmax) - floor)
+        bw = max(1.0, (w - left - right) * share)
         short = label if len(label) <= 21 else "…" + label[-20:]  # the end tells models apart
         out.append(
             f"<g><title>{escape(label)}: {escape(human(v, unit))} "
@@ -171,7 +169,7 @@ def bar_chart(items: Sequence[tuple[str, float | None]], unit: str, title: str) 
             f'<text x="{left + bw + 6:.1f}" y="{y + bar_h * 0.7:.1f}" class="val">'
             f"{escape(human(v, unit))}</text></g>"
         )
-    out.append("</svg>")
+    out.append(_CLOSE)
     return Markup("".join(out))
 
 
@@ -198,10 +196,14 @@ def phase_bars(rows: Sequence[tuple[str, str, dict[str, float | None]]], title: 
         parts = []
         for j, ph in enumerate(PHASES):
             v = phases.get(ph)
-            if not v or v <= 0:
+            name = ph.replace("_", " ")
+            if v is None:  # not assessed is said, never read as 0 (no "usage 100 %")
+                parts.append(f"{name} not assessed")
+                descs.append(f"{label}, {name}: not assessed")
+                continue
+            if v <= 0:
                 continue
             bw = (w - left - 20) * v / total
-            name = ph.replace("_", " ")
             body.append(
                 f'<rect x="{x:.1f}" y="{y}" width="{bw:.1f}" height="{bar_h}" class="bar p{j}">'
                 f"<title>{escape(label)}, {escape(name)}: {escape(human(v, unit))} "
@@ -221,7 +223,7 @@ def phase_bars(rows: Sequence[tuple[str, str, dict[str, float | None]]], title: 
             f'<rect x="{lx}" y="{ly - 10}" width="12" height="12" class="bar p{j}"/>'
             f'<text x="{lx + 16}" y="{ly}" class="lbl">{escape(ph.replace("_", " "))}</text>'
         )
-    out.append("</svg>")
+    out.append(_CLOSE)
     return Markup("".join(out))
 
 
@@ -296,7 +298,7 @@ def line_chart(
                 f'<text x="{x:.1f}" y="{h - bottom + 32}" text-anchor="middle" class="val">'
                 f"{escape(note)}</text>"
             )
-    out.append("</svg>")
+    out.append(_CLOSE)
     return Markup("".join(out))
 
 
@@ -379,5 +381,5 @@ def scatter(
         f'<circle cx="{lx}" cy="{top - 16}" r="5" class="dot front-dot"/>'
         f'<text x="{lx + 9}" y="{top - 12}" class="lbl">Pareto front</text>'
     )
-    out.append("</svg>")
+    out.append(_CLOSE)
     return Markup("".join(out))

@@ -12,6 +12,7 @@ reads a whole cohort, so the first call after a write costs as much as any other
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,7 +20,9 @@ from sqlalchemy import ColumnElement, Connection, and_, case, delete, func, sele
 from sqlalchemy.orm import Session
 
 from empreinte import ranking
-from empreinte.observatory import fronts
+from empreinte.bench.ratings import load_ratings
+from empreinte.measure.base import J_PER_KWH
+from empreinte.observatory import config, fronts
 from empreinte.observatory.db import CohortRow, ReportRow
 
 __all__ = [
@@ -28,6 +31,7 @@ __all__ = [
     "boards",
     "cohort_board",
     "cohort_where",
+    "default_board",
     "leaderboard",
     "rebuild",
     "recount",
@@ -175,11 +179,19 @@ POINTS = 200
 """Chart points per cohort: this many lowest-energy entries, plus the ranking and the front
 (a bounded sample: the chart shows where the front lies, not every report)."""
 
+VIEWS = ("models", "configurations")
+"""``models``: one row per model, its lowest-energy configuration that passes the gate and the
+latency constraint; ``configurations``: every configuration (report)."""
+
+CONFIG = ("hardware_count", "max_batch", "parallelism", "itl_ms", "throughput_tok_s")
+"""Configuration columns every leaderboard row carries (``gpus`` is ``hardware_count``)."""
+
 _COLS = (
     ReportRow.report_id,
     ReportRow.model,
     ReportRow.energy_per_unit_kwh,
     ReportRow.quality_value,
+    *(getattr(ReportRow, c) for c in CONFIG),
 )
 
 
@@ -203,10 +215,34 @@ def _entries(session: Session, stmt: Any, key: tuple[str, ...]) -> list[ranking.
             quality=r.quality_value,
             label=r.model or r.report_id,
             cohort=key,
-            extra={"model": r.model},
+            extra={
+                "model": r.model,
+                "gpus": r.hardware_count,
+                **{c: getattr(r, c) for c in CONFIG[1:]},
+            },
         )
         for r in session.execute(stmt)
     ]
+
+
+def _order(c: Any, metric: str | None, higher: bool) -> list[Any]:
+    """Ranking order over the columns ``c`` (a table's or a subquery's): energy, then the
+    better quality, then the id (a stable tie-break)."""
+    if metric is None:
+        return [c.energy_per_unit_kwh, c.report_id]
+    q = c.quality_value
+    return [c.energy_per_unit_kwh, q.desc() if higher else q.asc(), c.report_id]
+
+
+def _best_per_model(stmt: Any, metric: str | None, higher: bool, limit: int) -> Any:
+    """``stmt`` reduced to each model's first row in ranking order (reports without a model
+    stand alone): one window function, the same on SQLite and PostgreSQL."""
+    t = ReportRow.__table__.c
+    part = func.coalesce(ReportRow.model, ReportRow.report_id)
+    rn = func.row_number().over(partition_by=part, order_by=_order(t, metric, higher))
+    sub = stmt.add_columns(rn.label("rn")).subquery()
+    cols = [sub.c[c.key] for c in _COLS]
+    return select(*cols).where(sub.c.rn == 1).order_by(*_order(sub.c, metric, higher)).limit(limit)
 
 
 def cohort_board(
@@ -218,8 +254,16 @@ def cohort_board(
     min_quality: float | None,
     gate: float | None,
     limit: int,
+    view: str = "configurations",
+    itl_ms: float | None = None,
 ) -> dict[str, Any]:
-    """Ranking, Pareto front and chart points of one cohort (``names``: KEY but the metric)."""
+    """Ranking, Pareto front and chart points of one cohort (``names``: KEY but the metric).
+
+    ``itl_ms``: keep only configurations whose median inter-token latency is at most this
+    (a report that gives none is left out, and counted). A rated benchmark task
+    (:func:`empreinte.observatory.config.rating_for`) is gated on its fixed minimum unless
+    ``min_quality`` is given.
+    """
     key = ranking.cohort_key(
         names["hardware"] or None, names["precision"] or None,
         names["boundary"] or None, names["m_tier"] or None,
@@ -227,44 +271,139 @@ def cohort_board(
     where = cohort_where({**names, "quality_metric": metric or ""})
     e, q = ReportRow.energy_per_unit_kwh, ReportRow.quality_value
     higher = ranking.higher_is_better(metric)
-    if metric is None:  # nothing to gate on: rank by energy alone, and say so
-        stmt = select(*_COLS).where(*where).order_by(e, ReportRow.report_id).limit(limit)
-        ranked = ranking.rank(_entries(session, stmt, key), require_quality=False)
-        threshold, front = None, []
-    else:
+    latency: list[ColumnElement[bool]] = []
+    if itl_ms is not None:
+        latency.append(ReportRow.itl_ms <= itl_ms)
+    rating = config.rating_for(names["task"])
+    rated = rating is not None and metric == rating.gate.metric
+    # the gate is the task's on every board; classes are per 1,000 inferences: inference only
+    classes = rated and names["fu_type"] == "inference"
+    fixed = rated and min_quality is None
+    if fixed and rating is not None:
+        min_quality, gate = rating.gate.minimum, None
+    threshold: float | None = None
+    cond: list[ColumnElement[bool]] = [*latency]
+    front: list[ranking.Entry] = []
+    if metric is not None:
         top = best[0] if higher else best[1]
         probe = [ranking.Entry("", 0.0, top)] if top is not None else []
         threshold = ranking.gate_threshold(
             probe, min_quality=min_quality, relative_gate=gate, higher=higher
         )
-        cond: list[ColumnElement[bool]] = [q.is_not(None)]
+        cond.append(q.is_not(None))
         if threshold is not None:
             cond.append(q >= threshold if higher else q <= threshold)
-        stmt = (
-            select(*_COLS)
-            .where(*where, *cond)
-            .order_by(e, q.desc() if higher else q.asc(), ReportRow.report_id)
-            .limit(limit)
-        )
-        ranked = ranking.rank(_entries(session, stmt, key), min_quality=threshold, higher=higher)
         front = fronts.read(session, (*(names[c] for c in KEY[:-1]), metric))
-    stmt = select(*_COLS).where(*where, q.is_not(None)).order_by(e).limit(POINTS)
+    stmt = select(*_COLS).where(*where, *cond)
+    if view == "models":
+        stmt = _best_per_model(stmt, metric, higher, limit)
+    else:
+        stmt = stmt.order_by(*_order(ReportRow.__table__.c, metric, higher)).limit(limit)
+    entries = _entries(session, stmt, key)
+    if metric is None:  # nothing to gate on: rank by energy alone, and say so
+        ranked = ranking.rank(entries, require_quality=False)
+    else:
+        ranked = ranking.rank(entries, min_quality=threshold, higher=higher)
+    counts = session.execute(
+        select(func.count(), func.count(ReportRow.itl_ms), func.count(func.distinct(
+            func.coalesce(ReportRow.model, ReportRow.report_id)
+        ))).where(*where, *latency)
+    ).one()  # fmt: skip
+    drawn = q.is_not(None) if metric is not None else ReportRow.itl_ms.is_not(None)
+    stmt = select(*_COLS).where(*where, *latency, drawn).order_by(e).limit(POINTS)
     points = {p.id: p for p in [*_entries(session, stmt, key), *front]}
     for x in ranked:
         points.setdefault(x.entry.id, x.entry)
+    rows = [{"rank": x.rank, **_entry_dict(x.entry)} for x in ranked]
+    below: list[dict[str, Any]] = []
+    if metric is not None and threshold is not None:  # shown apart, never ranked
+        fail = q < threshold if higher else q > threshold
+        stmt = select(*_COLS).where(*where, *latency, fail)
+        stmt = (
+            _best_per_model(stmt, metric, higher, limit)
+            if view == "models"
+            else stmt.order_by(*_order(ReportRow.__table__.c, metric, higher)).limit(limit)
+        )
+        below = [{"rank": None, **_entry_dict(x)} for x in _entries(session, stmt, key)]
+    if classes and rating is not None:
+        _rate(session, rating, rows + below)
     return {
         "cohort": dict(zip(("hardware", "precision", "boundary", "m_tier"), key, strict=True)),
         "quality_metric": metric,
         "higher_is_better": higher,
         "quality_gate": threshold,
-        "ranking": [{"rank": x.rank, **_entry_dict(x.entry)} for x in ranked],
+        "gate_source": _gate_source(fixed, names["task"], metric, threshold, min_quality, gate),
+        "classes": classes,
+        "view": view,
+        "itl_ms": itl_ms,
+        "candidates": int(counts[0]),
+        "models": int(counts[2]),
+        "with_latency": int(counts[1]),
+        "ranking": rows,
+        "below_gate": below,
         "pareto_front": [_entry_dict(p) for p in front],
         "points": [_entry_dict(p) for p in points.values()],
     }
 
 
+def _gate_source(
+    rated: bool,
+    task: str,
+    metric: str | None,
+    threshold: float | None,
+    min_quality: float | None,
+    gate: float | None,
+) -> str | None:
+    """Where the quality gate comes from, in words."""
+    if metric is None or threshold is None:
+        return None
+    if rated:
+        return f"fixed rating v{load_ratings().version} of {task}: {metric} ≥ {threshold:g}"
+    if min_quality is not None:
+        return f"min_quality {min_quality:g}"
+    return f"relative: {gate:g} × the best {metric}"
+
+
+def _rate(session: Session, rating: Any, rows: list[dict[str, Any]]) -> None:
+    """Energy class and repeat interval of the rows of a rated benchmark task, as
+    ``empreinte bench leaderboard`` gives them (same mean, same rule: ``TaskRating.rate``)."""
+    ids = [r["id"] for r in rows]
+    bodies = dict(
+        session.execute(select(ReportRow.report_id, ReportRow.body).where(
+            ReportRow.report_id.in_(ids)
+        )).all()
+    )  # fmt: skip
+    for r in rows:
+        stat = (json.loads(bodies[r["id"]]).get("statistics") or {}).get(
+            "energy_per_1000_inferences_wh"
+        ) or {}
+        mean = stat.get("mean")
+        wh = float(mean) if mean is not None else r["energy_per_unit_kwh"] * 1e6
+        passed, cls = rating.rate(wh, r["quality"])
+        r.update(
+            energy_wh_per_1000=wh,
+            ci_low_wh_per_1000=stat.get("ci_low"),
+            ci_high_wh_per_1000=stat.get("ci_high"),
+            passed_gate=passed,
+            energy_class=cls,
+        )
+
+
 def _entry_dict(e: ranking.Entry) -> dict[str, Any]:
-    return {"id": e.id, "energy_per_unit_kwh": e.energy, "quality": e.quality, **e.extra}
+    return {
+        "id": e.id,
+        "energy_per_unit_kwh": e.energy,
+        "energy_per_unit_j": e.energy * J_PER_KWH,
+        "quality": e.quality,
+        **e.extra,
+    }
+
+
+def default_board(all_boards: list[dict[str, Any]]) -> tuple[str | None, str | None]:
+    """The board a bare ``/leaderboard`` opens on: the one with the most reports."""
+    if not all_boards:
+        return None, None
+    return all_boards[0]["task"], all_boards[0]["unit"]
 
 
 def leaderboard(
@@ -276,11 +415,19 @@ def leaderboard(
     gate: float | None = 0.9,
     limit: int = 50,
     max_cohorts: int = 20,
+    view: str = "models",
+    itl_ms: float | None = None,
 ) -> dict[str, Any]:
-    """The leaderboard of ``task`` and ``unit`` (the task's largest unit when ``None``)."""
+    """The leaderboard of ``task`` and ``unit`` (the task's largest unit when ``None``; the
+    largest board when ``task`` is ``None``)."""
     all_boards = boards(session)
     if task is None:
-        return {"boards": all_boards}
+        task, unit = default_board(all_boards)
+        if task is None:
+            return {
+                "task": None, "unit": None, "view": view, "itl_ms": itl_ms,
+                "boards": all_boards, "cohorts": [],
+            }  # fmt: skip
     if unit is None:
         units = [b["unit"] for b in all_boards if b["task"] == task]
         unit = units[0] if units else None
@@ -305,6 +452,15 @@ def leaderboard(
             min_quality=min_quality,
             gate=gate,
             limit=limit,
+            view=view,
+            itl_ms=itl_ms,
         )
         cohorts.append({"reports": sum(r.reports for r in parts), **board})
-    return {"task": task, "unit": unit, "boards": all_boards, "cohorts": cohorts}
+    return {
+        "task": task,
+        "unit": unit,
+        "view": view,
+        "itl_ms": itl_ms,
+        "boards": all_boards,
+        "cohorts": cohorts,
+    }

@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 __all__ = [
     "Base",
     "CohortRow",
+    "DatacenterRow",
     "FrontRow",
     "Meta",
     "ReportRow",
@@ -101,8 +102,14 @@ class ReportRow(Base):
     gwp_per_unit_kgco2e: Mapped[float | None] = mapped_column(Float, nullable=True)
     quality_metric: Mapped[str | None] = mapped_column(String(100), nullable=True)
     quality_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # migration 0007: serving configuration (from counters, see observatory.config)
+    max_batch: Mapped[float | None] = mapped_column(Float, nullable=True)
+    parallelism: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    itl_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    throughput_tok_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     supersedes: Mapped[str | None] = mapped_column(String(64), nullable=True)
     superseded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    datacenter_id: Mapped[str | None] = mapped_column(String(100), nullable=True)  # 0006
     body: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (
@@ -116,6 +123,7 @@ class ReportRow(Base):
         Index("ix_reports_zone", "zone"),
         Index("ix_reports_m_tier", "m_tier"),
         Index("ix_reports_year", "year", "stage"),
+        Index("ix_reports_datacenter", "datacenter_id", "created_at"),  # migration 0006
         # migration 0002: leaderboard reads (covering, live reports only)
         Index(
             "ix_reports_board",
@@ -189,6 +197,22 @@ class TotalRow(Base):
     gwp_n: Mapped[int] = mapped_column(BigInteger, default=0)
     water_l: Mapped[float] = mapped_column(Float, default=0.0)
     water_n: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DatacenterRow(Base):
+    """A site or cloud region of the data-centre registry: the declaration as JSON (``body``)
+    plus the columns the registry lists and filters on (migration 0006)."""
+
+    __tablename__ = "datacenters"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    operator: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    zone: Mapped[str] = mapped_column(String(40))
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime())
+    updated_at: Mapped[datetime] = mapped_column(DateTime())
+    body: Mapped[str] = mapped_column(Text)
 
 
 class Meta(Base):

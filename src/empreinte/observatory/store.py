@@ -19,9 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from empreinte.errors import ConfigError, ServerError
-from empreinte.observatory import cohorts, fronts, totals
+from empreinte.observatory import cohorts, config, fronts, totals
 from empreinte.observatory.db import Meta, ReportRow, TokenRow
-from empreinte.observatory.verify import catalog_entry, verify
+from empreinte.observatory.registry import inherit
+from empreinte.observatory.verify import catalog_entry, join_flags, verify
 from empreinte.report.models import Report
 
 __all__ = [
@@ -113,7 +114,7 @@ def report_columns(r: Report) -> dict[str, Any]:
     water = r.impacts.water_l
     pu = r.per_unit
     pu_gwp = pu.impacts.gwp_kgco2e if pu is not None else None
-    quality = next(iter(r.quality_metrics.items()), (None, None))
+    quality = config.quality_column(r.task, r.quality_metrics)
     v = r.verification
     assert v is not None
     created = _naive_utc(r.created_at)
@@ -134,7 +135,7 @@ def report_columns(r: Report) -> dict[str, Any]:
         "method": r.measurement.method,
         "m_tier": v.m_tier,
         "a_tier": v.a_tier,
-        "flags": " ".join(v.flags),
+        "flags": join_flags(v.flags),
         "energy_kwh": r.energy.total_kwh.value,
         "gwp_kgco2e": gwp.total.value if gwp else None,
         "water_l": water.total.value if water else None,
@@ -144,7 +145,9 @@ def report_columns(r: Report) -> dict[str, Any]:
         "gwp_per_unit_kgco2e": pu_gwp.total.value if pu_gwp else None,
         "quality_metric": quality[0],
         "quality_value": quality[1],
+        **config.config_columns(r.counters),
         "supersedes": r.supersedes,
+        "datacenter_id": r.datacenter.id or r.datacenter.preset,
     }
 
 
@@ -238,6 +241,10 @@ def _ingest_once(
             continue
         if report.report_id in taken:
             errors.append((f"{loc}report_id", "already used by a different report"))
+            continue
+        site_errors = inherit(session, report)
+        if site_errors:
+            errors.extend((loc + f, m) for f, m in site_errors)
             continue
         report.verification = verify(report)  # the parsed report is ours: no copy
         if report.supersedes is not None:

@@ -20,7 +20,24 @@ from sqlalchemy.orm import Session
 from empreinte.observatory.db import ReportRow, TotalRow
 from empreinte.observatory.query import TIERS, Filters
 
-__all__ = ["KEY", "add_rows", "by_energy", "rebuild", "remove", "serves", "stats"]
+__all__ = [
+    "KEY",
+    "TRUST",
+    "add_rows",
+    "by_energy",
+    "rebuild",
+    "remove",
+    "serves",
+    "stats",
+    "tier_breakdown",
+]
+
+TRUST: dict[str, tuple[str, ...]] = {
+    "measured": ("M1", "M2", "M3"),
+    "estimated": ("M4",),
+    "declared": ("M5",),
+}
+"""The three kinds of numbers that are never added together (methodology.md, M tiers)."""
 
 KEY = ("year", "stage", "task", "fu_type", "hardware", "m_tier")
 """The columns of a summary key (``None`` is stored as ``""`` so that the key is unique)."""
@@ -174,20 +191,17 @@ def _out(name: str | None, value: Any, sums: list[Any]) -> dict[str, Any]:
 def stats(session: Session, filters: Filters) -> dict[str, Any]:
     """Totals and breakdowns by year, stage, hardware and M tier, from the summary."""
     total = [0, 0.0, 0.0, 0, 0.0, 0]
-    groups: dict[str, dict[Any, list[Any]]] = {
-        "year": {},
-        "stage": {},
-        "hardware": {},
-        "m_tier": {},
-    }
+    groups: dict[str, dict[Any, list[Any]]] = {"year": {}, "stage": {}, "hardware": {}}
     stmt = select(*(getattr(TotalRow, c) for c in (*KEY, *_SUMS))).where(*_where(filters))
+    tier_rows: list[tuple[str, str, list[Any]]] = []
     for r in session.execute(stmt):
         row = r._mapping
         sums = [row[c] for c in _SUMS]
+        tier_rows.append((row["m_tier"], row["stage"], sums))
         for i, v in enumerate(sums):
             total[i] += v
         for g, acc in groups.items():
-            k = row[g] if g in ("year", "stage", "m_tier") else (row[g] or None)
+            k = row[g] if g in ("year", "stage") else (row[g] or None)
             a = acc.setdefault(k, [0, 0.0, 0.0, 0, 0.0, 0])
             for i, v in enumerate(sums):
                 a[i] += v
@@ -200,8 +214,43 @@ def stats(session: Session, filters: Filters) -> dict[str, Any]:
         "by_year": sorted(listed("year"), key=lambda r: r["year"]),
         "by_stage": sorted(listed("stage"), key=by_energy("stage")),
         "by_hardware": sorted(listed("hardware"), key=by_energy("hardware"))[:30],
-        "by_tier": sorted(listed("m_tier"), key=lambda r: r["m_tier"]),
+        **tier_breakdown(tier_rows),
     }
+
+
+def _zero() -> list[Any]:
+    return [0, 0.0, 0.0, 0, 0.0, 0]
+
+
+def _add(acc: list[Any], sums: list[Any]) -> None:
+    for i, v in enumerate(sums):
+        acc[i] += v or 0
+
+
+def tier_breakdown(rows: Iterable[tuple[str, str, list[Any]]]) -> dict[str, Any]:
+    """``by_tier`` (``M1``…``M5``, each with its stages) and ``by_trust`` (measured M1–M3,
+    estimated M4, declared M5, each with its stages) from ``(m_tier, stage, sums)`` rows,
+    ``sums`` as in ``_SUMS``. A tier with no report has ``reports: 0`` and no sums (None)."""
+    tiers: dict[str, dict[str, list[Any]]] = {t: {} for t in TIERS}
+    for tier, stage, sums in rows:
+        _add(tiers.setdefault(tier, {}).setdefault(stage, _zero()), sums)
+
+    def block(stages: dict[str, list[Any]]) -> dict[str, Any]:
+        total = _zero()
+        for v in stages.values():
+            _add(total, v)
+        listed = [_out("stage", k, v) for k, v in stages.items()]
+        return {**_out(None, None, total), "by_stage": sorted(listed, key=by_energy("stage"))}
+
+    by_tier = {t: block(tiers[t]) for t in sorted(tiers)}
+    by_trust = {}
+    for name, members in TRUST.items():
+        merged: dict[str, list[Any]] = {}
+        for t in members:
+            for stage, v in tiers[t].items():
+                _add(merged.setdefault(stage, _zero()), v)
+        by_trust[name] = {"tiers": list(members), **block(merged)}
+    return {"by_tier": by_tier, "by_trust": by_trust}
 
 
 def by_energy(name: str) -> Any:

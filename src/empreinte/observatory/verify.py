@@ -16,8 +16,18 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from empreinte.report.models import METHOD_TIER, HardwareItem, Report, Verification
+from empreinte.vocabulary import J_PER_KWH
 
-__all__ = ["BLOCKING", "FLAGS", "catalog_entry", "check_report", "verify"]
+__all__ = [
+    "BLOCKING",
+    "FLAGS",
+    "FLAG_SEPARATOR",
+    "catalog_entry",
+    "check_report",
+    "join_flags",
+    "split_flags",
+    "verify",
+]
 
 FLAGS: dict[str, str] = {
     "energy-not-positive": "a declared device (or the total) has zero energy",
@@ -32,6 +42,34 @@ FLAGS: dict[str, str] = {
 
 BLOCKING = frozenset({"energy-not-positive", "power-above-tdp", "unit-implausible"})
 """Flags that keep a report at A0 even with an evidence bundle."""
+
+FLAG_SEPARATOR = "\n"
+"""How flags are joined in storage and in the CSV export: a flag's detail may hold spaces
+(``hardware-unknown:AMD EPYC 7B13``), never a line break."""
+
+
+def join_flags(flags: Iterable[str]) -> str:
+    """Flags as one string for storage (line breaks inside a flag become spaces)."""
+    return FLAG_SEPARATOR.join(f.replace("\r", " ").replace("\n", " ") for f in flags)
+
+
+def split_flags(stored: str | None) -> list[str]:
+    """The flags of :func:`join_flags`; also reads the older space-joined storage, where a
+    word that does not start a known flag code belongs to the previous flag's detail."""
+    if not stored:
+        return []
+    if FLAG_SEPARATOR in stored:
+        return [f for f in stored.split(FLAG_SEPARATOR) if f]
+    out: list[str] = []
+    for word in stored.split(" "):
+        if word.split(":", 1)[0] in FLAGS or not out:
+            out.append(word)
+        else:
+            out[-1] += " " + word
+    return [f for f in out if f]
+
+
+_CPU_FAMILIES = ("epyc", "xeon", "threadripper", "ryzen")
 
 _ACCEL_KINDS = ("gpu", "tpu", "npu", "accelerator")
 _COMPONENT_KINDS = {"gpu": _ACCEL_KINDS, "cpu": ("cpu",), "ram": ("ram",)}
@@ -69,7 +107,16 @@ def catalog_entry(kind: str, name: str) -> tuple[str | None, float | None]:
         return acc.id, (acc.tdp_w.value if acc.tdp_w is not None else None)
     if kind == "cpu":
         cpu = hardware.find_cpu(name)
-        return (cpu.name, cpu.tdp_w.value) if cpu is not None else (None, None)
+        if cpu is not None:
+            return cpu.name, cpu.tdp_w.value
+        # a brand without its model (a VM shows "AMD EPYC"): the family, and its highest
+        # catalog TDP (90th percentile) so that the power check stays meaningful
+        words = hardware.normalize_cpu_brand(name).split()
+        family = next((w for w in words if w in _CPU_FAMILIES), None)
+        if family is None:
+            return None, None
+        spread = hardware.default_repository().cpu_tdp_spread(family)
+        return name, spread.high
     return name, None
 
 
@@ -106,7 +153,7 @@ def _energy_flags(r: Report, duration: float | None) -> Iterable[str]:
         if any(t is None for t in tdps):
             continue
         limit_w = sum(h.count * t for h, t in zip(items, tdps, strict=True) if t is not None)
-        mean_w = value.value * 3.6e6 / duration
+        mean_w = value.value * J_PER_KWH / duration
         if mean_w > limit_w * _TDP_MARGIN:
             yield f"power-above-tdp:{comp}"
 

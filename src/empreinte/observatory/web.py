@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -10,9 +11,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
-from empreinte.observatory import charts, verify
-from empreinte.observatory.api import report_detail, summary
+from empreinte import units
+from empreinte.observatory import analyses, analyses_view, board_view, charts, verify
+from empreinte.observatory.api import VIEW_QUERY, report_detail, summary
+from empreinte.observatory.cohorts import VIEWS
 from empreinte.observatory.context import Ctx, get_ctx, get_filters
 from empreinte.observatory.errors import ApiError
 from empreinte.observatory.query import SORTS, Filters, list_reports
@@ -49,7 +53,23 @@ DOWNLOAD_TEXT = {
     "md": "Markdown",
     "sci": "Software Carbon Intensity (ISO/IEC 21031) breakdown",
     "spdx": "SPDX 3 AI profile",
+    "ai-act": "AI Act documentation of general-purpose AI models: energy and compute",
+    "l1801": "ITU-T L.1801 assessment: life-cycle stages and criteria",
 }
+
+
+SORT_LABELS = {
+    "created_at": ("Oldest first", "Newest first"),
+    "energy_kwh": ("Energy, smallest first", "Energy, largest first"),
+    "gwp_kgco2e": ("Emissions, smallest first", "Emissions, largest first"),
+    "energy_per_unit_kwh": ("Energy per unit, smallest first", "Energy per unit, largest first"),
+}
+"""Sort key -> (ascending label, descending label), as the /reports menu shows them."""
+
+
+def _sort_label(sort: str) -> str:
+    asc, desc = SORT_LABELS.get(sort.lstrip("-"), (sort, sort))
+    return desc if sort.startswith("-") else asc
 
 
 def _pairs(rows: list[dict[str, Any]], key: str, value: str) -> list[tuple[str, Any]]:
@@ -84,9 +104,11 @@ def configure_templates(t: Jinja2Templates) -> None:
     t.env.globals.update(
         fmt=charts.fmt,
         human=charts.human,
+        energy=units.energy,
         count=charts.count,
         duration=charts.duration,
         qty=charts.quantity,
+        per_qty=charts.per_unit,
         exact=charts.exact,
         charts=charts,
         criteria=CRITERIA,
@@ -98,6 +120,8 @@ def configure_templates(t: Jinja2Templates) -> None:
         pairs=_pairs,
         scatter_points=_scatter_points,
         compare_energy=_compare_energy,
+        board=board_view,
+        an=analyses_view,
     )
 
 
@@ -131,8 +155,9 @@ def _twin(path: str, template: str) -> Callable[[Callable[..., Any]], Callable[.
 def home(ctx: Ctx = Depends(get_ctx)) -> dict[str, Any]:
     with ctx.sessions() as s:
         stats = ctx.aggregates.stats(s, Filters())
-        rows, _ = list_reports(s, Filters(), limit=8)
-    return {"stats": stats, "recent": [summary(r) for r in rows]}
+        known = ctx.aggregates.knowledge(s)
+        rows, _ = list_reports(s, Filters(), limit=5)
+    return {"stats": stats, "knowledge": known, "recent": [summary(r) for r in rows]}
 
 
 @_twin("/reports", "reports.html")
@@ -147,11 +172,14 @@ def reports_page(
     with ctx.sessions() as s:
         rows, nxt = list_reports(s, filters, sort=sort, cursor=cursor, limit=limit)
         facets = ctx.aggregates.facets(s)
+        matches = ctx.aggregates.stats(s, filters)["totals"]["reports"]
     params = {**filters.query_string(), "sort": sort}
     return {
         "filters": filters.query_string(),
+        "matches": matches,
         "sort": sort,
-        "sorts": [*SORTS, *("-" + k for k in SORTS)],
+        "sorts": [*("-" + k for k in SORTS), *SORTS],
+        "sort_labels": {s: _sort_label(s) for s in (*SORTS, *("-" + k for k in SORTS))},
         "reports": [summary(r) for r in rows],
         "next_cursor": nxt,
         "next_params": {**params, "cursor": nxt} if nxt else None,
@@ -181,7 +209,46 @@ def report_page(report_id: str, ctx: Ctx = Depends(get_ctx)) -> dict[str, Any]:
     d["downloads"] = ["json", *sorted(ctx.exporters)]
     d["energy_components"] = [(c, v) for c, v in components if v is not None]
     d["criteria"] = _criteria_rows(rep.get("impacts", {}))
+    d["site"] = _site(ctx, rep.get("datacenter") or {})
+    d["advice"] = _advice(ctx, rep)
     return d
+
+
+ADVICE_PEERS = 200
+"""At most this many reports of the same task are read as peers for the advisor."""
+
+
+def _advice(ctx: Ctx, rep: dict[str, Any]) -> list[dict[str, Any]]:
+    """The frugality advisor's changes for a report, with the same task's reports as peers."""
+    from sqlalchemy import select
+
+    from empreinte.advise import advise
+    from empreinte.observatory.db import ReportRow
+
+    report = validate_report(rep)
+    peers = []
+    if report.task is not None and report.quality_metrics:
+        stmt = (
+            select(ReportRow.body)
+            .where(ReportRow.task == report.task, ReportRow.superseded_by.is_(None))
+            .order_by(ReportRow.energy_per_unit_kwh)
+            .limit(ADVICE_PEERS)
+        )
+        with ctx.sessions() as s:
+            peers = [validate_report(b) for b in s.scalars(stmt)]
+    return [a.as_dict() for a in advise(report, peers)]
+
+
+def _site(ctx: Ctx, dc: dict[str, Any]) -> dict[str, str] | None:
+    """The registry entry a report ran at (by ``datacenter.id``, else its preset), if any."""
+    from empreinte.observatory.registry import get_site
+
+    site_id = dc.get("id") or dc.get("preset")
+    if not site_id:
+        return None
+    with ctx.sessions() as s:
+        site = get_site(s, site_id)
+    return None if site is None else {"name": site.name, "url": f"/datacenters/{site.id}"}
 
 
 @router.get("/reports/{report_id}/download/{fmt}")
@@ -228,7 +295,53 @@ def compare_page(
                 "criteria": _criteria_rows(r.get("impacts", {})),
             }
         )
-    return {"ids": wanted, "reports": rows, "enough": 2 <= len(rows) <= 5}
+    return {
+        "ids": wanted,
+        "reports": rows,
+        "enough": 2 <= len(rows) <= 5,
+        "cautions": _compare_cautions(rows),
+    }
+
+
+def _compare_cautions(rows: list[dict[str, Any]]) -> list[str]:
+    """Why a side-by-side of these totals may mislead (stages, units, tiers, scale)."""
+    out: list[str] = []
+    reps = [r["report"] for r in rows]
+    if len(reps) < 2:
+        return out
+    stages = sorted({r["lifecycle_stage"] for r in reps})
+    if len(stages) > 1:
+        out.append(f"different life-cycle stages ({', '.join(stages)}): totals are not comparable")
+    units_ = sorted({(r.get("functional_unit") or {}).get("type") or "none" for r in reps})
+    if len(units_) > 1:
+        out.append(f"different functional units ({', '.join(units_)}): compare per unit with care")
+    tiers = sorted({(r.get("verification") or {}).get("m_tier") or "?" for r in reps})
+    if len(tiers) > 1:
+        out.append(f"different trust tiers ({', '.join(tiers)}): measured, estimated and declared")
+    energies = [
+        r["energy"]["total_kwh"]["value"] for r in reps if r["energy"]["total_kwh"]["value"]
+    ]
+    if len(energies) > 1 and max(energies) / min(energies) >= 1e3:
+        orders = int(math.log10(max(energies) / min(energies)))
+        out.append(
+            f"energies differ by {orders} orders of magnitude "
+            f"({units.human(min(energies), 'kWh')} to {units.human(max(energies), 'kWh')}): "
+            "the chart uses a logarithmic scale"
+        )
+    return out
+
+
+def _positive(raw: str | None, name: str) -> float | None:
+    """A form's number: empty means none; anything else must be a positive finite number."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        v = float(raw)
+    except ValueError:
+        v = float("nan")
+    if not (math.isfinite(v) and v > 0):
+        raise ApiError(422, f"{name} must be a positive number", fields=[(name, raw[:20])])
+    return v
 
 
 @_twin("/leaderboard", "leaderboard.html")
@@ -236,11 +349,101 @@ def leaderboard_page(
     ctx: Ctx = Depends(get_ctx),
     task: str | None = Query(None, max_length=100),
     unit: str | None = Query(None, max_length=60),
+    board: str | None = Query(None, max_length=170, description="TASK|UNIT (the menu)"),
     min_quality: float | None = Query(None, allow_inf_nan=False),
     gate: float = Query(0.9, gt=0, le=1),
+    view: str = VIEW_QUERY,
+    itl_ms: str | None = Query(None, max_length=20, description="ms; empty: no constraint"),
+    energy: str = Query("j", pattern="^(j|wh)$", description="energy per token in J or Wh"),
 ) -> dict[str, Any]:
+    if board and not task:
+        task, _, u = board.partition("|")
+        unit = u or None
+    itl = _positive(itl_ms, "itl_ms")
     with ctx.sessions() as s:
-        return ctx.aggregates.leaderboard(s, task, unit, min_quality=min_quality, gate=gate)
+        data = ctx.aggregates.leaderboard(
+            s, task or None, unit, min_quality=min_quality, gate=gate, view=view, itl_ms=itl
+        )
+    latency = any(c.get("with_latency") for c in data["cohorts"]) or itl is not None
+    return {
+        **data,
+        "energy": energy,
+        "controls": {
+            "itl_choices": list(board_view.ITL_CHOICES) if latency else [],
+            "views": list(VIEWS),
+        },
+    }
+
+
+ANALYSES = (
+    ("training", "Training runs", "energy and emissions against publication date and compute"),
+    ("inference", "Inference", "measured energy per output token against active parameters, "
+     "per hardware, beside per-prompt disclosures"),
+    ("layers", "Boundary layers", "accelerators, host, idle and facility side by side"),
+)  # fmt: skip
+
+
+@_twin("/analyses", "analyses.html")
+def analyses_page() -> dict[str, Any]:
+    return {"pages": [{"name": n, "title": t, "about": a} for n, t, a in ANALYSES]}
+
+
+def _analysis(ctx: Ctx, name: str, task: str | None = None, min_kwh: float = 1.0) -> dict[str, Any]:
+    fns: dict[str, Callable[[Session], dict[str, Any]]] = {
+        "training": lambda s: analyses.training(s, min_kwh),
+        "inference": lambda s: analyses.inference(s, task),
+        "layers": analyses.layers,
+    }
+    with ctx.sessions() as s:
+        key = ("analyses", name, task, min_kwh)
+        return dict(ctx.aggregates.memo(s, key, lambda: fns[name](s)))
+
+
+MIN_KWH = Query(1.0, ge=0, le=1e12, allow_inf_nan=False, description="smallest run shown")
+
+
+@_twin("/analyses/training", "analyses_training.html")
+def training_page(ctx: Ctx = Depends(get_ctx), min_kwh: float = MIN_KWH) -> dict[str, Any]:
+    return _analysis(ctx, "training", min_kwh=min_kwh)
+
+
+@_twin("/analyses/inference", "analyses_inference.html")
+def inference_page(
+    ctx: Ctx = Depends(get_ctx), task: str | None = Query(None, max_length=100)
+) -> dict[str, Any]:
+    return _analysis(ctx, "inference", task)
+
+
+@_twin("/analyses/layers", "analyses_layers.html")
+def layers_page(ctx: Ctx = Depends(get_ctx)) -> dict[str, Any]:
+    return _analysis(ctx, "layers")
+
+
+_CSV_ROWS = {"training": "runs", "inference": "points", "layers": "reports"}
+
+
+@router.get("/analyses/{name}.csv")
+async def analysis_csv(
+    name: str,
+    ctx: Ctx = Depends(get_ctx),
+    task: str | None = Query(None, max_length=100),
+    min_kwh: float = MIN_KWH,
+) -> Response:
+    """The data of an analyses page as CSV (inference: the measured points; the per-prompt
+    disclosures are in ``/analyses/disclosures.csv``)."""
+    if name == "disclosures":
+        data = await run_in_threadpool(_analysis, ctx, "inference", task)
+        rows = data["disclosures"]
+    elif name in _CSV_ROWS:
+        data = await run_in_threadpool(_analysis, ctx, name, task, min_kwh)
+        rows = data[_CSV_ROWS[name]]
+    else:
+        raise ApiError(404, f"no analysis {name!r} (training, inference, disclosures, layers)")
+    return Response(
+        analyses.csv_text(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="empreinte-{name}.csv"'},
+    )
 
 
 @_twin("/methodology", "methodology.html")

@@ -12,6 +12,7 @@ from typing import Any
 
 from empreinte._version import __version__
 from empreinte.errors import CodedWarning
+from empreinte.factors.site import Site
 from empreinte.impacts import HardwareShare, ImpactResult, compute_impacts
 from empreinte.ranges import Range, as_range
 from empreinte.report.models import (
@@ -30,10 +31,9 @@ from empreinte.report.models import (
     SourceRef,
     WarningItem,
 )
+from empreinte.vocabulary import COMPONENTS
 
 __all__ = ["estimate", "impacts_block", "make_report", "scale_impacts"]
-
-COMPONENTS = ("gpu", "cpu", "ram", "other")
 
 
 def estimate(r: Range | float | None) -> Estimate | None:
@@ -106,7 +106,7 @@ def make_report(
     method: str,
     energy_kwh: Mapping[str, Range | float | None] | None = None,
     total_kwh: Range | float | None = None,
-    location: str | None = None,
+    location: str | Site | None = None,
     pue: float | Range | None = None,
     wue_l_per_kwh: float | Range | None = None,
     datacenter: str | None = None,
@@ -120,12 +120,15 @@ def make_report(
     citation: str | None = None,
     lifetime_years: float | Range | None = None,
     utilisation: float | Range | None = None,
+    grid_gwp: float | Range | None = None,
     **fields: Any,
 ) -> Report:
     """A validated :class:`Report`.
 
     ``energy_kwh`` maps components (``gpu``, ``cpu``, ``ram``, ``other``) to IT energy in kWh;
     their sum is the total unless ``total_kwh`` is given (declared figures without a split).
+    ``location`` is a zone code, ``cloud:PROVIDER:REGION``, or a resolved
+    :class:`~empreinte.factors.site.Site` (not re-parsed).
     Extra keyword ``fields`` go to the report as is (``name``, ``system``, ``task``,
     ``publisher``, ``counters``, ``windows``, ``quality_metrics``, ``topology``, ``status``...).
     """
@@ -148,6 +151,7 @@ def make_report(
         hardware=embodied,
         lifetime_years=lifetime_years,
         utilisation=utilisation,
+        grid_gwp=grid_gwp,
     )
     impacts = impacts_block(result)
     energy = Energy(
@@ -171,16 +175,15 @@ def make_report(
             impacts=scale_impacts(impacts, k),
         )
     loc = result.location
-    cloud = (location or "").split(":") if (location or "").lower().startswith("cloud:") else None
     all_warnings = [*warnings, *result.warnings]
     dedup = list({(w.code, w.message): w for w in all_warnings}.values())
     return Report(
         lifecycle_stage=stage,
         location=LocationInfo(
             zone=loc.zone.zone,
-            query=location,
-            cloud_provider=cloud[1] if cloud and len(cloud) > 2 else None,
-            cloud_region=cloud[2] if cloud and len(cloud) > 2 else None,
+            query=loc.query,
+            cloud_provider=loc.provider,
+            cloud_region=loc.region,
         ),
         datacenter=Datacenter(
             pue=estimate(result.pue.value),
@@ -194,6 +197,6 @@ def make_report(
         per_unit=per_unit,
         hardware=list(hardware),
         provenance=_provenance(result, citation),
-        warnings=[WarningItem(code=w.code, message=w.message) for w in dedup],
+        warnings=[WarningItem(code=str(w.code), message=w.message) for w in dedup],
         **fields,
     )

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from empreinte.vocabulary import METHOD_TIER as METHOD_TIER
+
 __all__ = [
     "SCHEMA_VERSION",
     "Datacenter",
@@ -55,14 +57,8 @@ ATier = Literal["A0", "A1", "A2", "A3"]
 DEFAULT_BOUNDARY: tuple[Layer, ...] = ("accelerators", "host")
 _FULL_BOUNDARY: tuple[Layer, ...] = ("accelerators", "host", "idle", "facility")
 
-METHOD_TIER: dict[str, str] = {
-    "external_meter": "M1",
-    "hw_counter": "M2",
-    "software_model": "M3",
-    "proxy_model": "M4",
-    "declared": "M5",
-}
-"""Measurement method -> M tier (methodology.md, "Verification tiers")."""
+# the vocabulary is defined once (empreinte.vocabulary); these Literal types spell it for the
+# schema, and a test checks that they agree
 
 
 _INF = math.inf
@@ -111,6 +107,22 @@ class Estimate(_Model):
                 f"low={self.low}, value={self.value}, high={self.high}"
             )
         return self
+
+    def __float__(self) -> float:
+        """The central value: ``float(t.report().energy.total_kwh)``."""
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec) if spec else str(self)
+
+    def __str__(self) -> str:
+        """``0.0374 [0.03 – 0.045]`` (no unit: the field name carries it)."""
+        from empreinte.units import number
+
+        text = number(self.value, 4)
+        if self.low != self.value or self.high != self.value:
+            text += f" [{number(self.low, 4)} – {number(self.high, 4)}]"
+        return text
 
 
 def _non_negative(e: Estimate) -> Estimate:
@@ -172,6 +184,14 @@ class Datacenter(_Model):
     pue: Estimate | None = None
     wue_l_per_kwh: NonNegEstimate | None = None
     preset: str | None = Field(default=None, max_length=100)
+    id: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9._-]{1,99}$",
+        description="the site or cloud region in the observatory's data-centre registry",
+    )
+    source: str | None = Field(
+        default=None, max_length=200, description="where PUE/WUE came from when not stated"
+    )
 
     @field_validator("pue")
     @classmethod
@@ -426,3 +446,21 @@ class Report(_Model):
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent, exclude_none=True)
+
+    def summary(self) -> str:
+        """A few lines for people: energy and impacts in the units rule, with bounds."""
+        from empreinte.units import energy, with_bounds
+
+        title = self.name or (self.system.model_id if self.system else None) or self.report_id
+        e = self.energy.total_kwh
+        lines = [
+            f"{title} ({self.lifecycle_stage}, {self.m_tier}, zone {self.location.zone})",
+            f"energy (IT): {with_bounds(e.value, e.low, e.high, 'kWh')}",
+        ]
+        g = self.impacts.gwp_kgco2e
+        if g is not None:
+            lines.append(f"GWP: {with_bounds(g.total.value, g.total.low, g.total.high, 'kgCO2e')}")
+        if self.per_unit is not None:
+            fu = self.per_unit.functional_unit.type
+            lines.append(f"energy per {fu}: {energy(self.per_unit.energy_kwh.value, fu)}")
+        return "\n".join(lines)

@@ -27,7 +27,7 @@ from empreinte.report.models import Report
 
 __all__ = ["SEED_VERSION", "iter_bench_reports", "iter_seed_reports", "seed_count", "seed_summary"]
 
-SEED_VERSION = "2026.11.2"
+SEED_VERSION = "2026.11.3"
 """Version of the bundled dataset; bump it when a figure is added or corrected."""
 
 

@@ -14,21 +14,21 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from empreinte.errors import CodedWarning
+from empreinte.errors import CodedWarning, WarningCode
 from empreinte.impacts import HardwareShare
 from empreinte.ranges import Range
 from empreinte.report.build import make_report
 from empreinte.report.models import HardwareItem, Publisher, Report, System
+from empreinte.vocabulary import J_PER_KWH
 
 __all__ = ["PUBLISHED_FACTOR_CODE", "figure_count", "iter_figure_reports", "load_figures"]
 
-PUBLISHED_FACTOR_CODE = "published-grid-factor"
+PUBLISHED_FACTOR_CODE = WarningCode.PUBLISHED_GRID_FACTOR
 """Warning code: the publisher stated its own grid factor and emissions (kept in `published`)."""
-PUBLISHED_PUE_CODE = "published-pue-note"
+PUBLISHED_PUE_CODE = WarningCode.PUBLISHED_PUE_NOTE
 """Warning code: how the publisher's figure relates to PUE (why the PUE given is what it is)."""
-SEED_ESTIMATE_CODE = "estimate"
+SEED_ESTIMATE_CODE = WarningCode.ESTIMATE
 
-J_PER_KWH = 3.6e6
 S_PER_H = 3600.0
 
 
@@ -94,7 +94,7 @@ def _factor_warning(published: Mapping[str, float], location: str | None) -> lis
             PUBLISHED_FACTOR_CODE,
             f"the publisher stated a grid factor of {factor} kgCO2e/kWh{tail}; the impacts here "
             f"use empreinte's location-based factor for {location or 'the world'}; the stated "
-            "figures are kept in the report's `published` block",
+            "figures are shown first on the report page, as published",
         )
     ]
 
@@ -204,8 +204,21 @@ def _gemini(g: Mapping[str, Any]) -> dict[str, Any]:
     return args
 
 
+def _stated_energy(fig: Mapping[str, Any]) -> dict[str, float]:
+    """The energy (and PUE) the publication states, as ``published`` keys (docs: report.md)."""
+    if "facility_kwh" in fig:  # Patterson: facility energy with the stated PUE
+        return {"facility_energy_kwh": fig["facility_kwh"], "pue": fig["pue"]}
+    if "energy_kwh" in fig:  # BLOOM: dynamic and idle consumption
+        names = {"accelerators": "dynamic", "idle": "idle", "host": "host"}
+        return {f"{names[k]}_energy_kwh": float(v) for k, v in fig["layers"].items()}
+    if "facility_kwh" in fig.get("gemini", {}):  # Google: the full-boundary figure
+        return {"facility_energy_kwh": fig["gemini"]["facility_kwh"]}
+    return {}
+
+
 def _figure_report(src: Mapping[str, Any], fig: Mapping[str, Any]) -> Report:
     kw = _common(src, fig)
+    kw["published"] = {**_stated_energy(fig), **kw["published"]}
     energy, warnings, hours = _energy(fig)
     kw["counters"].update(energy.pop("counters_extra", {}))
     warnings = [*warnings, *_factor_warning(fig.get("published", {}), fig.get("location"))]
@@ -276,10 +289,11 @@ def _php_reports(php: Mapping[str, Any], src: Mapping[str, Any]) -> Iterator[Rep
             measurement={"boundary": ["accelerators", "host", "idle"], "meters": meters},
             warnings=[
                 CodedWarning(
-                    "published-mean",
+                    WarningCode.PUBLISHED_MEAN,
                     "the value is the mean over the task's models as published; the spread "
                     "across models (standard deviation, and median or maximum where the paper "
-                    "states them) is kept in `published`, not as the bounds of this value",
+                    "states them) is shown with the publisher's figures, not as the bounds of this "
+                    "value",
                 ),
                 *_factor_warning({"grid_gwp_kgco2e_per_kwh": factor}, "USA"),
             ],
@@ -293,7 +307,11 @@ def _php_reports(php: Mapping[str, Any], src: Mapping[str, Any]) -> Iterator[Rep
         "name": "All model experimentation and evaluation of Power Hungry Processing",
         "stage": "evaluation",
         "method": "software_model",
-        "published": {"gwp_kgco2e": tot["gwp_kgco2e"], "grid_gwp_kgco2e_per_kwh": factor},
+        "published": {
+            "energy_kwh": tot["energy_kwh"],
+            "gwp_kgco2e": tot["gwp_kgco2e"],
+            "grid_gwp_kgco2e_per_kwh": factor,
+        },
     }
     yield make_report(
         total_kwh=tot["energy_kwh"],

@@ -21,6 +21,7 @@ from importlib import resources
 from empreinte.impacts import HardwareShare
 from empreinte.report.build import make_report
 from empreinte.report.models import HardwareItem, Publisher, Report, System
+from empreinte.vocabulary import J_PER_KWH
 
 __all__ = [
     "COLUMNS",
@@ -66,7 +67,6 @@ PUBLISHER = Publisher(
 )
 CREATED_AT = datetime(2026, 2, 1, tzinfo=UTC)
 """Release month of the v3 data (the file carries no finer date)."""
-J_PER_KWH = 3.6e6
 
 
 @cache

@@ -7,7 +7,9 @@
 Formats (:data:`FORMATS`): ``hf`` (Hugging Face model card ``co2_eq_emissions``), ``boamps``
 (Boavizta's BoAmps JSON), ``sci`` (Software Carbon Intensity per functional unit), ``spdx``
 (SPDX 3 AI energy consumption, JSON-LD), ``csv`` (one flat row), ``md`` (Markdown summary),
-``html`` (self-contained HTML summary). The mapping of each is documented in ``docs/report.md``.
+``html`` (self-contained HTML summary), ``ai-act`` (the energy and compute part of the AI
+Act's documentation of general-purpose AI models), ``l1801`` (ITU-T L.1801 life-cycle
+assessment structure). The mapping of each is documented in ``docs/report.md``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ FORMATS: dict[str, str] = {
     "csv": "csv_row",
     "md": "markdown_summary",
     "html": "html_summary",
+    "ai-act": "ai_act",
+    "l1801": "l1801",
 }
 """Format name -> module of :mod:`empreinte.report.exporters` exposing ``export(report)``."""
 

@@ -3,9 +3,11 @@
 The official JSON Schemas (draft-04) ship in ``boamps_schemas/`` and our export is tested
 against them. BoAmps requires a few objects the report may not know; they are filled with the
 format's own "unknown" values and the mapping is documented in ``docs/report.md``:
-``task.taskFamily`` is ``"unspecified"`` without ``task``; ``task.dataset`` is one
-``{"dataUsage": "input", "dataType": "other"}``; with no ``hardware`` listed,
-``infrastructure.components`` has one ``"unspecified"`` component per measured energy component.
+``task.taskFamily`` is ``"unspecified"`` without ``task``; ``task.dataset`` is one input
+counted in tokens or samples from the report's counters (``dataType`` ``other`` and no
+quantity when it counts neither); with no ``hardware`` listed,
+``infrastructure.components`` has one component per measured energy component, named after
+the device its meter read (``measurement.meters[].device``), else ``"unspecified"``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from empreinte.report.exporters._common import (
     utc_seconds,
 )
 from empreinte.report.models import Report
+from empreinte.vocabulary import COMPONENTS
 
 __all__ = ["SPEC_URI", "TASK_STAGE", "boamps_report", "export", "quality"]
 
@@ -54,11 +57,32 @@ def _fmt_dt(report: Report) -> str:
     return utc_seconds(report.created_at).strftime("%Y-%m-%d %H:%M:%S")
 
 
+TRAINING_TYPE = {"fine_tuning": "transferLearning"}
+"""Report stage -> BoAmps ``trainingType`` where the stage implies it (fine-tuning a pretrained
+model is transfer learning); other training types are not stated by a report."""
+
+
+def _epochs(report: Report) -> float | None:
+    """Epochs as the training callbacks record them (``counters.epochs``, else one
+    ``epoch-N`` window per epoch); ``None`` when the report does not say."""
+    if "epochs" in report.counters:
+        return report.counters["epochs"]
+    n = sum(1 for w in report.windows if w.name.startswith("epoch-") and w.parent is None)
+    return float(n) if n else None
+
+
 def _algorithm(report: Report) -> dict[str, Any]:
     s = report.system
+    out: dict[str, Any] = {}
+    if report.lifecycle_stage in TRAINING_TYPE:
+        out["trainingType"] = TRAINING_TYPE[report.lifecycle_stage]
+    if report.lifecycle_stage in ("training", "fine_tuning"):
+        epochs = _epochs(report)
+        if epochs is not None:
+            out["epochsNumber"] = epochs
     if s is None:
-        return {}
-    out: dict[str, Any] = {"foundationModelName": s.model_id}
+        return out
+    out["foundationModelName"] = s.model_id
     if s.parameters_total is not None:
         out["parametersNumber"] = s.parameters_total / 1e9
     if s.architecture:
@@ -70,22 +94,52 @@ def _algorithm(report: Report) -> dict[str, Any]:
     return out
 
 
+def _manufacturer(kind: str, name: str) -> str | None:
+    """The vendor of an accelerator in the hardware catalog (``None`` when not found)."""
+    if kind not in ("gpu", "tpu", "npu", "accelerator"):
+        return None
+    from empreinte.errors import EmpreinteError
+    from empreinte.factors.hardware import get_accelerator
+
+    try:
+        return get_accelerator(name).vendor
+    except EmpreinteError:
+        return None
+
+
+def _dataset(report: Report) -> list[dict[str, Any]]:
+    """What the job read, as its counters say (tokens, else samples); BoAmps requires one."""
+    tokens = report.counters.get("tokens")
+    if tokens is not None:
+        return [{"dataUsage": "input", "dataType": "token", "dataQuantity": tokens}]
+    samples = report.counters.get("samples") or report.counters.get("inferences")
+    if samples is not None:
+        return [{"dataUsage": "input", "dataType": "other", "dataQuantity": samples}]
+    return [{"dataUsage": "input", "dataType": "other"}]
+
+
 def _components(report: Report) -> list[dict[str, Any]]:
     comps: list[dict[str, Any]] = []
     for h in report.hardware:
         n = max(1, math.ceil(h.count))
         c: dict[str, Any] = {"componentName": h.name, "componentType": h.kind, "nbComponent": n}
+        vendor = _manufacturer(h.kind, h.catalog_id or h.name)
+        if vendor is not None:
+            c["manufacturer"] = vendor
         if h.memory_gb is not None:
             c["memorySize"] = h.memory_gb
         if h.count != n:
             c["share"] = h.count / n
         comps.append(c)
     if not comps:
-        for kind in ("gpu", "cpu", "ram", "other"):
+        # the meters name the device they read (a detected CPU): "unspecified" only without
+        devices: dict[str, str] = {
+            m.component: m.device for m in report.measurement.meters if m.device
+        }
+        for kind in COMPONENTS:
             if getattr(report.energy, f"{kind}_kwh") is not None:
-                comps.append(
-                    {"componentName": "unspecified", "componentType": kind, "nbComponent": 1}
-                )
+                name = devices.get(kind) or "unspecified"
+                comps.append({"componentName": name, "componentType": kind, "nbComponent": 1})
     return comps or [{"componentName": "unspecified", "componentType": "other", "nbComponent": 1}]
 
 
@@ -128,7 +182,7 @@ def boamps_report(report: Report) -> dict[str, Any]:
         "taskStage": TASK_STAGE[report.lifecycle_stage],
         "taskFamily": report.task or "unspecified",
         "algorithms": [_algorithm(report)],
-        "dataset": [{"dataUsage": "input", "dataType": "other"}],
+        "dataset": _dataset(report),
     }
     fu = report.functional_unit
     if report.lifecycle_stage == "inference" and fu is not None and fu.type in _REQUEST_UNITS:

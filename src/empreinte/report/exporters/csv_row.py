@@ -11,6 +11,7 @@ import io
 
 from empreinte.report.exporters._common import Exported, hardware_summary
 from empreinte.report.models import Estimate, Report
+from empreinte.report.published import reconcile
 
 __all__ = ["CSV_COLUMNS", "csv_row", "export"]
 
@@ -56,6 +57,7 @@ def _columns() -> tuple[str, ...]:
     for c in _CRITERIA:
         cols += [f"per_unit_{c}", f"per_unit_{c}_low", f"per_unit_{c}_high"]
     cols += ["warnings", "tool_version", "factors_version"]
+    cols += ["citation", "published", "published_reconciliation"]
     return tuple(cols)
 
 
@@ -119,6 +121,11 @@ def csv_row(report: Report) -> dict[str, Cell]:
     row["warnings"] = ";".join(w.code for w in report.warnings) or None
     row["tool_version"] = report.provenance.tool_version
     row["factors_version"] = report.provenance.factors_version
+    row["citation"] = report.provenance.citation
+    row["published"] = "\n".join(f"{k}={v!r}" for k, v in report.published.items()) or None
+    comparison = reconcile(report)
+    recs = comparison.reconciliations if comparison else ()
+    row["published_reconciliation"] = "\n".join(r.sentence for r in recs) or None
     assert tuple(row) == CSV_COLUMNS, "csv_row and CSV_COLUMNS disagree"
     return row
 

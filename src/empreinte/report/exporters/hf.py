@@ -3,7 +3,8 @@
 The model card metadata block has five keys: ``emissions`` (grams CO2e), ``source``,
 ``training_type``, ``geographical_location`` and ``hardware_used``. ``emissions`` is the
 report's total GWP (all assessed phases) converted from kgCO2e; its bounds, which the card has
-no field for, go in a YAML comment.
+no field for, go in a YAML comment, and so do the publisher's own figures with their
+reconciliation (:func:`empreinte.report.published.reconcile`) when the report has them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from empreinte.report.exporters._common import G_PER_KG, Exported, fmt, hardware_summary
 from empreinte.report.models import Report
+from empreinte.report.published import reconcile
 
 __all__ = ["TRAINING_TYPE", "co2_eq_emissions", "export"]
 
@@ -77,4 +79,7 @@ def export(report: Report) -> Exported:
         f"# emissions in grams CO2e; range {fmt(gwp.total.low * G_PER_KG)} to "
         f"{fmt(gwp.total.high * G_PER_KG)} g (empreinte report {report.report_id})\n"
     )
+    comparison = reconcile(report)  # the publisher's own figures, and how they reconcile
+    for rec in comparison.reconciliations if comparison else ():
+        comment += "# " + rec.sentence.replace("\n", " ") + "\n"
     return Exported(f"---\n{comment}{body}---\n", "text/markdown", "md")

@@ -17,6 +17,7 @@ from empreinte.report.exporters._common import (
     iter_criteria,
 )
 from empreinte.report.models import PhaseSplit, Report
+from empreinte.report.published import reconcile
 
 __all__ = ["export", "html", "phase_chart_svg"]
 
@@ -82,6 +83,21 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _published(report: Report) -> list[str]:
+    """The publisher's figures and the reconciliation (:func:`reconcile`), as HTML."""
+    comparison = reconcile(report)
+    if comparison is None:
+        return []
+    who = report.publisher.name if report.publisher else "the publisher"
+    out = [f"<h2>As published by {_e(who)}</h2>"]
+    out.append(_table(["figure", "boundary", "publisher", "empreinte"], comparison.figure_rows()))
+    for rec in comparison.reconciliations:
+        what = "Emissions" if rec.quantity == "gwp" else "Energy"
+        out.append(f"<h3>{what}: from the publisher's number to empreinte's</h3>")
+        out.append(_table(["step", "change"], comparison.steps(rec)))
+    return out
+
+
 def html(report: Report) -> str:
     """The summary as one HTML document."""
     s = report.system
@@ -106,6 +122,7 @@ def html(report: Report) -> str:
         f"<title>Footprint: {_e(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>Environmental footprint: {_e(title)}</h1>",
         "<dl>" + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts) + "</dl>",
+        *_published(report),
         "<h2>Impacts by phase</h2>",
         phase_chart_svg(splits),
         _table(

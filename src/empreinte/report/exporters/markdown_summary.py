@@ -10,6 +10,7 @@ from empreinte.report.exporters._common import (
     iter_criteria,
 )
 from empreinte.report.models import Report
+from empreinte.report.published import reconcile
 
 __all__ = ["export", "markdown"]
 
@@ -26,7 +27,27 @@ _ENERGY_ROWS = (
 def _cell(text: str) -> str:
     """Text safe in a Markdown table cell (no raw HTML either)."""
     text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # backslash escapes (CommonMark): the text reads as written, and is never raw HTML
+    for ch in "<>&`":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _published(report: Report) -> list[str]:
+    """The publisher's figures and the reconciliation (:func:`reconcile`), as Markdown."""
+    comparison = reconcile(report)
+    if comparison is None:
+        return []
+    who = report.publisher.name if report.publisher else "the publisher"
+    lines = ["", f"## As published by {_cell(who)}", ""]
+    lines += ["| figure | boundary | publisher | empreinte |", "|---|---|---|---|"]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in comparison.figure_rows()]
+    for rec in comparison.reconciliations:
+        what = "Emissions" if rec.quantity == "gwp" else "Energy"
+        lines += ["", f"### {what}: from the publisher's number to empreinte's", ""]
+        lines += ["| step | change |", "|---|---|"]
+        lines += [f"| {_cell(a)} | {_cell(b)} |" for a, b in comparison.steps(rec)]
+    return lines
 
 
 def markdown(report: Report) -> str:
@@ -48,6 +69,7 @@ def markdown(report: Report) -> str:
         ("Created", report.created_at.isoformat()),
     ]
     lines += [f"- **{k}**: {_cell(v)}" for k, v in facts]
+    lines += _published(report)
     lines += ["", "## Impacts by phase", ""]
     lines += [
         "| criterion | unit | usage | embodied | end of life | total |",

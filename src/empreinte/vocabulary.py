@@ -1,0 +1,111 @@
+"""The words of empreinte, defined once at the lowest layer: stages, methods and their tiers,
+components, boundary layers, phases, and the one J -> kWh constant.
+
+Each word list is a :class:`~enum.StrEnum` (so the type checker knows the words and each
+member is also its string: ``Stage.TRAINING == "training"``) and a tuple of the same words
+for the places that iterate or print them. Every other module imports these instead of
+spelling them again; the report schema's ``Literal`` types are checked against them by
+``tests/core/test_vocabulary.py``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "ATTRIBUTIONS",
+    "COMPONENTS",
+    "J_PER_KWH",
+    "LAYERS",
+    "METHODS",
+    "METHOD_TIER",
+    "PHASES",
+    "STAGES",
+    "TIERS",
+    "Component",
+    "Layer",
+    "Method",
+    "Phase",
+    "Stage",
+]
+
+
+class Stage(StrEnum):
+    """Life-cycle stages of an AI system (the report's ``lifecycle_stage``)."""
+
+    DATA_PREPARATION = "data_preparation"
+    TRAINING = "training"
+    FINE_TUNING = "fine_tuning"
+    EVALUATION = "evaluation"
+    INFERENCE = "inference"
+    END_OF_LIFE = "end_of_life"
+    OTHER = "other"
+
+
+class Method(StrEnum):
+    """Measurement methods from the strongest to the weakest; each has its verification tier."""
+
+    EXTERNAL_METER = "external_meter"
+    HW_COUNTER = "hw_counter"
+    SOFTWARE_MODEL = "software_model"
+    PROXY_MODEL = "proxy_model"
+    DECLARED = "declared"
+
+    @property
+    def tier(self) -> str:
+        """``M1`` (external meter) to ``M5`` (declared)."""
+        return METHOD_TIER[self.value]
+
+
+class Component(StrEnum):
+    """Components of the energy split in a report (``gpu_kwh``, ``cpu_kwh``, ...)."""
+
+    GPU = "gpu"
+    CPU = "cpu"
+    RAM = "ram"
+    OTHER = "other"
+
+
+class Layer(StrEnum):
+    """Boundary layers of a job's energy (measurement boundary, estimators' layers)."""
+
+    ACCELERATORS = "accelerators"
+    HOST = "host"
+    IDLE = "idle"
+    FACILITY = "facility"
+
+
+class Phase(StrEnum):
+    """Life-cycle phases an impact is split into."""
+
+    USAGE = "usage"
+    EMBODIED = "embodied"
+    END_OF_LIFE = "end_of_life"
+
+
+STAGES: tuple[str, ...] = tuple(s.value for s in Stage)
+"""Life-cycle stages, in order."""
+
+METHODS: tuple[str, ...] = tuple(m.value for m in Method)
+"""Measurement methods from the strongest to the weakest (the report's ``measurement.method``)."""
+
+TIERS = ("M1", "M2", "M3", "M4", "M5")
+"""Verification tiers, one per measurement method, in the same order."""
+
+METHOD_TIER: dict[str, str] = dict(zip(METHODS, TIERS, strict=True))
+"""Measurement method -> M tier (methodology.md, "Verification tiers")."""
+
+COMPONENTS: tuple[str, ...] = tuple(c.value for c in Component)
+"""Components of the energy split in a report, in order."""
+
+LAYERS: tuple[str, ...] = tuple(la.value for la in Layer)
+"""Boundary layers, from the chips outwards."""
+
+PHASES: tuple[str, ...] = tuple(p.value for p in Phase)
+"""Impact phases, in order."""
+
+ATTRIBUTIONS = ("machine", "process")
+"""How a measured command's energy is attributed (``empreinte run --attribution``)."""
+
+J_PER_KWH = 3.6e6
+"""Joules in a kilowatt-hour (1000 W x 3600 s): the one J -> kWh conversion of the package."""
