@@ -29,6 +29,7 @@ RANK = {
     "advise": 5,
     "bench": 5,
     "testing": 5,
+    "genai": 6,
     "observatory": 6,
     "cli": 7,
 }

@@ -19,6 +19,10 @@ when ``out`` is written (at the end and at each checkpoint, in the sampler threa
 :meth:`Tracker.stop`, which returns it. Windows record times and the counters' readings at
 their edges; meters that model power from load (the estimation fallback) are interpolated
 between their samples instead (see :mod:`empreinte.measure.sampler`).
+
+Parts computed elsewhere join the report through ``Tracker.parts`` (name -> an object with
+``apply(report) -> report``): :mod:`empreinte.genai` adds the ``remote`` layer of the API calls
+made while a tracker runs (:func:`active_trackers`), without this layer importing it.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import ContextDecorator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from empreinte.errors import ConfigError, SettingError
 from empreinte.measure.base import J_PER_KWH, Meter
@@ -43,7 +47,21 @@ if TYPE_CHECKING:
     from empreinte.factors.site import Site
     from empreinte.report.models import Report
 
-__all__ = ["Tracker", "power_line", "track", "write_atomic"]
+__all__ = ["ReportPart", "Tracker", "active_trackers", "power_line", "track", "write_atomic"]
+
+
+class ReportPart(Protocol):
+    """A part of the report computed outside the tracker (see ``Tracker.parts``)."""
+
+    def apply(self, report: Report) -> Report: ...
+
+
+_ACTIVE: list[Tracker] = []  # started and not yet finished, in start order
+
+
+def active_trackers() -> list[Tracker]:
+    """The trackers running now (started, not finished), outermost first; a shared list."""
+    return _ACTIVE
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
@@ -156,6 +174,7 @@ class Tracker(ContextDecorator):
         self._last_checkpoint = 0.0
         self._live: Any = None
         self._prev: Totals | None = None
+        self.parts: dict[str, ReportPart] = {}
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> Tracker:
@@ -176,12 +195,15 @@ class Tracker(ContextDecorator):
         self._prev = self.sampler.start()
         if self._live_wanted or (self._live_wanted is None and sys.stderr.isatty()):
             self._start_live()
+        _ACTIVE.append(self)
         return self
 
     def _finish(self, status: str) -> None:
         """Stop measuring (cheap: no report is built here, see the module docstring)."""
         if self.sampler is None:
             raise ConfigError("the tracker was not started")
+        if self in _ACTIVE:
+            _ACTIVE.remove(self)
         if self._sync:
             self._sync()
         while self._stack:  # windows left open by an exception
@@ -316,6 +338,8 @@ class Tracker(ContextDecorator):
             task=self.task,
             report_id=self.report_id,
         )
+        for part in list(self.parts.values()):
+            report = part.apply(report)
         if done:
             self._reports[status] = report
         return report

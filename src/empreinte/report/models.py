@@ -32,6 +32,8 @@ __all__ = [
     "PhaseSplit",
     "Provenance",
     "Publisher",
+    "Remote",
+    "RemoteModel",
     "RepeatStatistic",
     "Report",
     "SourceRef",
@@ -53,6 +55,7 @@ MTier = Literal["M1", "M2", "M3", "M4", "M5"]
 ATier = Literal["A0", "A1", "A2", "A3"]
 
 DEFAULT_BOUNDARY: tuple[Layer, ...] = ("accelerators", "host")
+_FULL_BOUNDARY: tuple[Layer, ...] = ("accelerators", "host", "idle", "facility")
 
 # the vocabulary is defined once (empreinte.vocabulary); these Literal types spell it for the
 # schema, and a test checks that they agree
@@ -338,6 +341,40 @@ class Verification(_Model):
     checked_at: datetime | None = None
 
 
+class RemoteModel(_Model):
+    """Calls to one hosted model of one provider, with their estimated footprint."""
+
+    provider: str = Field(min_length=1, max_length=60)
+    model: str = Field(min_length=1, max_length=200, description="as the provider reported it")
+    catalog_id: str | None = Field(default=None, max_length=200)
+    calls: int = Field(ge=0)
+    calls_unestimated: int = Field(default=0, ge=0, description="calls left out of the impacts")
+    input_tokens: float = Field(default=0.0, ge=0)
+    output_tokens: float = Field(default=0.0, ge=0, description="reasoning tokens included")
+    reasoning_tokens: float = Field(default=0.0, ge=0)
+    energy_kwh: NonNegEstimate | None = Field(default=None, description="IT energy")
+    facility_kwh: NonNegEstimate | None = None
+    impacts: Impacts = Field(default_factory=Impacts)
+
+
+class Remote(_Model):
+    """Calls to hosted models (APIs) made during the job: estimated, never measured.
+
+    Kept apart from the measured ``energy`` and ``impacts`` of the report (another tier); the
+    totals here sum the calls' estimates with their bounds added.
+    """
+
+    method: Method = "proxy_model"
+    boundary: list[Layer] = Field(default_factory=lambda: list(_FULL_BOUNDARY))
+    calls: int = Field(ge=0)
+    energy_kwh: NonNegEstimate | None = Field(default=None, description="IT energy")
+    facility_kwh: NonNegEstimate | None = None
+    impacts: Impacts = Field(default_factory=Impacts)
+    models: list[RemoteModel] = Field(default_factory=list)
+    warnings: list[WarningItem] = Field(default_factory=list)
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
 def _new_id() -> str:
     return uuid.uuid4().hex
 
@@ -384,6 +421,9 @@ class Report(_Model):
         "(e.g. energy_per_1000_inferences_wh)",
     )
     windows: list[Window] = Field(default_factory=list)
+    remote: Remote | None = Field(
+        default=None, description="calls to hosted models (estimated, tier M4), kept apart"
+    )
     topology: Topology | None = None
     provenance: Provenance = Field(default_factory=Provenance)
     warnings: list[WarningItem] = Field(default_factory=list)

@@ -1,0 +1,81 @@
+"""Token counts of one API call as the provider reported them (``usage`` of the response).
+
+Reasoning (thinking) tokens are part of the output tokens for both OpenAI and Anthropic (their
+APIs bill them as output); they are counted apart, never added twice. Anthropic reports cached
+prompt tokens beside ``input_tokens``; they are added to the input here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["TokenUsage", "anthropic_usage", "openai_chat_usage", "openai_responses_usage"]
+
+
+class TokenUsage:
+    """Provider, model and token counts of one call; ``from_chunks``: output counted by us."""
+
+    __slots__ = (
+        "from_chunks",
+        "host",
+        "input_tokens",
+        "model",
+        "output_tokens",
+        "provider",
+        "reasoning_tokens",
+    )
+
+    def __init__(
+        self,
+        provider: str,
+        model: str,
+        input_tokens: int,
+        output_tokens: int,
+        reasoning_tokens: int = 0,
+        *,
+        host: str | None = None,
+        from_chunks: bool = False,
+    ) -> None:
+        self.provider = provider
+        self.model = model
+        self.input_tokens = input_tokens
+        self.output_tokens = output_tokens
+        self.reasoning_tokens = reasoning_tokens
+        self.host = host
+        self.from_chunks = from_chunks
+
+    def __repr__(self) -> str:
+        return (
+            f"TokenUsage({self.provider!r}, {self.model!r}, input={self.input_tokens}, "
+            f"output={self.output_tokens}, reasoning={self.reasoning_tokens})"
+        )
+
+
+def _int(x: Any) -> int:
+    return x if type(x) is int else int(x or 0)
+
+
+def openai_chat_usage(u: Any) -> tuple[int, int, int]:
+    """(input, output, reasoning) of a Chat Completions ``usage`` object."""
+    d = u.completion_tokens_details
+    r = d.reasoning_tokens if d is not None else 0
+    return u.prompt_tokens or 0, u.completion_tokens or 0, r or 0
+
+
+def openai_responses_usage(u: Any) -> tuple[int, int, int]:
+    """(input, output, reasoning) of a Responses API ``usage`` object."""
+    d = u.output_tokens_details
+    r = d.reasoning_tokens if d is not None else 0
+    return u.input_tokens or 0, u.output_tokens or 0, r or 0
+
+
+def anthropic_usage(u: Any) -> tuple[int, int, int]:
+    """(input incl. cache writes and reads, output, thinking) of an Anthropic ``usage``."""
+    inp = (
+        _int(getattr(u, "input_tokens", 0))
+        + _int(getattr(u, "cache_creation_input_tokens", 0))
+        + _int(getattr(u, "cache_read_input_tokens", 0))
+    )
+    details = getattr(u, "output_tokens_details", None)
+    thinking = _int(getattr(details, "thinking_tokens", 0)) if details is not None else 0
+    return inp, _int(u.output_tokens), thinking
