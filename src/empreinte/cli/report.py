@@ -49,15 +49,34 @@ def validate(
 def show(
     file: Path = typer.Argument(..., help="Report JSON file."),
     as_json: bool = typer.Option(False, "--json", help="Print the validated report as JSON."),
+    net: bool = typer.Option(
+        False,
+        "--net",
+        help="Also print footprint minus the declared avoided GWP (refused for an ITU-T L.1480 "
+        "tier-3 claim).",
+    ),
 ) -> None:
-    """Print a report: energy, impacts by phase with bounds, per unit and warnings."""
+    """Print a report: energy, impacts by phase with bounds, per unit, avoided and warnings."""
     from empreinte.report import load_report
 
     report = load_report(file)
+    balance = None
+    if net:  # before printing anything: a refused balance is a one-line error
+        from empreinte.report.avoided import net_balance
+
+        balance = net_balance(report)
     if as_json:
         typer.echo(report.to_json())
         return
     _print_report(report)
+    if balance is not None:
+        from empreinte.report.exporters._common import fmt_estimate
+
+        typer.echo(
+            f"net GWP {fmt_estimate(balance.net)} kgCO2e = footprint "
+            f"{fmt_estimate(balance.footprint)} - avoided {fmt_estimate(balance.avoided)}\n"
+            f"({balance.label})"
+        )
 
 
 @report_app.command("export")
@@ -141,6 +160,23 @@ def _print_report(report: object) -> None:
             label, unit = CRITERIA[key]
             per.add_row(f"{label} ({unit})", fmt_estimate(split.total))
         console.print(per)
+    if report.avoided:
+        avoided = Table(
+            title="Avoided elsewhere, as declared (ITU-T L.1480), beside the footprint, not "
+            "subtracted"
+        )
+        for col in ("criterion", "avoided \\[low–high]", "tier", "baseline", "rebound"):
+            avoided.add_column(col)
+        for a in report.avoided:
+            label, unit = CRITERIA[a.criterion]
+            avoided.add_row(
+                f"{label} ({unit})",
+                fmt_estimate(a.value),
+                a.tier,
+                escape(a.baseline),
+                escape(a.rebound),
+            )
+        console.print(avoided)
     for w in report.warnings:
         console.print(f"[yellow]warning[/] {escape(w.code)}: {escape(w.message)}")
 

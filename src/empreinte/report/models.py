@@ -19,6 +19,7 @@ from empreinte.vocabulary import METHOD_TIER as METHOD_TIER
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Avoided",
     "Datacenter",
     "Energy",
     "Estimate",
@@ -330,6 +331,41 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class Avoided(_Model):
+    """Emissions (or another criterion) a use of the AI system avoids elsewhere, as declared by
+    the publisher with the method of ITU-T L.1480 (12/2022).
+
+    L.1480 grades assessments in three tiers: tier 1 (comprehensive) and tier 2 require a
+    consequence tree and the baseline, scope and rebound (higher-order) effects; tier 3 is a
+    screening estimate that L.1480 rules out for public claims. A claim is shown beside the
+    footprint and never subtracted from it; a net balance is computed only on request and
+    refused when any claim is tier 3 (:func:`empreinte.report.avoided.net_balance`).
+    """
+
+    criterion: Literal["gwp_kgco2e", "water_l", "adpe_kgsbe", "pe_mj"] = "gwp_kgco2e"
+    value: NonNegEstimate
+    tier: Literal["tier-1", "tier-2", "tier-3"]
+    baseline: str = Field(min_length=10, max_length=2000, description="what happens without it")
+    scope: str = Field(min_length=5, max_length=1000, description="whose emissions, where, when")
+    rebound: str = Field(
+        min_length=5, max_length=2000, description="how higher-order (rebound) effects were treated"
+    )
+    consequence_tree: bool = False
+    evidence: list[str] = Field(default_factory=list, max_length=50)
+    period: str | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _tier_requirements(self) -> Avoided:
+        if self.tier in ("tier-1", "tier-2"):
+            if not self.consequence_tree:
+                raise ValueError(f"ITU-T L.1480 {self.tier} needs a consequence tree")
+            if not self.evidence:
+                raise ValueError(
+                    f"ITU-T L.1480 {self.tier} needs evidence (at least one reference)"
+                )
+        return self
+
+
 class Report(_Model):
     """A footprint report, schema ``empreinte.report/1``."""
 
@@ -374,6 +410,11 @@ class Report(_Model):
     verification: Verification | None = None
     supersedes: str | None = Field(default=None, max_length=64)
     tags: list[str] = Field(default_factory=list, max_length=50)
+    avoided: list[Avoided] = Field(
+        default_factory=list,
+        max_length=20,
+        description="avoided impacts declared with ITU-T L.1480; shown beside, never netted",
+    )
 
     @field_validator("quality_metrics", "counters", "published")
     @classmethod

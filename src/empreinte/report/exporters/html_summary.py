@@ -142,6 +142,23 @@ def html(report: Report) -> str:
         ]
         parts.append(f"<h2>Per {_e(fu.type)} ({_e(f'{fu.count:g}')} in total)</h2>")
         parts.append(_table(["quantity", "unit", "value"], rows))
+    if report.avoided:
+        parts.append("<h2>Avoided elsewhere, as declared (ITU-T L.1480)</h2>")
+        parts.append('<p class="note">Beside the footprint, not subtracted from it.</p>')
+        avoided_rows = [
+            [
+                f"{CRITERIA[a.criterion][0]} ({CRITERIA[a.criterion][1]})",
+                fmt_estimate(a.value),
+                a.tier,
+                a.baseline,
+                a.scope,
+                a.rebound,
+            ]
+            for a in report.avoided
+        ]
+        parts.append(
+            _table(["criterion", "avoided", "tier", "baseline", "scope", "rebound"], avoided_rows)
+        )
     if report.warnings:
         items = "".join(
             f'<li class="warn"><code>{_e(w.code)}</code>: {_e(w.message)}</li>'

@@ -71,6 +71,19 @@ def markdown(report: Report) -> str:
         for key, split in iter_criteria(pu.impacts):
             label, unit = CRITERIA[key]
             lines.append(f"| {label} | {unit} | {fmt_estimate(split.total)} |")
+    if report.avoided:
+        lines += ["", "## Avoided elsewhere, as declared (ITU-T L.1480)", ""]
+        lines += ["Beside the footprint, not subtracted from it.", ""]
+        lines += [
+            "| criterion | avoided | tier | baseline | scope | rebound |",
+            "|---|---|---|---|---|---|",
+        ]
+        for a in report.avoided:
+            label, unit = CRITERIA[a.criterion]
+            lines.append(
+                f"| {label} ({unit}) | {fmt_estimate(a.value)} | {a.tier} | {_cell(a.baseline)} "
+                f"| {_cell(a.scope)} | {_cell(a.rebound)} |"
+            )
     if report.warnings:
         lines += ["", "## Warnings", ""]
         lines += [f"- `{w.code}`: {_cell(w.message)}" for w in report.warnings]
