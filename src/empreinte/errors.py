@@ -159,6 +159,9 @@ class WarningCode(StrEnum):
     TOKENS_NOT_COUNTED = "tokens-not-counted"  # training work counted without tokens
     CHECKPOINT_FAILED = "checkpoint-failed"  # a periodic checkpoint failed; sampling went on
     DATACENTER_FROM_REGISTRY = "datacenter-from-registry"  # PUE/WUE from the registry
+    DATA_NOT_ASSESSED = "data-not-assessed"  # a storage medium without a sourced factor
+    NETWORK_AVERAGE_INTENSITY = "network-average-intensity"  # transfer at an average kWh/GB
+    REUSE_EFFICIENCY_FROM_SPECS = "reuse-efficiency-from-specs"  # old vs new from peak FLOP/s, TDP
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from empreinte.estimate.lifecycle import ScenarioResult
 
 __all__ = ["STAGES", "column_label", "comparison_rows", "write_chart", "write_html"]
 
-STAGES = ("training", "retraining", "fine_tuning", "inference")
+STAGES = ("training", "retraining", "fine_tuning", "inference", "data")
 
 
 def _stage_key(name: str) -> str:
@@ -26,6 +26,9 @@ def comparison_rows(results: Sequence[ScenarioResult]) -> list[dict[str, Any]]:
         by_stage = dict.fromkeys(STAGES, 0.0)
         for s in r.stages:
             by_stage[_stage_key(s.stage)] += float(s.gwp_kgco2e.value) / 1000
+        for c in r.data:  # storage and transfer (impacts.data); not assessed adds nothing
+            if c.gwp_kgco2e is not None:
+                by_stage["data"] += float(c.gwp_kgco2e.value) / 1000
         tot = r.total("gwp_kgco2e")
         per = r.per_request("gwp_kgco2e")
         energy = r.per_request("energy_kwh")

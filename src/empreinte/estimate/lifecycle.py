@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from empreinte.errors import ConfigError
 from empreinte.estimate.common import to_json_range
 from empreinte.estimate.layers import Layers
+from empreinte.estimate.reuse import Reuse
 from empreinte.ranges import Range
 
 __all__ = [
@@ -74,6 +75,17 @@ class Inference(_M):
     batch: float | None = Field(default=None, gt=0)
 
 
+class Data(_M):
+    """Storage of the dataset and checkpoints, and network transfer (impacts.data)."""
+
+    dataset_tb: float | None = Field(default=None, ge=0)
+    checkpoints_tb: float | None = Field(default=None, ge=0)
+    retention_years: float | None = Field(default=None, ge=0)
+    replicas: float = Field(default=1.0, ge=1)
+    medium: Literal["hdd", "ssd", "tape"] = "hdd"
+    transfer_gb: float | None = Field(default=None, ge=0)
+
+
 class Scenario(_M):
     name: str = Field(min_length=1, max_length=100)
     model: str | None = None
@@ -87,6 +99,8 @@ class Scenario(_M):
     fine_tunings: list[FineTuning] = Field(default_factory=list)
     retraining_every_days: float | None = Field(default=None, gt=0)
     inference: Inference | None = None
+    data: Data | None = None
+    reuse: Reuse | None = None
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -177,33 +191,43 @@ class ScenarioResult:
     scenario: Scenario
     stages: list[StageResult]
     requests: float
+    data: list[Any] = field(default_factory=list)  # impacts.data.DataComponent
+    reuse: Any | None = None  # estimate.reuse.ReuseResult
 
     def total(self, attr: str) -> Range:
         out = Range.point(0.0)
         for s in self.stages:
             v = s.layers.full if attr == "energy_kwh" else getattr(s, attr)
             out = out + v
+        for c in self.data:  # storage and transfer; a component not assessed adds nothing
+            d = getattr(c, attr, None)
+            if d is not None:
+                out = out + d
         return out
 
     def per_request(self, attr: str) -> Range | None:
         return None if not self.requests else self.total(attr) / self.requests
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.scenario.name,
-            "scenario": self.scenario.model_dump(exclude_none=True),
-            "stages": [s.to_dict() for s in self.stages],
-            "total": {
-                "energy_kwh": to_json_range(self.total("energy_kwh")),
-                "gwp_kgco2e": to_json_range(self.total("gwp_kgco2e")),
-                "water_l": to_json_range(self.total("water_l")),
-            },
-            "requests": self.requests,
-            "per_request": {
-                "energy_wh": to_json_range(_times(self.per_request("energy_kwh"), 1e3)),
-                "gwp_gco2e": to_json_range(_times(self.per_request("gwp_kgco2e"), 1e3)),
-            },
-        }
+        return (
+            {
+                "name": self.scenario.name,
+                "scenario": self.scenario.model_dump(exclude_none=True),
+                "stages": [s.to_dict() for s in self.stages],
+                "total": {
+                    "energy_kwh": to_json_range(self.total("energy_kwh")),
+                    "gwp_kgco2e": to_json_range(self.total("gwp_kgco2e")),
+                    "water_l": to_json_range(self.total("water_l")),
+                },
+                "requests": self.requests,
+                "per_request": {
+                    "energy_wh": to_json_range(_times(self.per_request("energy_kwh"), 1e3)),
+                    "gwp_gco2e": to_json_range(_times(self.per_request("gwp_kgco2e"), 1e3)),
+                },
+            }
+            | ({"data": [c.to_dict() for c in self.data]} if self.data else {})
+            | ({"reuse": self.reuse.to_dict()} if self.reuse is not None else {})
+        )
 
 
 def _times(r: Range | None, k: float) -> Range | None:
@@ -308,4 +332,25 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
         stages.append(_stage("inference", est_i.total, hours, est_i.pue, sc))
     if not stages:
         raise ConfigError(f"scenario {sc.name!r} has no training, fine-tuning or inference")
-    return ScenarioResult(sc, stages, requests)
+    data = []
+    if sc.data is not None:
+        from empreinte.estimate.common import resolve_pue
+        from empreinte.impacts.data import data_components
+
+        d = sc.data
+        data = data_components(
+            dataset_tb=d.dataset_tb,
+            checkpoints_tb=d.checkpoints_tb,
+            retention_years=d.retention_years,
+            replicas=d.replicas,
+            medium=d.medium,
+            transfer_gb=d.transfer_gb,
+            location=sc.location,
+            pue=resolve_pue(sc.pue, sc.location, []),
+        )
+    result = ScenarioResult(sc, stages, requests, data)
+    if sc.reuse is not None:
+        from empreinte.estimate.reuse import reuse_what_if
+
+        result.reuse = reuse_what_if(sc, sc.reuse)
+    return result

@@ -58,6 +58,7 @@ class TrainingEstimate:
     warnings: list[CodedWarning] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     stage: str = "training"
+    data: list[Any] = field(default_factory=list)  # impacts.data.DataComponent, beside compute
 
     @property
     def wall_hours(self) -> float | None:
@@ -121,6 +122,10 @@ class TrainingEstimate:
             counters={"accelerator_hours": float(self.accelerator_hours.value)}
             | ({} if self.flops is None else {"flops": float(self.flops.value)}),
         )
+        if self.data:
+            from empreinte.estimate.data import attach_data
+
+            report = attach_data(report, self.data)
         return with_sources(report, self.sources)
 
     def to_dict(self) -> dict[str, Any]:
@@ -139,7 +144,7 @@ class TrainingEstimate:
             "location": self.location,
             "warnings": [w.as_dict() for w in self.warnings],
             "sources": list(dict.fromkeys(self.sources)),
-        }
+        } | ({"data": [c.to_dict() for c in self.data]} if self.data else {})
 
 
 def estimate_training(

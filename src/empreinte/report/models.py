@@ -20,6 +20,7 @@ from empreinte.vocabulary import METHOD_TIER as METHOD_TIER
 __all__ = [
     "SCHEMA_VERSION",
     "Avoided",
+    "DataItem",
     "Datacenter",
     "Energy",
     "Estimate",
@@ -366,6 +367,24 @@ class Avoided(_Model):
         return self
 
 
+class DataItem(_Model):
+    """A data component beside the compute footprint: storage (TB-years on a medium, with its
+    replicas) or network transfer (GB), with its energy and GWP (usage, embodied); ``None``
+    where not assessed (a medium without a sourced factor), never zero. Not included in
+    ``energy`` or ``impacts``, which cover the compute (see docs/methodology.md, "Data")."""
+
+    component: Literal["storage", "transfer"]
+    name: str = Field(min_length=1, max_length=100)
+    quantity: float = Field(ge=0)
+    unit: Literal["TB-year", "GB"]
+    medium: Literal["hdd", "ssd", "tape"] | None = None
+    replicas: float | None = Field(default=None, ge=1)
+    energy_kwh: NonNegEstimate | None = None
+    gwp_kgco2e: PhaseSplit | None = None
+    sources: list[str] = Field(default_factory=list, max_length=50)
+    note: str | None = Field(default=None, max_length=500)
+
+
 class Report(_Model):
     """A footprint report, schema ``empreinte.report/1``."""
 
@@ -414,6 +433,11 @@ class Report(_Model):
         default_factory=list,
         max_length=20,
         description="avoided impacts declared with ITU-T L.1480; shown beside, never netted",
+    )
+    data: list[DataItem] = Field(
+        default_factory=list,
+        max_length=50,
+        description="storage and transfer of data, beside the compute footprint",
     )
 
     @field_validator("quality_metrics", "counters", "published")
