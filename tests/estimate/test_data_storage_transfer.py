@@ -19,6 +19,7 @@ Transfer 1,000 GB: energy = 1.875 kWh [1, 60]; GWP = 1.875 × 0.04144 = 0.0777 k
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -112,7 +113,7 @@ def test_training_report_carries_data_items() -> None:
     assert est.to_dict()["data"][1]["energy_kwh"]["value"] == pytest.approx(1.875)
 
 
-def test_cli_training_options(tmp_path: object) -> None:
+def test_cli_training_options() -> None:
     from typer.testing import CliRunner
 
     from empreinte.cli import app
@@ -130,3 +131,19 @@ def test_cli_training_options(tmp_path: object) -> None:
     out = json.loads(res.output)
     assert out["data"][0]["energy_kwh"]["value"] == pytest.approx(204.984)
     assert out["report"]["data"][1]["component"] == "transfer"
+
+
+def test_report_show_prints_data_items(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from empreinte.cli import app
+    from empreinte.estimate.training import estimate_training
+
+    est = estimate_training(hardware="nvidia-h100-sxm", accelerator_hours=10, location="FRA")
+    est.data = data_components(dataset_tb=1, retention_years=1, medium="tape", transfer_gb=5)
+    f = tmp_path / "r.json"
+    f.write_text(est.to_report().to_json(), encoding="utf-8")
+    res = CliRunner().invoke(app, ["report", "show", str(f)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "storage: dataset (tape)" in res.output and "not assessed" in res.output
+    assert "transfer: transfer" in res.output

@@ -99,3 +99,18 @@ def test_lifecycle_data_block_adds_to_the_total(tmp_path: Path) -> None:
     diff = b.total("energy_kwh").value - a.total("energy_kwh").value
     assert diff == pytest.approx(204.984)
     assert b.to_dict()["data"][0]["quantity"] == pytest.approx(30)
+
+
+def test_lifecycle_data_options_fill_scenarios_without_a_block(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from empreinte.cli import app
+
+    f = tmp_path / "s.json"
+    f.write_text(json.dumps(BASE), encoding="utf-8")
+    args = ["estimate", "lifecycle", str(f), "--json", "--transfer-gb", "1000"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    (sc,) = json.loads(res.output)["scenarios"]
+    assert sc["data"][0]["energy_kwh"]["value"] == pytest.approx(1.875)
+    assert json.loads(res.output)["table"][0]["data_tco2e"] == pytest.approx(1.875 * 0.04144e-3)

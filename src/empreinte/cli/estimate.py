@@ -364,13 +364,40 @@ def lifecycle(
     files: list[Path] = typer.Argument(..., help="Scenario files (YAML or JSON)."),
     chart: Path | None = typer.Option(None, "--chart", help="Write a PNG chart."),
     html: Path | None = typer.Option(None, "--html", help="Write an HTML comparison page."),
+    dataset_tb: float | None = typer.Option(None, "--dataset-tb", help="Dataset size, TB.", min=0),
+    checkpoints_tb: float | None = typer.Option(
+        None, "--checkpoints-tb", help="Checkpoints kept, TB.", min=0
+    ),
+    retention_years: float | None = typer.Option(
+        None, "--retention-years", help="How long data and checkpoints are kept.", min=0
+    ),
+    replicas: float = typer.Option(1.0, "--replicas", help="Stored copies.", min=1),
+    storage_medium: str = typer.Option("hdd", "--storage-medium", help="hdd, ssd or tape."),
+    transfer_gb: float | None = typer.Option(
+        None, "--transfer-gb", help="Data moved over networks, GB.", min=0
+    ),
     as_json: bool = _JSON,
 ) -> None:
-    """Life-cycle totals by stage and per request; side by side for several scenarios."""
-    from empreinte.estimate.compare import column_label, comparison_rows, write_chart, write_html
-    from empreinte.estimate.lifecycle import load_scenarios, run_scenario
+    """Life-cycle totals by stage and per request; side by side for several scenarios.
 
-    results = [run_scenario(sc) for f in files for sc in load_scenarios(f)]
+    The data options fill a ``data:`` block for scenarios that have none."""
+    from empreinte.estimate.compare import column_label, comparison_rows, write_chart, write_html
+    from empreinte.estimate.lifecycle import Data, load_scenarios, run_scenario
+
+    scenarios = [sc for f in files for sc in load_scenarios(f)]
+    if dataset_tb is not None or checkpoints_tb is not None or transfer_gb is not None:
+        block = Data.model_validate(
+            {
+                "dataset_tb": dataset_tb,
+                "checkpoints_tb": checkpoints_tb,
+                "retention_years": retention_years,
+                "replicas": replicas,
+                "medium": storage_medium,
+                "transfer_gb": transfer_gb,
+            }
+        )
+        scenarios = [sc if sc.data else sc.model_copy(update={"data": block}) for sc in scenarios]
+    results = [run_scenario(sc) for sc in scenarios]
     png = None
     if chart is not None:
         with _writing(chart):

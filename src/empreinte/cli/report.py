@@ -177,6 +177,18 @@ def _print_report(report: object) -> None:
                 escape(a.rebound),
             )
         console.print(avoided)
+    if report.data:
+        data = Table(title="Data: storage and transfer, beside the compute footprint")
+        for col in ("component", "quantity", "energy (kWh)", "GWP (kgCO2e)"):
+            data.add_column(col)
+        for d in report.data:
+            data.add_row(
+                escape(f"{d.component}: {d.name}" + (f" ({d.medium})" if d.medium else "")),
+                f"{d.quantity:,.4g} {d.unit}",
+                "not assessed" if d.energy_kwh is None else fmt_estimate(d.energy_kwh),
+                "not assessed" if d.gwp_kgco2e is None else fmt_estimate(d.gwp_kgco2e.total),
+            )
+        console.print(data)
     for w in report.warnings:
         console.print(f"[yellow]warning[/] {escape(w.code)}: {escape(w.message)}")
 

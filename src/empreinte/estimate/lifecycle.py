@@ -40,6 +40,7 @@ from empreinte.estimate.reuse import Reuse
 from empreinte.ranges import Range
 
 __all__ = [
+    "Data",
     "Scenario",
     "ScenarioResult",
     "StageResult",
