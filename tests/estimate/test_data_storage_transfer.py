@@ -147,3 +147,19 @@ def test_report_show_prints_data_items(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "storage: dataset (tape)" in res.output and "not assessed" in res.output
     assert "transfer: transfer" in res.output
+
+
+def test_md_and_html_exports_show_data_items() -> None:
+    from empreinte.estimate.training import estimate_training
+    from empreinte.report.exporters.html_summary import html
+    from empreinte.report.exporters.markdown_summary import markdown
+
+    est = estimate_training(hardware="nvidia-h100-sxm", accelerator_hours=10, location="FRA")
+    est.data = data_components(dataset_tb=1, retention_years=1, medium="tape", transfer_gb=1000)
+    report = est.to_report()
+    md = markdown(report)
+    assert "## Data: storage and transfer" in md
+    assert "| storage: dataset (tape) | 1 TB-year | - | - |" in md  # not assessed, not 0
+    assert "| transfer: transfer | 1,000 GB | 1.875" in md
+    page = html(report)
+    assert "Data: storage and transfer" in page and "transfer: transfer" in page
