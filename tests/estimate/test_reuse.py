@@ -114,3 +114,16 @@ def test_lifecycle_data_options_fill_scenarios_without_a_block(tmp_path: Path) -
     (sc,) = json.loads(res.output)["scenarios"]
     assert sc["data"][0]["energy_kwh"]["value"] == pytest.approx(1.875)
     assert json.loads(res.output)["table"][0]["data_tco2e"] == pytest.approx(1.875 * 0.04144e-3)
+
+
+def test_comparison_table_and_page_show_break_even(tmp_path: Path) -> None:
+    from empreinte.estimate.compare import comparison_rows, write_html
+
+    with_reuse = run_scenario(Scenario.model_validate(BASE | {"reuse": REUSE}))
+    plain = run_scenario(Scenario.model_validate(BASE | {"name": "plain"}))
+    rows = comparison_rows([with_reuse, plain])
+    assert rows[0]["reuse_break_even_years"] == pytest.approx(1.8545, rel=1e-4)
+    assert rows[1]["reuse_break_even_years"] is None
+    assert "reuse_break_even_years" not in comparison_rows([plain])[0]
+    page = write_html([with_reuse, plain], tmp_path / "c.html", None).read_text("utf-8")
+    assert "reuse: GWP break-even (years)" in page and "1.855" in page

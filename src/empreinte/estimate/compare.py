@@ -44,6 +44,9 @@ def comparison_rows(results: Sequence[ScenarioResult]) -> list[dict[str, Any]]:
                 "per_request_wh": None if energy is None else float(energy.value) * 1000,
             }
         )
+        if any(x.reuse is not None for x in results):  # the reuse what-if's GWP break-even
+            be = None if r.reuse is None else r.reuse.break_even_years["gwp_kgco2e"]
+            rows[-1]["reuse_break_even_years"] = None if be is None else be["value"]
     return rows
 
 
@@ -101,11 +104,15 @@ def write_html(results: Sequence[ScenarioResult], path: str | Path, chart: Path 
 
 def column_label(key: str) -> str:
     """A readable label for a comparison column (``total_tco2e_low`` -> ``total (tCO2e) low``)."""
+    if key == "reuse_break_even_years":
+        return "reuse: GWP break-even (years)"
     label = key.replace("_tco2e", " (tCO2e)").replace("_gco2e", " (gCO2e)")
     return label.replace("_wh", " (Wh)").replace("_", " ")
 
 
 def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
     if isinstance(v, float):
         return f"{v:,.4g}"
     return html.escape(str(v))
