@@ -127,3 +127,15 @@ def test_comparison_table_and_page_show_break_even(tmp_path: Path) -> None:
     assert "reuse_break_even_years" not in comparison_rows([plain])[0]
     page = write_html([with_reuse, plain], tmp_path / "c.html", None).read_text("utf-8")
     assert "reuse: GWP break-even (years)" in page and "1.855" in page
+
+
+def test_lifecycle_tape_is_not_assessed_and_says_so() -> None:
+    sc = Scenario.model_validate(
+        BASE | {"data": {"dataset_tb": 10, "retention_years": 1, "medium": "tape"}}
+    )
+    r = run_scenario(sc)
+    d = r.to_dict()
+    assert "energy_kwh" not in d["data"][0]
+    assert {w["code"] for w in d["data_warnings"]} == {"data-not-assessed"}
+    plain = run_scenario(Scenario.model_validate(BASE))
+    assert r.total("energy_kwh").value == pytest.approx(plain.total("energy_kwh").value)

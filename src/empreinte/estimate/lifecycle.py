@@ -226,7 +226,14 @@ class ScenarioResult:
                     "gwp_gco2e": to_json_range(_times(self.per_request("gwp_kgco2e"), 1e3)),
                 },
             }
-            | ({"data": [c.to_dict() for c in self.data]} if self.data else {})
+            | (
+                {
+                    "data": [c.to_dict() for c in self.data],
+                    "data_warnings": [w.as_dict() for c in self.data for w in c.warnings],
+                }
+                if self.data
+                else {}
+            )
             | ({"reuse": self.reuse.to_dict()} if self.reuse is not None else {})
         )
 
