@@ -165,6 +165,9 @@ class WarningCode(StrEnum):
     PREFILL_FLOPS = "prefill-flops"  # fitted method: input tokens' prefill added from FLOPs
     BOUNDARY_ACCELERATORS = "boundary-accelerators"  # accelerator energy only (Meta's accounting)
     PROVISIONED_SATURATED = "provisioned-saturated"  # requests need more than the provisioned fleet
+    DATA_NOT_ASSESSED = "data-not-assessed"  # a storage medium without a sourced factor
+    NETWORK_AVERAGE_INTENSITY = "network-average-intensity"  # transfer at an average kWh/GB
+    REUSE_EFFICIENCY_FROM_SPECS = "reuse-efficiency-from-specs"  # old vs new from peak FLOP/s, TDP
 
 
 @dataclass(frozen=True, slots=True)

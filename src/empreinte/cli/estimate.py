@@ -145,6 +145,22 @@ def _explain(steps: list[dict[str, Any]]) -> None:
     Console().print(t)
 
 
+def _data_rows(items: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Rows for the data components (storage, transfer), beside the compute footprint."""
+    rows = []
+    for d in items:
+        what = f"{d['component']}: {d['name']} ({d['quantity']:,.4g} {d['unit']})"
+        rows.append((f"{what} energy (kWh)", _fmt(d.get("energy_kwh"), missing="not assessed")))
+        gwp = d.get("gwp_kgco2e")
+        rows.append(
+            (
+                f"{what} GWP (kgCO2e)",
+                _fmt(None if gwp is None else gwp["total"], missing="not assessed"),
+            )
+        )
+    return rows
+
+
 def _warnings(report: Any) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -183,6 +199,18 @@ def training(
         "full", "--boundary", help="full (all layers) or accelerators (as Meta's model cards)."
     ),
     explain: bool = _EXPLAIN,
+    dataset_tb: float | None = typer.Option(None, "--dataset-tb", help="Dataset size, TB.", min=0),
+    checkpoints_tb: float | None = typer.Option(
+        None, "--checkpoints-tb", help="Checkpoints kept, TB.", min=0
+    ),
+    retention_years: float | None = typer.Option(
+        None, "--retention-years", help="How long data and checkpoints are kept.", min=0
+    ),
+    replicas: float = typer.Option(1.0, "--replicas", help="Stored copies.", min=1),
+    storage_medium: str = typer.Option("hdd", "--storage-medium", help="hdd, ssd or tape."),
+    transfer_gb: float | None = typer.Option(
+        None, "--transfer-gb", help="Data moved over networks, GB.", min=0
+    ),
     as_json: bool = _JSON,
     out: Path | None = _OUT,
 ) -> None:
@@ -212,6 +240,18 @@ def training(
         server=server,
         stage="fine_tuning" if fine_tuning else "training",
     )
+    from empreinte.estimate.data import data_components
+
+    est.data = data_components(
+        dataset_tb=dataset_tb,
+        checkpoints_tb=checkpoints_tb,
+        retention_years=retention_years,
+        replicas=replicas,
+        medium=storage_medium,
+        transfer_gb=transfer_gb,
+        location=site.query,
+        pue=est.pue,
+    )
     report = est.to_report()
     data = est.to_dict()
     if explain:
@@ -227,6 +267,7 @@ def training(
             ("energy: facility overhead (MWh)", _fmt(e["facility"], 1e-3)),
             ("energy: full boundary (MWh)", _fmt(e["full"], 1e-3)),
             *_impact_rows(report),
+            *_data_rows(data.get("data", [])),
         ]
         _table(f"{est.stage} estimate: {est.model_id or ''} on {hardware} (tier M4)", rows)
         if explain:
@@ -431,11 +472,25 @@ def lifecycle(
     count: int | None = typer.Option(
         None, "--count", min=1, help="Accelerators per inference replica, for every scenario."
     ),
+    dataset_tb: float | None = typer.Option(None, "--dataset-tb", help="Dataset size, TB.", min=0),
+    checkpoints_tb: float | None = typer.Option(
+        None, "--checkpoints-tb", help="Checkpoints kept, TB.", min=0
+    ),
+    retention_years: float | None = typer.Option(
+        None, "--retention-years", help="How long data and checkpoints are kept.", min=0
+    ),
+    replicas: float = typer.Option(1.0, "--replicas", help="Stored copies.", min=1),
+    storage_medium: str = typer.Option("hdd", "--storage-medium", help="hdd, ssd or tape."),
+    transfer_gb: float | None = typer.Option(
+        None, "--transfer-gb", help="Data moved over networks, GB.", min=0
+    ),
     as_json: bool = _JSON,
 ) -> None:
-    """Life-cycle totals by stage and per request; side by side for several scenarios."""
+    """Life-cycle totals by stage and per request; side by side for several scenarios.
+
+    The data options fill a ``data:`` block for scenarios that have none."""
     from empreinte.estimate.compare import column_label, comparison_rows, write_chart, write_html
-    from empreinte.estimate.lifecycle import load_scenarios, run_scenario
+    from empreinte.estimate.lifecycle import Data, load_scenarios, run_scenario
 
     scenarios = [sc for f in files for sc in load_scenarios(f)]
     if grid_gwp is not None:
@@ -447,6 +502,18 @@ def lifecycle(
             else sc
             for sc in scenarios
         ]
+    if dataset_tb is not None or checkpoints_tb is not None or transfer_gb is not None:
+        block = Data.model_validate(
+            {
+                "dataset_tb": dataset_tb,
+                "checkpoints_tb": checkpoints_tb,
+                "retention_years": retention_years,
+                "replicas": replicas,
+                "medium": storage_medium,
+                "transfer_gb": transfer_gb,
+            }
+        )
+        scenarios = [sc if sc.data else sc.model_copy(update={"data": block}) for sc in scenarios]
     results = [run_scenario(sc) for sc in scenarios]
     png = None
     if chart is not None:
@@ -484,6 +551,42 @@ def lifecycle(
                 f"{escape(w.message)}",
                 highlight=False,
             )
+    for res in results:
+        if res.reuse is not None:
+            _reuse_table(res.scenario.name, res.reuse.to_dict())
+
+
+def _reuse_table(name: str, d: dict[str, Any]) -> None:
+    """The reuse what-if: embodied saved, extra usage per year, break-even, per criterion."""
+
+    def be(x: dict[str, float | None] | None) -> str:
+        if x is None:
+            return "never (keeping wins)"
+        hi = "unbounded" if x["high"] is None else f"{x['high']:,.3g}"
+        return f"{x['value']:,.3g}  [{x['low']:,.3g} – {hi}]"
+
+    rows = [
+        ("old accelerators for the same work", f"{d['old_count_for_same_work']:,.4g}"),
+        ("extra energy per year (kWh)", _fmt(d["extra_energy_kwh_per_year"])),
+    ]
+    for crit, c in d["criteria"].items():
+        rows += [
+            (f"{crit}: embodied saved", _fmt(c["embodied_saved"], missing="not assessed")),
+            (f"{crit}: extra usage per year", _fmt(c["extra_usage_per_year"])),
+            (f"{crit}: break-even (years)", be(c["break_even_years"])),
+        ]
+        if d.get("horizon_years") is not None:
+            rows.append(
+                (
+                    f"{crit}: net saved after {d['horizon_years']:g} years",
+                    _fmt(c["net_saved_at_horizon"], missing="not assessed"),
+                )
+            )
+    _table(
+        f"{name}: keep {d['new_count']:g} × {d['new_hardware']} worth of work on "
+        f"{d['old_hardware']} (reuse what-if)",
+        rows,
+    )
 
 
 def register(root: typer.Typer) -> None:

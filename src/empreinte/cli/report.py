@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -49,15 +50,37 @@ def validate(
 def show(
     file: Path = typer.Argument(..., help="Report JSON file."),
     as_json: bool = typer.Option(False, "--json", help="Print the validated report as JSON."),
+    net: bool = typer.Option(
+        False,
+        "--net",
+        help="Also print footprint minus the declared avoided GWP (refused for an ITU-T L.1480 "
+        "tier-3 claim).",
+    ),
 ) -> None:
-    """Print a report: energy, impacts by phase with bounds, per unit and warnings."""
+    """Print a report: energy, impacts by phase with bounds, per unit, avoided and warnings."""
     from empreinte.report import load_report
 
     report = load_report(file)
+    balance = None
+    if net:  # before printing anything: a refused balance is a one-line error
+        from empreinte.report.avoided import net_balance
+
+        balance = net_balance(report)
     if as_json:
         typer.echo(report.to_json())
         return
     _print_report(report)
+    if balance is not None:
+        from empreinte.units import with_bounds
+
+        def kg(e: Any) -> str:
+            return with_bounds(e.value, e.low, e.high, "kgCO2e")
+
+        typer.echo(
+            f"net GWP {kg(balance.net)} = footprint {kg(balance.footprint)} "
+            f"- avoided {kg(balance.avoided)}\n"
+            f"({balance.label})"
+        )
 
 
 @report_app.command("export")
@@ -150,6 +173,35 @@ def _print_report(report: object) -> None:
             label, unit = CRITERIA[key]
             per.add_row(label, shown(split.total, unit))
         console.print(per)
+    if report.avoided:
+        avoided = Table(
+            title="Avoided elsewhere, as declared (ITU-T L.1480), beside the footprint, not "
+            "subtracted"
+        )
+        for col in ("criterion", "avoided \\[low–high]", "tier", "baseline", "rebound"):
+            avoided.add_column(col)
+        for a in report.avoided:
+            label, unit = CRITERIA[a.criterion]
+            avoided.add_row(
+                label,
+                shown(a.value, unit),
+                a.tier,
+                escape(a.baseline),
+                escape(a.rebound),
+            )
+        console.print(avoided)
+    if report.data:
+        data = Table(title="Data: storage and transfer, beside the compute footprint")
+        for col in ("component", "quantity", "energy (kWh)", "GWP (kgCO2e)"):
+            data.add_column(col)
+        for d in report.data:
+            data.add_row(
+                escape(f"{d.component}: {d.name}" + (f" ({d.medium})" if d.medium else "")),
+                f"{d.quantity:,.4g} {d.unit}",
+                "not assessed" if d.energy_kwh is None else shown(d.energy_kwh, "kWh"),
+                "not assessed" if d.gwp_kgco2e is None else shown(d.gwp_kgco2e.total, "kgCO2e"),
+            )
+        console.print(data)
     for w in report.warnings:
         console.print(f"[yellow]warning[/] {escape(w.code)}: {escape(w.message)}")
 

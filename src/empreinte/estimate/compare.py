@@ -12,7 +12,7 @@ from empreinte.estimate.lifecycle import ScenarioResult
 
 __all__ = ["STAGES", "column_label", "comparison_rows", "write_chart", "write_html"]
 
-STAGES = ("training", "retraining", "fine_tuning", "inference")
+STAGES = ("training", "retraining", "fine_tuning", "inference", "data")
 
 
 def _stage_key(name: str) -> str:
@@ -26,6 +26,9 @@ def comparison_rows(results: Sequence[ScenarioResult]) -> list[dict[str, Any]]:
         by_stage = dict.fromkeys(STAGES, 0.0)
         for s in r.stages:
             by_stage[_stage_key(s.stage)] += float(s.gwp_kgco2e.value) / 1000
+        for c in r.data:  # storage and transfer (impacts.data); not assessed adds nothing
+            if c.gwp_kgco2e is not None:
+                by_stage["data"] += float(c.gwp_kgco2e.value) / 1000
         tot = r.total("gwp_kgco2e")
         per = r.per_request("gwp_kgco2e")
         energy = r.per_request("energy_kwh")
@@ -49,6 +52,9 @@ def comparison_rows(results: Sequence[ScenarioResult]) -> list[dict[str, Any]]:
                 else float(full["water_l"].value) * 1000,
             }
         )
+        if any(x.reuse is not None for x in results):  # the reuse what-if's GWP break-even
+            be = None if r.reuse is None else r.reuse.break_even_years["gwp_kgco2e"]
+            rows[-1]["reuse_break_even_years"] = None if be is None else be["value"]
     return rows
 
 
@@ -106,11 +112,15 @@ def write_html(results: Sequence[ScenarioResult], path: str | Path, chart: Path 
 
 def column_label(key: str) -> str:
     """A readable label for a comparison column (``total_tco2e_low`` -> ``total (tCO2e) low``)."""
+    if key == "reuse_break_even_years":
+        return "reuse: GWP break-even (years)"
     label = key.replace("_tco2e", " (tCO2e)").replace("_gco2e", " (gCO2e)")
     return label.replace("_wh", " (Wh)").replace("_ml", " (mL)").replace("_", " ")
 
 
 def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
     if isinstance(v, float):
         return f"{v:,.4g}"
     return html.escape(str(v))

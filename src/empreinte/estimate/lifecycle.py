@@ -36,9 +36,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from empreinte.errors import ConfigError
 from empreinte.estimate.common import to_json_range
 from empreinte.estimate.layers import Layers
+from empreinte.estimate.reuse import Reuse
 from empreinte.ranges import Range
 
 __all__ = [
+    "Data",
     "Scenario",
     "ScenarioResult",
     "StageResult",
@@ -78,6 +80,17 @@ class Inference(_M):
     )
 
 
+class Data(_M):
+    """Storage of the dataset and checkpoints, and network transfer (impacts.data)."""
+
+    dataset_tb: float | None = Field(default=None, ge=0)
+    checkpoints_tb: float | None = Field(default=None, ge=0)
+    retention_years: float | None = Field(default=None, ge=0)
+    replicas: float = Field(default=1.0, ge=1)
+    medium: Literal["hdd", "ssd", "tape"] = "hdd"
+    transfer_gb: float | None = Field(default=None, ge=0)
+
+
 class Scenario(_M):
     name: str = Field(min_length=1, max_length=100)
     model: str | None = None
@@ -94,6 +107,8 @@ class Scenario(_M):
     fine_tunings: list[FineTuning] = Field(default_factory=list)
     retraining_every_days: float | None = Field(default=None, gt=0)
     inference: Inference | None = None
+    data: Data | None = None
+    reuse: Reuse | None = None
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -187,12 +202,18 @@ class ScenarioResult:
     stages: list[StageResult]
     requests: float
     warnings: list[Any] = field(default_factory=list)  # coded warnings of every stage
+    data: list[Any] = field(default_factory=list)  # impacts.data.DataComponent
+    reuse: Any | None = None  # estimate.reuse.ReuseResult
 
     def total(self, attr: str) -> Range:
         out = Range.point(0.0)
         for s in self.stages:
             v = s.layers.full if attr == "energy_kwh" else getattr(s, attr)
             out = out + v
+        for c in self.data:  # storage and transfer; a component not assessed adds nothing
+            d = getattr(c, attr, None)
+            if d is not None:
+                out = out + d
         return out
 
     def per_request(self, attr: str) -> Range | None:
@@ -210,30 +231,41 @@ class ScenarioResult:
         return {k: v / self.requests for k, v in out.items()}
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.scenario.name,
-            "scenario": self.scenario.model_dump(exclude_none=True),
-            "stages": [s.to_dict() for s in self.stages],
-            "warnings": [w.as_dict() for w in self.warnings],
-            "total": {
-                "energy_kwh": to_json_range(self.total("energy_kwh")),
-                "gwp_kgco2e": to_json_range(self.total("gwp_kgco2e")),
-                "water_l": to_json_range(self.total("water_l")),
-            },
-            "requests": self.requests,
-            "per_request": {
-                "energy_wh": to_json_range(_times(self.per_request("energy_kwh"), 1e3)),
-                "gwp_gco2e": to_json_range(_times(self.per_request("gwp_kgco2e"), 1e3)),
-            },
-            "per_response_full": None
-            if (full := self.per_response_full()) is None
-            else {
-                "functional_unit": "one response: usage + embodied (accelerators"
-                + (", server" if self.scenario.server else "")
-                + ") + end of life, training and fine-tuning amortised",
-                **{k: to_json_range(v) for k, v in full.items()},
-            },
-        }
+        return (
+            {
+                "name": self.scenario.name,
+                "scenario": self.scenario.model_dump(exclude_none=True),
+                "stages": [s.to_dict() for s in self.stages],
+                "warnings": [w.as_dict() for w in self.warnings],
+                "total": {
+                    "energy_kwh": to_json_range(self.total("energy_kwh")),
+                    "gwp_kgco2e": to_json_range(self.total("gwp_kgco2e")),
+                    "water_l": to_json_range(self.total("water_l")),
+                },
+                "requests": self.requests,
+                "per_request": {
+                    "energy_wh": to_json_range(_times(self.per_request("energy_kwh"), 1e3)),
+                    "gwp_gco2e": to_json_range(_times(self.per_request("gwp_kgco2e"), 1e3)),
+                },
+                "per_response_full": None
+                if (full := self.per_response_full()) is None
+                else {
+                    "functional_unit": "one response: usage + embodied (accelerators"
+                    + (", server" if self.scenario.server else "")
+                    + ") + end of life, training and fine-tuning amortised",
+                    **{k: to_json_range(v) for k, v in full.items()},
+                },
+            }
+            | (
+                {
+                    "data": [c.to_dict() for c in self.data],
+                    "data_warnings": [w.as_dict() for c in self.data for w in c.warnings],
+                }
+                if self.data
+                else {}
+            )
+            | ({"reuse": self.reuse.to_dict()} if self.reuse is not None else {})
+        )
 
 
 def _times(r: Range | None, k: float) -> Range | None:
@@ -370,4 +402,25 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
         if (w.code, w.message) not in seen:
             seen.add((w.code, w.message))
             unique.append(w)
-    return ScenarioResult(sc, stages, requests, unique)
+    data = []
+    if sc.data is not None:
+        from empreinte.estimate.common import resolve_pue
+        from empreinte.impacts.data import data_components
+
+        d = sc.data
+        data = data_components(
+            dataset_tb=d.dataset_tb,
+            checkpoints_tb=d.checkpoints_tb,
+            retention_years=d.retention_years,
+            replicas=d.replicas,
+            medium=d.medium,
+            transfer_gb=d.transfer_gb,
+            location=sc.location,
+            pue=resolve_pue(sc.pue, sc.location, []),
+        )
+    result = ScenarioResult(sc, stages, requests, unique, data)
+    if sc.reuse is not None:
+        from empreinte.estimate.reuse import reuse_what_if
+
+        result.reuse = reuse_what_if(sc, sc.reuse)
+    return result

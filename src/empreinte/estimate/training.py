@@ -65,6 +65,7 @@ class TrainingEstimate:
     boundary: Boundary = "full"
     datacenter: str | None = None
     teacher_flops: Range | None = None
+    data: list[Any] = field(default_factory=list)  # impacts.data.DataComponent, beside compute
 
     @property
     def wall_hours(self) -> float | None:
@@ -161,6 +162,10 @@ class TrainingEstimate:
             counters={"accelerator_hours": float(self.accelerator_hours.value)}
             | ({} if self.flops is None else {"flops": float(self.flops.value)}),
         )
+        if self.data:
+            from empreinte.estimate.data import attach_data
+
+            report = attach_data(report, self.data)
         return with_sources(report, self.sources)
 
     def to_dict(self) -> dict[str, Any]:
@@ -182,7 +187,7 @@ class TrainingEstimate:
             "location": self.location,
             "warnings": [w.as_dict() for w in self.warnings],
             "sources": list(dict.fromkeys(self.sources)),
-        }
+        } | ({"data": [c.to_dict() for c in self.data]} if self.data else {})
 
 
 def estimate_training(

@@ -191,7 +191,7 @@ def to_report(
         fields["report_id"] = report_id
     if m.topology is not None:
         fields["topology"] = m.topology
-    return make_report(
+    report = make_report(
         stage=m.stage,
         method=method,
         energy_kwh=comps,
@@ -204,3 +204,18 @@ def to_report(
         warnings=warnings,
         **fields,
     )
+    if "bytes_stored" in m.counters or "bytes_transferred" in m.counters:
+        report = _with_data(report, m)
+    return report
+
+
+def _with_data(report: Report, m: Measured) -> Report:
+    """``t.count(bytes_stored=..., bytes_transferred=...)`` as ``report.data`` items (storage
+    held for the run's duration unless ``storage_retention_years`` was counted)."""
+    from empreinte.impacts.data import data_from_counters
+    from empreinte.report.data import attach_data_items
+
+    p = report.datacenter.pue
+    pue = Range(p.value, p.low, p.high) if p is not None else 1.0
+    comps = data_from_counters(m.counters, m.duration_s, location=report.location.zone, pue=pue)
+    return attach_data_items(report, comps)

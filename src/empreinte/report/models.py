@@ -19,6 +19,8 @@ from empreinte.vocabulary import METHOD_TIER as METHOD_TIER
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Avoided",
+    "DataItem",
     "Datacenter",
     "Energy",
     "Estimate",
@@ -383,6 +385,59 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class Avoided(_Model):
+    """Emissions (or another criterion) a use of the AI system avoids elsewhere, as declared by
+    the publisher with the method of ITU-T L.1480 (12/2022).
+
+    L.1480 grades assessments in three tiers: tier 1 (comprehensive) and tier 2 require a
+    consequence tree and the baseline, scope and rebound (higher-order) effects; tier 3 is a
+    screening estimate that L.1480 rules out for public claims. A claim is shown beside the
+    footprint and never subtracted from it; a net balance is computed only on request and
+    refused when any claim is tier 3 (:func:`empreinte.report.avoided.net_balance`).
+    """
+
+    criterion: Literal["gwp_kgco2e", "water_l", "adpe_kgsbe", "pe_mj"] = "gwp_kgco2e"
+    value: NonNegEstimate
+    tier: Literal["tier-1", "tier-2", "tier-3"]
+    baseline: str = Field(min_length=10, max_length=2000, description="what happens without it")
+    scope: str = Field(min_length=5, max_length=1000, description="whose emissions, where, when")
+    rebound: str = Field(
+        min_length=5, max_length=2000, description="how higher-order (rebound) effects were treated"
+    )
+    consequence_tree: bool = False
+    evidence: list[str] = Field(default_factory=list, max_length=50)
+    period: str | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _tier_requirements(self) -> Avoided:
+        if self.tier in ("tier-1", "tier-2"):
+            if not self.consequence_tree:
+                raise ValueError(f"ITU-T L.1480 {self.tier} needs a consequence tree")
+            if not self.evidence:
+                raise ValueError(
+                    f"ITU-T L.1480 {self.tier} needs evidence (at least one reference)"
+                )
+        return self
+
+
+class DataItem(_Model):
+    """A data component beside the compute footprint: storage (TB-years on a medium, with its
+    replicas) or network transfer (GB), with its energy and GWP (usage, embodied); ``None``
+    where not assessed (a medium without a sourced factor), never zero. Not included in
+    ``energy`` or ``impacts``, which cover the compute (see docs/methodology.md, "Data")."""
+
+    component: Literal["storage", "transfer"]
+    name: str = Field(min_length=1, max_length=100)
+    quantity: float = Field(ge=0)
+    unit: Literal["TB-year", "GB"]
+    medium: Literal["hdd", "ssd", "tape"] | None = None
+    replicas: float | None = Field(default=None, ge=1)
+    energy_kwh: NonNegEstimate | None = None
+    gwp_kgco2e: PhaseSplit | None = None
+    sources: list[str] = Field(default_factory=list, max_length=50)
+    note: str | None = Field(default=None, max_length=500)
+
+
 class Report(_Model):
     """A footprint report, schema ``empreinte.report/1``."""
 
@@ -430,6 +485,16 @@ class Report(_Model):
     verification: Verification | None = None
     supersedes: str | None = Field(default=None, max_length=64)
     tags: list[str] = Field(default_factory=list, max_length=50)
+    avoided: list[Avoided] = Field(
+        default_factory=list,
+        max_length=20,
+        description="avoided impacts declared with ITU-T L.1480; shown beside, never netted",
+    )
+    data: list[DataItem] = Field(
+        default_factory=list,
+        max_length=50,
+        description="storage and transfer of data, beside the compute footprint",
+    )
 
     @field_validator("quality_metrics", "counters", "published")
     @classmethod

@@ -159,6 +159,36 @@ def html(report: Report) -> str:
         ]
         parts.append(f"<h2>Per {_e(fu.type)} ({_e(f'{fu.count:g}')} in total)</h2>")
         parts.append(_table(["quantity", "unit", "value"], rows))
+    if report.avoided:
+        parts.append("<h2>Avoided elsewhere, as declared (ITU-T L.1480)</h2>")
+        parts.append('<p class="note">Beside the footprint, not subtracted from it.</p>')
+        avoided_rows = [
+            [
+                f"{CRITERIA[a.criterion][0]} ({CRITERIA[a.criterion][1]})",
+                fmt_estimate(a.value),
+                a.tier,
+                a.baseline,
+                a.scope,
+                a.rebound,
+            ]
+            for a in report.avoided
+        ]
+        parts.append(
+            _table(["criterion", "avoided", "tier", "baseline", "scope", "rebound"], avoided_rows)
+        )
+    if report.data:
+        parts.append("<h2>Data: storage and transfer</h2>")
+        parts.append('<p class="note">Beside the compute footprint above, not included in it.</p>')
+        data_rows = [
+            [
+                f"{d.component}: {d.name}" + (f" ({d.medium})" if d.medium else ""),
+                f"{d.quantity:,.4g} {d.unit}",
+                "-" if d.energy_kwh is None else fmt_estimate(d.energy_kwh),
+                "-" if d.gwp_kgco2e is None else fmt_estimate(d.gwp_kgco2e.total),
+            ]
+            for d in report.data
+        ]
+        parts.append(_table(["component", "quantity", "energy (kWh)", "GWP (kgCO2e)"], data_rows))
     if report.warnings:
         items = "".join(
             f'<li class="warn"><code>{_e(w.code)}</code>: {_e(w.message)}</li>'

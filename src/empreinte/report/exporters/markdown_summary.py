@@ -93,6 +93,28 @@ def markdown(report: Report) -> str:
         for key, split in iter_criteria(pu.impacts):
             label, unit = CRITERIA[key]
             lines.append(f"| {label} | {unit} | {fmt_estimate(split.total)} |")
+    if report.avoided:
+        lines += ["", "## Avoided elsewhere, as declared (ITU-T L.1480)", ""]
+        lines += ["Beside the footprint, not subtracted from it.", ""]
+        lines += [
+            "| criterion | avoided | tier | baseline | scope | rebound |",
+            "|---|---|---|---|---|---|",
+        ]
+        for a in report.avoided:
+            label, unit = CRITERIA[a.criterion]
+            lines.append(
+                f"| {label} ({unit}) | {fmt_estimate(a.value)} | {a.tier} | {_cell(a.baseline)} "
+                f"| {_cell(a.scope)} | {_cell(a.rebound)} |"
+            )
+    if report.data:
+        lines += ["", "## Data: storage and transfer", ""]
+        lines += ["Beside the compute footprint above, not included in it.", ""]
+        lines += ["| component | quantity | energy (kWh) | GWP (kgCO2e) |", "|---|---|---|---|"]
+        for d in report.data:
+            what = f"{d.component}: {d.name}" + (f" ({d.medium})" if d.medium else "")
+            energy = "-" if d.energy_kwh is None else fmt_estimate(d.energy_kwh)
+            gwp = "-" if d.gwp_kgco2e is None else fmt_estimate(d.gwp_kgco2e.total)
+            lines.append(f"| {_cell(what)} | {d.quantity:,.4g} {d.unit} | {energy} | {gwp} |")
     if report.warnings:
         lines += ["", "## Warnings", ""]
         lines += [f"- `{w.code}`: {_cell(w.message)}" for w in report.warnings]
