@@ -7,13 +7,13 @@ factors/data/storage_network.json:
   5 years [3, 6].
 - Network 0.06 kWh/GB in 2015 (Aslan et al. 2018) halved every 2 years to 2025 = 0.001875
   kWh/GB [0.001 Cloud Carbon Footprint, 0.06 the 2015 value].
-- France's grid 0.04144 kgCO2e/kWh (EcoLogits mix).
+- France's grid 0.056039 kgCO2e/kWh (Ember/OWID 2023).
 
 Dataset 10 TB kept 1 year, 3 replicas, PUE 1.2:
   energy   = 10 × 1 × 3 × 5.694 × 1.2     = 204.984 kWh   [102.492, 409.968]
-  usage    = 204.984 × 0.04144            = 8.49453696 kgCO2e
+  usage    = 204.984 × 0.056039           = 11.48710 kgCO2e
   embodied = 30 TB-years × 1.5555 / 5      = 9.333 kgCO2e  [30 × 1.3 / 6 = 6.5, 30 × 20 / 3 = 200]
-Transfer 1,000 GB: energy = 1.875 kWh [1, 60]; GWP = 1.875 × 0.04144 = 0.0777 kgCO2e.
+Transfer 1,000 GB: energy = 1.875 kWh [1, 60]; GWP = 1.875 × 0.056039 = 0.10507 kgCO2e.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import pytest
 from empreinte.impacts.data import data_components, data_from_counters, storage_impacts
 from empreinte.report.models import Report
 
-FRA = 0.04144
+FRA = 0.056039
 
 
 def test_dataset_storage_golden() -> None:

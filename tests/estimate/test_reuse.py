@@ -2,14 +2,15 @@
 
 Catalog: H100 SXM 989 TFLOP/s dense BF16, 700 W, manufacturing 273 [164, 575] kgCO2e;
 A100 SXM4 80 GB 312 TFLOP/s, 400 W (NVIDIA datasheets). Load 0.7 [0.49, 0.91] of TDP
-(Epoch AI; ML.ENERGY percentiles), utilisation 0.85, PUE 1.2, France 0.04144 kgCO2e/kWh.
+(Epoch AI; ML.ENERGY percentiles), utilisation 0.85, PUE 1.2, France 0.056039 kgCO2e/kWh (Ember/OWID 2023).
 
   A100s for one H100's work   = 989 / 312                        = 3.16987
   extra power                  = 3.16987 × 400 − 700              = 567.949 W
   extra energy per year        = 8760 × 0.85 × 0.7 × 1.2 × 0.567949 = 3552.31 kWh
-  extra GWP per year           = 3552.31 × 0.04144                = 147.208 kgCO2e
-  break-even                   = 273 / 147.208                    = 1.8545 years
-  low  = 164 / (147.208 × 0.91/0.7) = 0.857;  high = 575 / (147.208 × 0.49/0.7) = 5.580
+  extra GWP per year           = 3552.31 × 0.056039               = 199.068 kgCO2e
+  break-even                   = 273 / 199.068                    = 1.3714 years
+  low  = 164 / (3552.31 × 0.0616429 × 0.91/0.7) = 0.576;  high = 575 / (3552.31 × 0.04144 × 0.49/0.7)
+  = 5.580 (the grid factor's own range, 0.04144–0.0616, widens both bounds)
 """
 
 from __future__ import annotations
@@ -41,12 +42,12 @@ def test_break_even_golden() -> None:
     assert r.extra_energy_kwh_per_year.value == pytest.approx(dE)
     gwp = r.break_even_years["gwp_kgco2e"]
     assert gwp is not None
-    assert gwp["value"] == pytest.approx(273 / (dE * 0.04144))
-    assert gwp["value"] == pytest.approx(1.8545, rel=1e-4)
-    assert gwp["low"] == pytest.approx(164 / (dE * 0.04144 * 0.91 / 0.7))
-    assert gwp["high"] == pytest.approx(575 / (dE * 0.04144 * 0.49 / 0.7))
+    assert gwp["value"] == pytest.approx(273 / (dE * 0.056039))
+    assert gwp["value"] == pytest.approx(1.3714, rel=1e-4)
+    assert gwp["low"] == pytest.approx(164 / (dE * 0.0616429 * 0.91 / 0.7))  # grid high
+    assert gwp["high"] == pytest.approx(575 / (dE * 0.04144 * 0.49 / 0.7))  # grid low
     net = r.net_at_horizon["gwp_kgco2e"]
-    assert net is not None and net.value == pytest.approx(273 - 3 * dE * 0.04144)
+    assert net is not None and net.value == pytest.approx(273 - 3 * dE * 0.056039)
     assert "reuse-efficiency-from-specs" in {w.code for w in r.warnings}
     # every criterion with manufacturing data has its own break-even
     assert set(r.to_dict()["criteria"]) == {"gwp_kgco2e", "adpe_kgsbe", "pe_mj"}
@@ -78,11 +79,11 @@ def test_lifecycle_scenario_shows_break_even(tmp_path: Path) -> None:
     (sc,) = load_scenarios(f)
     d = run_scenario(sc).to_dict()
     assert d["reuse"]["criteria"]["gwp_kgco2e"]["break_even_years"]["value"] == pytest.approx(
-        1.8545, rel=1e-4
+        1.3714, rel=1e-4
     )
     res = CliRunner().invoke(app, ["estimate", "lifecycle", str(f)], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
-    assert "break-even (years)" in res.output and "1.85" in res.output
+    assert "break-even (years)" in res.output and "1.37" in res.output
     js = CliRunner().invoke(app, ["estimate", "lifecycle", str(f), "--json"])
     assert js.exit_code == 0, js.output
     assert json.loads(js.output)["scenarios"][0]["reuse"]["old_count_for_same_work"] > 3
@@ -113,7 +114,7 @@ def test_lifecycle_data_options_fill_scenarios_without_a_block(tmp_path: Path) -
     assert res.exit_code == 0, res.output
     (sc,) = json.loads(res.output)["scenarios"]
     assert sc["data"][0]["energy_kwh"]["value"] == pytest.approx(1.875)
-    assert json.loads(res.output)["table"][0]["data_tco2e"] == pytest.approx(1.875 * 0.04144e-3)
+    assert json.loads(res.output)["table"][0]["data_tco2e"] == pytest.approx(1.875 * 0.056039e-3)
 
 
 def test_comparison_table_and_page_show_break_even(tmp_path: Path) -> None:
@@ -122,11 +123,11 @@ def test_comparison_table_and_page_show_break_even(tmp_path: Path) -> None:
     with_reuse = run_scenario(Scenario.model_validate(BASE | {"reuse": REUSE}))
     plain = run_scenario(Scenario.model_validate(BASE | {"name": "plain"}))
     rows = comparison_rows([with_reuse, plain])
-    assert rows[0]["reuse_break_even_years"] == pytest.approx(1.8545, rel=1e-4)
+    assert rows[0]["reuse_break_even_years"] == pytest.approx(1.3714, rel=1e-4)
     assert rows[1]["reuse_break_even_years"] is None
     assert "reuse_break_even_years" not in comparison_rows([plain])[0]
     page = write_html([with_reuse, plain], tmp_path / "c.html", None).read_text("utf-8")
-    assert "reuse: GWP break-even (years)" in page and "1.855" in page
+    assert "reuse: GWP break-even (years)" in page and "1.371" in page
 
 
 def test_lifecycle_tape_is_not_assessed_and_says_so() -> None:

@@ -33,7 +33,7 @@ def test_byte_counters_become_data_items() -> None:
     assert stored.energy_kwh.value == pytest.approx(204.984)  # 30 × 5.694 × 1.2
     assert moved.energy_kwh.value == pytest.approx(1.875)  # 1000 × 0.001875
     assert moved.gwp_kgco2e is not None
-    assert moved.gwp_kgco2e.total.value == pytest.approx(1.875 * 0.04144)
+    assert moved.gwp_kgco2e.total.value == pytest.approx(1.875 * 0.056039)
     assert r.counters["bytes_transferred"] == 1000e9  # the raw counters stay
     assert "network-average-intensity" in {w.code for w in r.warnings}
 

@@ -43,11 +43,11 @@ def test_net_balance_only_on_request_with_worst_case_bounds(training_report: Rep
     rep = with_claims(training_report, claim())
     gwp = rep.impacts.gwp_kgco2e
     assert gwp is not None
-    assert gwp.total.value == pytest.approx(4.9728)  # the footprint is untouched
+    assert gwp.total.value == pytest.approx(6.72468)  # 100 x 1.2 x 0.056039: untouched
     total = avoided_total(rep)
     assert total is not None and total.value == 3.0
     bal = net_balance(rep)
-    assert bal.net.value == pytest.approx(4.9728 - 3.0)
+    assert bal.net.value == pytest.approx(6.72468 - 3.0)
     assert bal.net.low == pytest.approx(gwp.total.low - 4.0)  # lowest footprint, most avoided
     assert bal.net.high == pytest.approx(gwp.total.high - 1.0)
     assert "declared by the publisher" in bal.label and "tier-2" in bal.label
@@ -104,7 +104,9 @@ def test_report_show_and_net_from_the_command_line(training_report: Report, tmp_
         and "net" not in shown.stdout.lower().split("avoided")[0]
     )
     net = _cli("report", "show", str(good), "--net")
-    assert net.returncode == 0 and "net GWP 1.973" in net.stdout and "on request" in net.stdout
+    assert (
+        net.returncode == 0 and "net GWP 3.72 kgCO2e" in net.stdout and "on request" in net.stdout
+    )
 
     weak = tmp_path / "weak.json"
     weak.write_text(
