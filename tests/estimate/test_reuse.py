@@ -2,15 +2,16 @@
 
 Catalog: H100 SXM 989 TFLOP/s dense BF16, 700 W, manufacturing 273 [164, 575] kgCO2e;
 A100 SXM4 80 GB 312 TFLOP/s, 400 W (NVIDIA datasheets). Load 0.7 [0.49, 0.91] of TDP
-(Epoch AI; ML.ENERGY percentiles), utilisation 0.85, PUE 1.2, France 0.056039 kgCO2e/kWh (Ember/OWID 2023).
+(Epoch AI; ML.ENERGY percentiles), utilisation 0.85, PUE 1.2, France 0.056039 kgCO2e/kWh
+(Ember/OWID 2023).
 
   A100s for one H100's work   = 989 / 312                        = 3.16987
   extra power                  = 3.16987 × 400 − 700              = 567.949 W
   extra energy per year        = 8760 × 0.85 × 0.7 × 1.2 × 0.567949 = 3552.31 kWh
   extra GWP per year           = 3552.31 × 0.056039               = 199.068 kgCO2e
   break-even                   = 273 / 199.068                    = 1.3714 years
-  low  = 164 / (3552.31 × 0.0616429 × 0.91/0.7) = 0.576;  high = 575 / (3552.31 × 0.04144 × 0.49/0.7)
-  = 5.580 (the grid factor's own range, 0.04144–0.0616, widens both bounds)
+  low  = 164 / (3552.31 × 0.0616429 × 0.91/0.7) = 0.576
+  high = 575 / (3552.31 × 0.04144 × 0.49/0.7)   = 5.580 (the grid range widens both bounds)
 """
 
 from __future__ import annotations
