@@ -71,7 +71,9 @@ def _authenticate(ctx: Ctx, authorization: str | None) -> int:
 
 def _parse(ctx: Ctx, raw: bytes) -> tuple[list[tuple[Report, dict[str, Any]]], bool]:
     try:
-        data = from_json(raw)  # pydantic-core's parser: about 4x faster than json.loads
+        # pydantic-core's parser (about 4x faster than json.loads); standard JSON only: no
+        # Infinity or NaN (an overflow such as 1e999 is refused by the schema, naming the field)
+        data = from_json(raw, allow_inf_nan=False)
     except ValueError as exc:
         raise ApiError(
             422, f"body is not valid JSON: {exc}", fields=[("(root)", str(exc))]
@@ -99,10 +101,11 @@ def _parse(ctx: Ctx, raw: bytes) -> tuple[list[tuple[Report, dict[str, Any]]], b
         )
     out: list[tuple[Report, dict[str, Any]]] = []
     errors: list[tuple[str, str]] = []
+    nul = b"\\u0000" in raw  # the only way to write a NUL character in valid JSON
     for i, item in enumerate(items):
         prefix = f"reports.{i}." if batch else ""
         try:
-            rep = validate_report(item)
+            rep = validate_report(item, check_nul=nul)
         except ReportError as exc:
             errors.extend(
                 (prefix + f if f != "(root)" else prefix + "(root)", m) for f, m in exc.errors

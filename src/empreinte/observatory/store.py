@@ -181,6 +181,7 @@ def ingest(
     returns the stored id. A different report reusing a stored ``report_id`` is a conflict;
     ``supersedes`` must name a report submitted with the same token.
     """
+    idempotency_key = idempotency_key or None  # an empty key is no key (never stored)
     for attempt in range(3):
         try:
             return _ingest_once(session, items, token_id, idempotency_key, field_prefix)
@@ -229,6 +230,7 @@ def _ingest_once(
     rows: list[dict[str, Any]] = []
     new_in_batch: dict[str, str] = {}
     supersede: list[tuple[str, str]] = []
+    supersede_loc: dict[str, str] = {}
     errors: list[tuple[str, str]] = []
     for i, ((report, _raw), h, k) in enumerate(zip(items, hashes, keys, strict=True)):
         loc = f"{prefix}{i}." if n > 1 or prefix else ""
@@ -245,6 +247,7 @@ def _ingest_once(
                 _check_supersedes(session, report.supersedes, token_id, new_in_batch, loc)
             )
             supersede.append((report.supersedes, report.report_id))
+            supersede_loc[report.report_id] = f"{loc}supersedes"
         taken.add(report.report_id)
         new_in_batch[h] = report.report_id
         rows.append(
@@ -268,9 +271,17 @@ def _ingest_once(
         totals.add_rows(session, rows)
         totals.remove(session, [old for old, _ in supersede])
         for old, new in supersede:
-            session.execute(
-                update(ReportRow).where(ReportRow.report_id == old).values(superseded_by=new)
+            # conditional: of concurrent corrections of one report, exactly one commits (the
+            # row is locked by the first UPDATE; the others then match no row and get 409)
+            done = session.execute(
+                update(ReportRow)
+                .where(ReportRow.report_id == old, ReportRow.superseded_by.is_(None))
+                .values(superseded_by=new)
             )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                session.rollback()
+                msg = f"{old!r} was superseded meanwhile by another report"
+                raise Conflict("some reports cannot be stored", [(supersede_loc[new], msg)])
         cohorts.recount(session, [old for old, _ in supersede])
         fronts.retire(session, [old for old, _ in supersede])
         bump_version(session)
