@@ -33,7 +33,7 @@ def test_token_lifecycle_migrate_dump_load(
 ) -> None:
     db = f"sqlite:///{tmp_path / 'a.sqlite3'}"
     code, out, _ = cli(capsys, "server", "migrate", "--db", db)
-    assert code == 0 and "revision 0005" in out
+    assert code == 0 and "revision 0006" in out
     code, secret, _ = cli(capsys, "server", "token", "create", "--name", "alice", "--db", db)
     assert code == 0 and secret.strip().startswith("emp_")
     code, _, err = cli(capsys, "server", "token", "create", "--name", "alice", "--db", db)

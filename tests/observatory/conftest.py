@@ -64,7 +64,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     eng = create_engine(url)
     with eng.begin() as c:
         c.execute(
-            text("TRUNCATE reports, tokens, cohorts, fronts, totals RESTART IDENTITY CASCADE")
+            text(
+                "TRUNCATE reports, tokens, cohorts, fronts, totals, withdrawals"
+                " RESTART IDENTITY CASCADE"
+            )
         )
     eng.dispose()
     yield url

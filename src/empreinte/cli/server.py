@@ -94,13 +94,18 @@ def migrate(
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
 ) -> None:
     """Bring the database schema to the latest revision."""
-    from empreinte.observatory.db import make_engine
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from empreinte.observatory.db import make_engine, open_error
     from empreinte.observatory.migrate import current_revision, upgrade
 
     settings = _settings(db, data_dir)
     engine = make_engine(settings.database_url)
-    before = current_revision(engine)
-    upgrade(engine)
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
+    except SQLAlchemyError as exc:
+        raise open_error(exc, settings.database_url) from None
     typer.echo(f"database at revision {current_revision(engine)} (was {before or 'empty'})")
 
 
@@ -140,9 +145,29 @@ def load_cmd(
     """Restore a backup (rows already present are kept)."""
     from empreinte.observatory import admin
 
+    skipped: list[str] = []
     with _sessions(db, data_dir)() as s:
-        n_tok, n_rep = admin.load(s, file)
-    typer.echo(f"loaded {n_rep} reports and {n_tok} tokens from {file}")
+        n_tok, n_rep = admin.load(s, file, skipped=skipped)
+    for why in skipped:
+        typer.echo(f"warning: not loaded, no database can store it: {why}", err=True)
+    more = f" ({len(skipped)} skipped, listed above)" if skipped else ""
+    typer.echo(f"loaded {n_rep} reports and {n_tok} tokens from {file}{more}")
+
+
+@server_app.command("withdraw")
+def withdraw_cmd(
+    report_id: str = typer.Argument(..., help="Id of the report to withdraw."),
+    reason: str = typer.Option(..., "--reason", help="Why (shown on the report's page)."),
+    operator: str | None = typer.Option(None, "--operator", help="Who withdraws it."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
+) -> None:
+    """Withdraw a report (moderation): kept and shown as withdrawn, counted nowhere."""
+    from empreinte.observatory import store
+
+    with _sessions(db, data_dir)() as s:
+        w = store.withdraw(s, report_id, reason, operator=operator)
+    typer.echo(f"withdrew {report_id} ({w.withdrawn_at:%Y-%m-%d %H:%M} UTC): {w.reason}")
 
 
 @token_app.command("create")

@@ -13,6 +13,7 @@ from pydantic_core import from_json
 from empreinte.errors import ReportError
 from empreinte.observatory import exports, store
 from empreinte.observatory.context import Ctx, get_ctx, get_filters
+from empreinte.observatory.db import WITHDRAWN
 from empreinte.observatory.errors import ApiError
 from empreinte.observatory.gcpause import gc_paused
 from empreinte.observatory.query import Filters, get_report, list_reports
@@ -201,12 +202,16 @@ def get_reports(
 def report_detail(ctx: Ctx, report_id: str) -> dict[str, Any]:
     with ctx.sessions() as s:
         row = get_report(s, report_id)
+        w = store.withdrawal(s, report_id) if row and row.superseded_by == WITHDRAWN else None
     if row is None:
         raise ApiError(404, f"no report with id {report_id!r}")
     return {
         "id": row.report_id,
         "received_at": row.received_at.isoformat() + "Z",
-        "superseded_by": row.superseded_by,
+        "superseded_by": None if w else row.superseded_by,
+        "withdrawn": (
+            {"reason": w.reason, "withdrawn_at": w.withdrawn_at.isoformat() + "Z"} if w else None
+        ),
         "report": json.loads(row.body),
     }
 

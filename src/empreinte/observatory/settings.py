@@ -43,6 +43,7 @@ class Settings:
     page_size: int = 50
     max_page_size: int = 500
     seed_on_start: bool = False
+    busy_timeout_s: float = 10.0  # SQLite: how long a write waits for a lock, then 503
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from empreinte.errors import ConfigError, ServerError
 from empreinte.observatory import cohorts, fronts, totals
-from empreinte.observatory.db import Meta, ReportRow, TokenRow
+from empreinte.observatory.db import WITHDRAWN, Meta, ReportRow, TokenRow, WithdrawalRow
 from empreinte.observatory.verify import catalog_entry, verify
 from empreinte.report.models import Report
 
@@ -36,6 +36,8 @@ __all__ = [
     "report_columns",
     "revoke_token",
     "utcnow",
+    "withdraw",
+    "withdrawal",
 ]
 
 TOKEN_PREFIX = "emp_"
@@ -293,6 +295,48 @@ def _ingest_once(
     return out
 
 
+def withdraw(
+    session: Session, report_id: str, reason: str, *, operator: str | None = None
+) -> WithdrawalRow:
+    """Withdraw a live report (moderation): it stays stored and readable, shown as withdrawn,
+    and leaves lists, stats, leaderboards and exports like a superseded report. Commits."""
+    reason = " ".join(reason.split())
+    if not reason or len(reason) > 2000:
+        raise ConfigError("--reason: say why, in 1 to 2,000 characters")
+    row = session.execute(
+        select(ReportRow.superseded_by).where(ReportRow.report_id == report_id)
+    ).first()
+    if row is None:
+        raise ConfigError(f"no report with id {report_id!r}")
+    if row.superseded_by == WITHDRAWN:
+        raise ConfigError(f"report {report_id!r} is already withdrawn")
+    if row.superseded_by is not None:
+        raise ConfigError(
+            f"report {report_id!r} was superseded by {row.superseded_by!r}: withdraw that one"
+        )
+    totals.remove(session, [report_id])
+    done = session.execute(
+        update(ReportRow)
+        .where(ReportRow.report_id == report_id, ReportRow.superseded_by.is_(None))
+        .values(superseded_by=WITHDRAWN)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise ConfigError(f"report {report_id!r} changed meanwhile: try again")
+    cohorts.recount(session, [report_id])
+    fronts.retire(session, [report_id])
+    w = WithdrawalRow(report_id=report_id, reason=reason, withdrawn_at=utcnow(), operator=operator)
+    session.add(w)
+    bump_version(session)
+    session.commit()
+    return w
+
+
+def withdrawal(session: Session, report_id: str) -> WithdrawalRow | None:
+    """The withdrawal of this report, if it was withdrawn."""
+    return session.get(WithdrawalRow, report_id)
+
+
 def _check_supersedes(
     session: Session, old: str, token_id: int | None, batch: dict[str, str], loc: str
 ) -> list[tuple[str, str]]:
@@ -305,6 +349,8 @@ def _check_supersedes(
         return [(f"{loc}supersedes", f"no report with id {old!r}")]
     if row.token_id != token_id:
         return [(f"{loc}supersedes", "only the token that submitted a report can supersede it")]
+    if row.superseded_by == WITHDRAWN:
+        return [(f"{loc}supersedes", f"{old!r} was withdrawn by the operators")]
     if row.superseded_by is not None:
         return [(f"{loc}supersedes", f"already superseded by {row.superseded_by!r}")]
     return []
