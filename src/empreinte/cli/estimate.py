@@ -256,6 +256,11 @@ def log_cmd(
     location: str | None = _LOC,
     pue: str | None = _PUE,
     rows_out: Path | None = typer.Option(None, "--rows-out", help="Per-row results (CSV)."),
+    skip_bad_rows: bool = typer.Option(
+        False,
+        "--skip-bad-rows",
+        help="Leave out CSV rows with the wrong number of cells (counted, lines listed).",
+    ),
     as_json: bool = _JSON,
     out: Path | None = _OUT,
 ) -> None:
@@ -263,7 +268,11 @@ def log_cmd(
     from empreinte.errors import ConfigError, EstimateError
     from empreinte.estimate.logs import estimate_log, read_log
 
-    data_in = read_log(file)
+    skipped: list[int] = []
+    data_in = read_log(file, skip_bad_rows=skip_bad_rows, skipped=skipped)
+    if skipped:
+        lines = ", ".join(str(n) for n in skipped[:20]) + (" ..." if len(skipped) > 20 else "")
+        typer.echo(f"warning: {file}: skipped {len(skipped)} bad rows (lines {lines})", err=True)
     try:
         le = estimate_log(data_in, hardware=hardware, location=location, pue=parse_range(pue))
         report = le.to_report(name=file.name)

@@ -245,6 +245,17 @@ class Measurement(_Model):
     attribution: Literal["machine", "process"] = "machine"
     process_share: float | None = Field(default=None, ge=0, le=1)
     idle_power_w: NonNegEstimate | None = None
+    exit_code: int | None = Field(
+        default=None,
+        ge=-(2**31),
+        le=2**31,
+        description="exit status of the measured command (128 + N when killed by signal N)",
+    )
+    signal: str | None = Field(
+        default=None,
+        max_length=20,
+        description="the signal that ended the measured command (e.g. SIGKILL): not complete",
+    )
 
     @field_validator("boundary")
     @classmethod
