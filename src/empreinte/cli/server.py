@@ -221,11 +221,30 @@ def submit(
     retries: int = typer.Option(4, min=0, help="Retries on network errors, 5xx and 429."),
     backoff: float = typer.Option(1.0, min=0, help="First retry delay in seconds (doubles)."),
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
+    list_: bool = typer.Option(
+        False, "--list", help="List the outbox (waiting and refused reports) and exit."
+    ),
+    drop: list[str] = typer.Option(
+        [], "--drop", help="Remove this outbox entry (a name from --list); repeatable."
+    ),
 ) -> None:
     """Send reports to an observatory; unsent ones wait in a local outbox."""
     from empreinte.errors import ConfigError
     from empreinte.observatory.settings import data_dir as resolve_dir
     from empreinte.submit import Outbox, submit_files
+
+    box = Outbox(resolve_dir(data_dir) / "outbox")
+    if list_ or drop:
+        for name in drop:
+            typer.echo(f"dropped {box.drop(name)}")
+        if list_:
+            for p, srv, rep in box.pending():
+                typer.echo(f"waiting\t{p.name}\t{srv}\t{rep.get('report_id', '?')}")
+            for p in box.rejected():
+                why = p.with_suffix(".reason.txt")
+                reason = why.read_text("utf-8").strip() if why.is_file() else ""
+                typer.echo(f"refused\t{p.name}\t{reason}")
+        return
 
     server = server or os.environ.get("EMPREINTE_SERVER")
     token = token or os.environ.get("EMPREINTE_TOKEN")
@@ -233,10 +252,21 @@ def submit(
         raise ConfigError("no server: give --server URL or set EMPREINTE_SERVER")
     if not token:
         raise ConfigError("no token: give --token TOKEN or set EMPREINTE_TOKEN")
-    outbox = Outbox(resolve_dir(data_dir) / "outbox")
-    results = submit_files(files or [], server, token, outbox, retries=retries, backoff_s=backoff)
+    results = submit_files(files or [], server, token, box, retries=retries, backoff_s=backoff)
+    refused = 0
     for r in results:
+        if r.error is not None:
+            refused += 1
+            typer.echo(f"refused: {r.report_id} {r.error} (set aside: {r.path})", err=True)
+            continue
         typer.echo(f"{'accepted' if r.created else 'already there'}: {r.report_id} {r.url}")
+    if refused:
+        typer.echo(
+            f"error: {refused} report(s) refused; see empreinte submit --list, "
+            "then --drop NAME once handled",
+            err=True,
+        )
+        raise SystemExit(1)
     if not results:
         typer.echo("nothing to send")
 
