@@ -272,3 +272,45 @@ def test_locked_sqlite_answers_503(tmp_path: Path) -> None:
         holder.rollback()
         holder.close()
         app.state.ctx.engine.dispose()
+
+
+# -- a real server: auth before body, keep-alive after errors --------------------------------
+
+
+def test_real_server_checks_the_token_before_reading_the_body(db_url: str, tmp_path: Path) -> None:
+    import socket
+
+    from obs_server import free_port, start_server, stop
+
+    port = free_port()
+    proc = start_server(db_url, tmp_path, port)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            # 10 MB announced, one byte sent: the answer must not wait for the rest
+            sock.sendall(
+                b"POST /api/v1/reports HTTP/1.1\r\nHost: t\r\ncontent-type: application/json\r\n"
+                b"Authorization: Bearer nope\r\ncontent-length: 10000000\r\n\r\n{"
+            )
+            head = sock.recv(4096)
+            assert head.startswith(b"HTTP/1.1 401"), head[:200]
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            # errors do not close the keep-alive connection: three requests on one socket
+            for path in (b"/api/v1/reports/nope", b"/api/v1/reports?cursor=%00", b"/api/v1/stats"):
+                sock.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += sock.recv(65536)
+                head, _, rest = data.partition(b"\r\n\r\n")
+                length = int(
+                    next(
+                        line.split(b":")[1]
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length")
+                    )
+                )
+                while len(rest) < length:
+                    rest += sock.recv(65536)
+                assert head.split(b" ")[1] in (b"404", b"400", b"200"), head[:100]
+            assert head.startswith(b"HTTP/1.1 200")
+    finally:
+        stop(proc)

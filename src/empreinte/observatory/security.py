@@ -133,8 +133,12 @@ class SecurityMiddleware:
 async def _send_error(
     send: Send, status: int, code: str, message: str, *, close: bool = False
 ) -> None:
-    headers = [(b"content-type", b"application/json")]
+    body = _error(status, code, message)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
     if close:
         headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": _error(status, code, message)})
+    await send({"type": "http.response.body", "body": body})
