@@ -574,3 +574,15 @@ def test_hostile_corpus(client: TestClient, auth: dict[str, str]) -> None:
     assert client.get(f"/reports/{good['report_id']}").status_code == 200
     stats = client.get("/api/v1/stats").json()
     assert stats["totals"]["reports"] >= 1
+
+
+@pytest.mark.parametrize("big", [1e100, 1e300, 1.7e308])
+def test_charts_draw_the_largest_finite_values(big: float) -> None:
+    """No OverflowError from 10**x on an axis, whatever finite value reaches a chart."""
+    from empreinte.observatory import charts
+
+    pts = [("a", big, 0.9), ("b", 1e-300, 0.5), ("c", 1.0, 0.7)]
+    svg = charts.scatter(pts, pts[:1], "energy", "quality", "t", gate=0.6)
+    assert "<svg" in svg
+    assert "<svg" in charts.line_chart([("2024", big), ("2025", 1e-300)], "kWh", "t")
+    assert "<svg" in charts.bar_chart([("x", big), ("y", 1.0)], "kWh", "t")
