@@ -552,6 +552,12 @@ def _corpus(auth: dict[str, str]) -> list[tuple[str, str, bytes | None, dict[str
         "/compare?ids=", "/static/%00", "/static/../../etc/passwd", "/%00",
     ):  # fmt: skip
         out.append(("GET", path, None, {}))
+    for u in (  # invalid UTF-8 and encoded surrogates in paths and filters
+        "/api/v1/reports?q=%ff", "/api/v1/reports?q=%ed%a0%80", "/api/v1/reports/%ff",
+        "/reports/%ed%a0%80.json", "/api/v1/reports?task=%c0%80", "/api/v1/stats?model=%ff%fe",
+        "/leaderboard.json?task=%ed%a0%80", "/compare.json?ids=%ff,%fe", "/api/v1/reports?sort=%ff",
+    ):  # fmt: skip
+        out.append(("GET", u, None, {}))
     for method in ("PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"):
         for path in ("/", "/api/v1/reports", "/api/v1/reports/x", "/reports.json"):
             out.append((method, path, b"{}", h))
