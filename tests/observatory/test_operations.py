@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -20,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PG_URL
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from obs_samples import post, sample_report
@@ -34,6 +34,9 @@ from empreinte.observatory.settings import Settings
 from empreinte.report.validate import validate_report
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+PG_URL = os.environ.get(
+    "EMPREINTE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)  # as in conftest.py (not imported: another folder's conftest may hold that name)
 
 
 @contextmanager
