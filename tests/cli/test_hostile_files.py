@@ -140,3 +140,16 @@ def test_estimate_log_unparseable_timestamp_is_an_error(
     code, _, err = cli(capsys, "estimate", "log", str(log))
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and "timestamp" in lines[0] and stamp[:10] in lines[0]
+
+
+def test_a_killed_job_cannot_claim_to_be_complete() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "observatory"))
+    from obs_samples import sample_report
+
+    from empreinte.errors import ReportError
+    from empreinte.report.validate import validate_report
+
+    m = {"method": "hw_counter", "exit_code": 137, "signal": "SIGKILL"}
+    with pytest.raises(ReportError, match="SIGKILL is not complete"):
+        validate_report(sample_report(measurement=m))
+    assert validate_report(sample_report(measurement=m, status="incomplete")).status == "incomplete"

@@ -450,6 +450,15 @@ class Report(_Model):
     supersedes: str | None = Field(default=None, max_length=64)
     tags: list[str] = Field(default_factory=list, max_length=50)
 
+    @model_validator(mode="after")
+    def _killed_is_incomplete(self) -> Report:
+        if self.measurement.signal is not None and self.status == "complete":
+            raise ValueError(
+                f"status: a job ended by {self.measurement.signal} is not complete "
+                "(use status 'incomplete')"
+            )
+        return self
+
     @property
     def m_tier(self) -> str:
         """M tier implied by the measurement method."""
