@@ -3,7 +3,9 @@
 A report given to :func:`submit_files` is first copied into the outbox
 (``<data dir>/outbox``); it leaves the outbox only once the server has accepted it (201, or
 200 for a report it already had). Network errors, 5xx and 429 are retried with exponential
-backoff; other refusals (401, 422...) are reported with the fields the server named.
+backoff; other refusals (401, 422...) are reported with the fields the server named. A report
+the server refuses for itself (400, 409, 413, 422) is set aside in ``outbox/rejected/`` with the
+reason, so that it never blocks the reports queued after it.
 
 Pure httpx and the standard library (no server dependency): ``empreinte submit`` and
 ``empreinte bench run --submit`` share it, so there is one submission path, with the outbox.
@@ -23,9 +25,11 @@ from empreinte.errors import ConfigError, ServerError
 from empreinte.report.validate import load_report
 
 __all__ = [
+    "REFUSALS",
     "Outbox",
     "SubmitResult",
     "default_outbox",
+    "normalize_server",
     "server_and_token",
     "submit_files",
     "submit_pending",
@@ -38,6 +42,18 @@ class SubmitResult:
     report_id: str
     created: bool
     url: str
+    error: str | None = None
+    """Why the server refused the report (it was then set aside in ``outbox/rejected``)."""
+
+
+REFUSALS = (400, 409, 413, 422)
+"""Statuses that refuse the report itself: resending it cannot succeed, so it is set aside
+(``outbox/rejected/``) instead of blocking every later report."""
+
+
+def normalize_server(server: str) -> str:
+    """``http://h:p/`` and ``http://h:p`` are the same server."""
+    return server.strip().rstrip("/")
 
 
 def default_outbox(data_dir: str | Path | None = None) -> Path:
@@ -74,8 +90,13 @@ class Outbox:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    @property
+    def rejected_dir(self) -> Path:
+        return self.root / "rejected"
+
     def add(self, server: str, report: dict[str, Any]) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
+        server = normalize_server(server)
         text = json.dumps({"server": server, "report": report}, sort_keys=True)
         path = self.root / (hashlib.sha256(text.encode()).hexdigest()[:24] + ".json")
         tmp = path.with_suffix(".tmp")
@@ -84,14 +105,47 @@ class Outbox:
         return path
 
     def pending(self, server: str | None = None) -> list[tuple[Path, str, dict[str, Any]]]:
+        """Entries waiting (for ``server``, or all); an unreadable file is an error naming it."""
         if not self.root.is_dir():
             return []
+        want = normalize_server(server) if server is not None else None
         out = []
         for p in sorted(self.root.glob("*.json")):
-            d = json.loads(p.read_text("utf-8"))
-            if server is None or d["server"] == server:
-                out.append((p, d["server"], d["report"]))
+            try:
+                d = json.loads(p.read_text("utf-8"))
+                entry = (p, normalize_server(d["server"]), d["report"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise ServerError(
+                    f"outbox entry {p} is unreadable ({exc}): remove it with "
+                    f"empreinte submit --drop {p.name}"
+                ) from None
+            if want is None or entry[1] == want:
+                out.append(entry)
         return out
+
+    def reject(self, path: Path, reason: str) -> Path:
+        """Set ``path`` aside in ``rejected/`` with the server's reason beside it."""
+        self.rejected_dir.mkdir(parents=True, exist_ok=True)
+        dest = self.rejected_dir / path.name
+        path.replace(dest)
+        dest.with_suffix(".reason.txt").write_text(reason + "\n", "utf-8")
+        return dest
+
+    def rejected(self) -> list[Path]:
+        if not self.rejected_dir.is_dir():
+            return []
+        return sorted(p for p in self.rejected_dir.glob("*.json"))
+
+    def drop(self, name: str) -> Path:
+        """Remove the entry named ``name`` (file name, with or without ``.json``)."""
+        stem = Path(name).name.removesuffix(".json")
+        for folder in (self.root, self.rejected_dir):
+            p = folder / f"{stem}.json"
+            if p.is_file():
+                p.unlink()
+                p.with_suffix(".reason.txt").unlink(missing_ok=True)
+                return p
+        raise ServerError(f"no outbox entry named {name!r} in {self.root}")
 
 
 def _error_text(resp: Any) -> str:
@@ -158,9 +212,18 @@ def submit_pending(
     import httpx
 
     results = []
+    server = normalize_server(server)
     with httpx.Client(timeout=timeout_s, transport=transport) as client:
         for path, _server, report in outbox.pending(server):
-            body = _post(client, server, token, report, retries, backoff_s, sleep)
+            try:
+                body = _post(client, server, token, report, retries, backoff_s, sleep)
+            except ServerError as exc:
+                if exc.status not in REFUSALS:  # e.g. 401 or unreachable: stop, keep it
+                    raise ServerError(f"{path}: {exc}", exc.status) from None
+                dest = outbox.reject(path, str(exc))
+                rid = str(report.get("report_id", "")) if isinstance(report, dict) else ""
+                results.append(SubmitResult(str(dest), rid, False, "", error=str(exc)))
+                continue
             path.unlink(missing_ok=True)
             results.append(
                 SubmitResult(

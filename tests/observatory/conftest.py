@@ -65,7 +65,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with eng.begin() as c:
         c.execute(
             text(
-                "TRUNCATE reports, tokens, cohorts, fronts, totals, datacenters "
+                "TRUNCATE reports, tokens, cohorts, fronts, totals, datacenters, withdrawals "
                 "RESTART IDENTITY CASCADE"
             )
         )

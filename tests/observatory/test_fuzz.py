@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from obs_samples import sample_report  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 from empreinte.observatory import store  # noqa: E402
 from empreinte.observatory.app import create_app  # noqa: E402
@@ -19,16 +21,30 @@ from empreinte.observatory.settings import Settings  # noqa: E402
 TOKEN: dict[str, str] = {}
 
 
-@pytest.fixture(scope="module")
-def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+EXAMPLES = int(os.environ.get("EMPREINTE_FUZZ_EXAMPLES", "25"))
+"""Generated cases per operation and database (25 in CI; docs/benchmarks.md has a long run)."""
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def api_schema(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
     tmp: Path = tmp_path_factory.mktemp("fuzz")
-    app = create_app(
-        Settings(
-            database_url=f"sqlite:///{tmp / 'f.sqlite3'}",
-            data_dir=tmp,
-            rate_limit_per_minute=1_000_000,
-        )
-    )
+    url = f"sqlite:///{tmp / 'f.sqlite3'}"
+    if request.param == "postgres":
+        url = request.getfixturevalue("pg_schema_url")
+        eng = create_engine(url)
+        with eng.begin() as c:
+            c.execute(
+                text(
+                    "TRUNCATE reports, tokens, cohorts, fronts, totals, withdrawals"
+                    " RESTART IDENTITY CASCADE"
+                )
+            )
+        eng.dispose()
+    app = create_app(Settings(database_url=url, data_dir=tmp, rate_limit_per_minute=1_000_000))
     with app.state.ctx.sessions() as s:
         TOKEN["value"] = store.create_token(s, "fuzz")
         store.ingest(
@@ -49,13 +65,16 @@ def _v(d: dict[str, Any]) -> Any:
 def test_no_server_error(api_schema: Any) -> None:
     """Every operation, 25 generated cases each (the pytest plugin is not used: it lags pytest)."""
     ops = [r.ok() for r in api_schema.get_all_operations()]
+    calls = 0
     assert len(ops) >= 8
     for op in ops:
 
         @given(case=op.as_strategy())
-        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
         def check(case: Any) -> None:
             headers = {"Authorization": f"Bearer {TOKEN['value']}"} if case.method == "POST" else {}
+            nonlocal calls
+            calls += 1
             response = case.call(headers=headers)
             assert response.status_code < 500, (case.method, case.path, response.text[:500])
             if response.status_code >= 400:
@@ -63,3 +82,5 @@ def test_no_server_error(api_schema: Any) -> None:
                 assert set(err) == {"code", "message", "fields"}
 
         check()
+    print(f"schemathesis: {calls} cases over {len(ops)} operations, no 5xx")
+    assert calls >= len(ops)

@@ -45,4 +45,8 @@ def submit_report(
         box, base, key, transport=transport, timeout_s=timeout_s, retries=retries
     )
     mine = next(r for r in results if r.report_id == report.report_id)
+    if mine.error is not None:
+        from empreinte.errors import ServerError
+
+        raise ServerError(f"{mine.error} (set aside in {mine.path})")
     return {"id": mine.report_id, "created": mine.created, "url": mine.url}

@@ -399,6 +399,11 @@ def log_cmd(
     provisioned_hours: float | None = typer.Option(
         None, "--provisioned-hours", help="Hours the --fleet was provisioned for these requests."
     ),
+    skip_bad_rows: bool = typer.Option(
+        False,
+        "--skip-bad-rows",
+        help="Leave out CSV rows with the wrong number of cells (counted, lines listed).",
+    ),
     as_json: bool = _JSON,
     out: Path | None = _OUT,
 ) -> None:
@@ -407,7 +412,11 @@ def log_cmd(
     from empreinte.estimate.logs import estimate_log, read_log
 
     site = _site(location, pue)
-    data_in = read_log(file)
+    skipped: list[int] = []
+    data_in = read_log(file, skip_bad_rows=skip_bad_rows, skipped=skipped)
+    if skipped:
+        lines = ", ".join(str(n) for n in skipped[:20]) + (" ..." if len(skipped) > 20 else "")
+        typer.echo(f"warning: {file}: skipped {len(skipped)} bad rows (lines {lines})", err=True)
     try:
         le = estimate_log(
             data_in,

@@ -96,13 +96,18 @@ def migrate(
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
 ) -> None:
     """Bring the database schema to the latest revision."""
-    from empreinte.observatory.db import make_engine
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from empreinte.observatory.db import make_engine, open_error
     from empreinte.observatory.migrate import current_revision, upgrade
 
     settings = _settings(db, data_dir)
     engine = make_engine(settings.database_url)
-    before = current_revision(engine)
-    upgrade(engine)
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
+    except SQLAlchemyError as exc:
+        raise open_error(exc, settings.database_url) from None
     typer.echo(f"database at revision {current_revision(engine)} (was {before or 'empty'})")
 
 
@@ -142,9 +147,29 @@ def load_cmd(
     """Restore a backup (rows already present are kept)."""
     from empreinte.observatory import admin
 
+    skipped: list[str] = []
     with _sessions(db, data_dir)() as s:
-        n_tok, n_rep = admin.load(s, file)
-    typer.echo(f"loaded {n_rep} reports and {n_tok} tokens from {file}")
+        n_tok, n_rep = admin.load(s, file, skipped=skipped)
+    for why in skipped:
+        typer.echo(f"warning: not loaded, no database can store it: {why}", err=True)
+    more = f" ({len(skipped)} skipped, listed above)" if skipped else ""
+    typer.echo(f"loaded {n_rep} reports and {n_tok} tokens from {file}{more}")
+
+
+@server_app.command("withdraw")
+def withdraw_cmd(
+    report_id: str = typer.Argument(..., help="Id of the report to withdraw."),
+    reason: str = typer.Option(..., "--reason", help="Why (shown on the report's page)."),
+    operator: str | None = typer.Option(None, "--operator", help="Who withdraws it."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
+) -> None:
+    """Withdraw a report (moderation): kept and shown as withdrawn, counted nowhere."""
+    from empreinte.observatory import store
+
+    with _sessions(db, data_dir)() as s:
+        w = store.withdraw(s, report_id, reason, operator=operator)
+    typer.echo(f"withdrew {report_id} ({w.withdrawn_at:%Y-%m-%d %H:%M} UTC): {w.reason}")
 
 
 @token_app.command("create")
@@ -198,15 +223,45 @@ def submit(
     retries: int = typer.Option(4, min=0, help="Retries on network errors, 5xx and 429."),
     backoff: float = typer.Option(1.0, min=0, help="First retry delay in seconds (doubles)."),
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
+    list_: bool = typer.Option(
+        False, "--list", help="List the outbox (waiting and refused reports) and exit."
+    ),
+    drop: list[str] = typer.Option(
+        [], "--drop", help="Remove this outbox entry (a name from --list); repeatable."
+    ),
 ) -> None:
     """Send reports to an observatory; unsent ones wait in a local outbox."""
     from empreinte.submit import Outbox, default_outbox, server_and_token, submit_files
 
+    box = Outbox(default_outbox(data_dir))
+    if list_ or drop:
+        for name in drop:
+            typer.echo(f"dropped {box.drop(name)}")
+        if list_:
+            for p, srv, rep in box.pending():
+                typer.echo(f"waiting\t{p.name}\t{srv}\t{rep.get('report_id', '?')}")
+            for p in box.rejected():
+                why = p.with_suffix(".reason.txt")
+                reason = why.read_text("utf-8").strip() if why.is_file() else ""
+                typer.echo(f"refused\t{p.name}\t{reason}")
+        return
+
     server, token = server_and_token(server, token)
-    outbox = Outbox(default_outbox(data_dir))
-    results = submit_files(files or [], server, token, outbox, retries=retries, backoff_s=backoff)
+    results = submit_files(files or [], server, token, box, retries=retries, backoff_s=backoff)
+    refused = 0
     for r in results:
+        if r.error is not None:
+            refused += 1
+            typer.echo(f"refused: {r.report_id} {r.error} (set aside: {r.path})", err=True)
+            continue
         typer.echo(f"{'accepted' if r.created else 'already there'}: {r.report_id} {r.url}")
+    if refused:
+        typer.echo(
+            f"error: {refused} report(s) refused; see empreinte submit --list, "
+            "then --drop NAME once handled",
+            err=True,
+        )
+        raise SystemExit(1)
     if not results:
         typer.echo("nothing to send")
 

@@ -17,6 +17,7 @@ import csv
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,30 +28,41 @@ from empreinte.estimate.common import default_or, resolve_pue
 from empreinte.ranges import Range
 from empreinte.vocabulary import J_PER_KWH
 
-__all__ = ["Categorical", "LogEstimate", "estimate_log", "read_log"]
+__all__ = ["MAX_PLAUSIBLE_TOKENS", "Categorical", "LogEstimate", "estimate_log", "read_log"]
 
 _NUMERIC = ("input_tokens", "output_tokens")
 
 
-def read_log(path: str | Path) -> dict[str, Any]:
+MAX_PLAUSIBLE_TOKENS = 1e7
+"""More output tokens than this in one request draws a ``tokens-implausible`` warning."""
+
+
+def read_log(
+    path: str | Path, *, skip_bad_rows: bool = False, skipped: list[int] | None = None
+) -> dict[str, Any]:
     """Columns of a CSV, JSONL or Parquet log as numpy arrays.
 
-    A missing, empty or malformed file raises :class:`ConfigError` naming it.
+    A missing, empty or malformed file raises :class:`ConfigError` naming it. With
+    ``skip_bad_rows``, CSV rows with the wrong number of cells are left out and their line
+    numbers appended to ``skipped``.
     """
     p = Path(path)
+    bad: list[int] = skipped if skipped is not None else []
     try:
-        data = _read_log(p)
+        data = _read_log(p, bad if skip_bad_rows else None)
     except (EstimateError, ConfigError):
         raise
     except (OSError, ValueError, csv.Error) as exc:  # pyarrow's ArrowInvalid is a ValueError
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "Expected" in msg and "columns" in msg and not skip_bad_rows:
+            msg += " (--skip-bad-rows to leave such rows out)"
         raise ConfigError(f"cannot read log {p}: {msg}") from exc
     if not data:
         raise ConfigError(f"cannot read log {p}: no columns (empty file)")
     return data
 
 
-def _read_log(p: Path) -> dict[str, Any]:
+def _read_log(p: Path, skipped: list[int] | None = None) -> dict[str, Any]:
     suffix = p.suffix.lower()
     if not p.exists():
         raise ConfigError(f"no such file: {p}")
@@ -77,13 +89,31 @@ def _read_log(p: Path) -> dict[str, Any]:
         if has_arrow:
             import pyarrow.csv as pc
 
-            return _from_table(pc.read_csv(p))
+            if skipped is None:
+                return _from_table(pc.read_csv(p))
+
+            def skip(row: Any) -> str:
+                skipped.append(int(row.number) if row.number is not None else -1)
+                return "skip"
+
+            opts = pc.ParseOptions(invalid_row_handler=skip)
+            serial = pc.ReadOptions(use_threads=False)  # row numbers are known only then
+            return _from_table(pc.read_csv(p, read_options=serial, parse_options=opts))
         with p.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            cols: dict[str, list[str]] = {k: [] for k in reader.fieldnames or []}
+            reader = csv.reader(fh)
+            header = next(reader, [])
+            cols: dict[str, list[str]] = {k: [] for k in header}
             for row in reader:
-                for k in cols:
-                    cols[k].append(row[k])
+                if len(row) != len(header):
+                    if skipped is None:
+                        raise ConfigError(
+                            f"line {reader.line_num}: {len(row)} cells, expected {len(header)} "
+                            "(--skip-bad-rows to leave such rows out)"
+                        )
+                    skipped.append(reader.line_num)
+                    continue
+                for k, v in zip(header, row, strict=True):
+                    cols[k].append(v)
         return {k: np.array(v) for k, v in cols.items()}
     raise ConfigError(f"unknown log format {suffix!r}: use .csv, .jsonl or .parquet")
 
@@ -159,12 +189,26 @@ def _is_number(v: Any) -> bool:
 
 
 def _days(ts: Any) -> Categorical:
-    if isinstance(ts, Categorical):
-        return ts
-    a = np.asarray(ts)
-    if np.issubdtype(a.dtype, np.number):
-        return Categorical.of((a.astype(np.int64) // 86400).astype("datetime64[D]").astype(str))
-    return Categorical.of(a.astype(str).astype("U10"))
+    """The UTC day of each timestamp; a timestamp that is not one is an error, never a day."""
+    if not isinstance(ts, Categorical):
+        a = np.asarray(ts)
+        if np.issubdtype(a.dtype, np.number):
+            bad = a[~(np.isfinite(a) & (a >= 0) & (a < 253402300800))]  # 1970 to 9999
+            if bad.size:
+                raise ConfigError(f"column 'timestamp': {bad[0]!r} is not a Unix time in seconds")
+            return Categorical.of((a.astype(np.int64) // 86400).astype("datetime64[D]").astype(str))
+        ts = Categorical.of(a.astype(str).astype("U10"))
+    cat: Categorical = ts
+    for day in cat.uniques.tolist():  # distinct values only: cheap on any log
+        if day is None:
+            continue
+        try:
+            date.fromisoformat(str(day))
+        except ValueError:
+            raise ConfigError(
+                f"column 'timestamp': {day!r} is not an ISO 8601 date or time"
+            ) from None
+    return cat
 
 
 @dataclass
@@ -399,6 +443,15 @@ def estimate_log(
             warnings=warnings,
         )
         prof[:, i] = (pr.value, pr.low, pr.high)
+    huge = out_tok[out_tok > MAX_PLAUSIBLE_TOKENS]
+    if huge.size:
+        warnings.append(
+            CodedWarning(
+                WarningCode.TOKENS_IMPLAUSIBLE,
+                f"{huge.size} rows with output_tokens above {MAX_PLAUSIBLE_TOKENS:,.0f} (largest "
+                f"{huge.max():.3g}): check the column's unit; they are estimated as given",
+            )
+        )
     tok = np.where(out_tok > 0, out_tok, np.nan)
     scale = length_scale(tok)
     # outside the data's output lengths the range widens as in estimate_inference

@@ -157,6 +157,8 @@ class Tracker(ContextDecorator):
         self._given_meters = list(meters) if meters is not None else None
         self.sampler: Sampler | None = None
         self.attribution: Attribution | None = None
+        self.command_exit: tuple[int, str | None] | None = None
+        """``(exit code, signal name or None)`` of a command run under the tracker."""
         self.topology: dict[str, Any] | None = None
         self._reset()
 
@@ -340,6 +342,8 @@ class Tracker(ContextDecorator):
         )
         for part in list(self.parts.values()):
             report = part.apply(report)
+        if self.command_exit is not None:
+            report.measurement.exit_code, report.measurement.signal = self.command_exit
         if done:
             self._reports[status] = report
         return report

@@ -43,7 +43,11 @@ def _machine_cpu() -> tuple[float, float]:
 def run_command(
     cmd: Sequence[str], tracker: Tracker, attribution: str = "machine"
 ) -> tuple[int, Report]:
-    """Run ``cmd`` under ``tracker``; return its exit code and the report."""
+    """Run ``cmd`` under ``tracker``; return its exit code and the report.
+
+    The report records the command's exit code (``measurement.exit_code``) and, when a signal
+    killed it, the signal (``measurement.signal``) with ``status: incomplete``.
+    """
     if attribution not in ATTRIBUTIONS:
         raise ConfigError(f"attribution must be one of {ATTRIBUTIONS}, got {attribution!r}")
     if not cmd:
@@ -74,6 +78,8 @@ def run_command(
         signal.signal(signal.SIGINT, old_int)
     code = exit_code(status)
     proc.returncode = code
+    killed = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    tracker.command_exit = (code, signal.Signals(killed).name if killed else None)
     if attribution == "process":
         busy1, total1 = _machine_cpu()
         busy, total = busy1 - busy0, total1 - total0
@@ -81,4 +87,5 @@ def run_command(
         share = min(proc_cpu / busy, 1.0) if busy > 0 else 1.0
         idle = (total - busy) / total if total > 0 else 0.0
         tracker.attribution = Attribution(share, idle, "Detached descendants are not counted.")
-    return code, tracker.stop("complete")
+    # a job killed by a signal did not run to its end: its report is not complete
+    return code, tracker.stop("incomplete" if killed else "complete")

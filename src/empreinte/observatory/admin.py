@@ -4,34 +4,51 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from empreinte.errors import DataError, ServerError
 from empreinte.observatory import cohorts, fronts, store, totals
-from empreinte.observatory.db import ReportRow, TokenRow, make_engine, make_sessionmaker
+from empreinte.observatory.db import (
+    ReportRow,
+    TokenRow,
+    WithdrawalRow,
+    make_engine,
+    make_sessionmaker,
+    open_error,
+)
 from empreinte.observatory.settings import Settings
-from empreinte.report.models import Report
+from empreinte.report.models import MAX_MAGNITUDE, Report
 
-__all__ = ["DUMP_FORMAT", "count_reports", "dump", "load", "open_db", "seed"]
+__all__ = ["DUMP_FORMAT", "count_reports", "dump", "load", "open_db", "seed", "unstorable"]
 
 DUMP_FORMAT = "empreinte.observatory.dump/1"
 _REPORT_COLS = [c.name for c in ReportRow.__table__.columns if c.name not in ("pk", "token_id")]
 _TOKEN_COLS = [c.name for c in TokenRow.__table__.columns if c.name != "id"]
+_WITHDRAWAL_COLS = [c.name for c in WithdrawalRow.__table__.columns]
 
 
 def open_db(settings: Settings, *, migrate: bool = True) -> sessionmaker[Session]:
     """Sessions over ``settings.database_url``, the schema migrated to the latest revision."""
-    engine = make_engine(settings.database_url)
-    if migrate:
-        from empreinte.observatory.migrate import upgrade
+    engine = make_engine(settings.database_url, busy_timeout_s=settings.busy_timeout_s)
+    try:
+        if migrate:
+            from empreinte.observatory.migrate import upgrade
 
-        upgrade(engine)
+            upgrade(engine)
+        else:
+            with engine.connect():
+                pass
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise open_error(exc, settings.database_url) from None
     return make_sessionmaker(engine)
 
 
@@ -80,6 +97,10 @@ def _ser(v: Any) -> Any:
     return v.isoformat() if isinstance(v, datetime) else v
 
 
+def _finite(rec: dict[str, Any]) -> dict[str, Any]:
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in rec.items()}
+
+
 def dump(session: Session, path: Path) -> tuple[int, int]:
     """Write every token (hashed) and report with its server-side state; ``(tokens, reports)``."""
     names: dict[int | None, str] = dict(session.execute(select(TokenRow.id, TokenRow.name)).all())
@@ -89,40 +110,89 @@ def dump(session: Session, path: Path) -> tuple[int, int]:
         f.write("\n")
         for t in session.scalars(select(TokenRow).order_by(TokenRow.id)):
             rec = {"type": "token", **{c: _ser(getattr(t, c)) for c in _TOKEN_COLS}}
-            f.write(json.dumps(rec) + "\n")
+            f.write(json.dumps(rec, allow_nan=False) + "\n")
             n_tok += 1
         from empreinte.observatory.query import Filters, iter_rows
 
         for row in iter_rows(session, Filters(include_superseded=True)):
             rec = {"type": "report", "token": names.get(row.token_id)}
             rec.update({c: _ser(getattr(row, c)) for c in _REPORT_COLS})
-            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            # standard JSON: a non-finite number (from an old database) is written as null,
+            # and the row is then named and skipped by load, never a file nothing can read
+            f.write(json.dumps(_finite(rec), ensure_ascii=False, allow_nan=False) + "\n")
             n_rep += 1
+        for w in session.scalars(select(WithdrawalRow).order_by(WithdrawalRow.report_id)):
+            rec = {"type": "withdrawal", **{c: _ser(getattr(w, c)) for c in _WITHDRAWAL_COLS}}
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     return n_tok, n_rep
 
 
-def _records(f: Iterable[str]) -> Iterator[dict[str, Any]]:
+def _records(f: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     it = iter(f)
-    head = json.loads(next(it, "{}") or "{}")
-    if head.get("format") != DUMP_FORMAT:
+    try:
+        head = json.loads(next(it, "{}") or "{}")
+    except (ValueError, UnicodeDecodeError):
+        head = None
+    if not isinstance(head, dict) or head.get("format") != DUMP_FORMAT:
         raise DataError(f"not an observatory dump (expected format {DUMP_FORMAT!r})")
     for n, line in enumerate(it, 2):
         if line.strip():
             try:
-                yield json.loads(line)
+                rec = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise DataError(f"dump line {n}: {exc}") from None
+            if not isinstance(rec, dict):
+                raise DataError(f"dump line {n}: not a record")
+            yield n, rec
 
 
 def _dt(v: Any) -> Any:
     return datetime.fromisoformat(v) if isinstance(v, str) else v
 
 
-def load(session: Session, path: Path, batch: int = 1000) -> tuple[int, int]:
-    """Restore a dump; rows already present (same id or content) are kept. ``(tokens, reports)``."""
+_LENGTHS = {
+    c.name: getattr(c.type, "length", None)
+    for c in ReportRow.__table__.columns
+    if isinstance(getattr(c.type, "length", None), int)
+}
+
+
+def unstorable(vals: dict[str, Any]) -> str | None:
+    """Why a report row of a dump cannot be stored in every database, or ``None``.
+
+    Old SQLite databases may hold text that PostgreSQL refuses (NUL characters, values longer
+    than the column); such a row is skipped and named, never half-loaded.
+    """
+    for k, v in vals.items():
+        if isinstance(v, str):
+            if "\x00" in v:
+                return f"{k}: holds a NUL character"
+            n = _LENGTHS.get(k)
+            if n is not None and len(v) > n:
+                return f"{k}: {len(v)} characters, at most {n}"
+    for k in ("report_id", "content_hash", "body", "created_at", "received_at", "energy_kwh"):
+        if vals.get(k) is None:
+            return f"{k}: missing"
+    for k in ("energy_kwh", "hardware_count", "gwp_kgco2e", "water_l", "fu_count",
+              "energy_per_unit_kwh", "gwp_per_unit_kgco2e", "quality_value"):  # fmt: skip
+        v = vals.get(k)
+        if v is not None and (not isinstance(v, int | float) or not abs(v) <= MAX_MAGNITUDE):
+            return f"{k}: {v!r} is not a finite number"
+    return None
+
+
+def load(
+    session: Session, path: Path, batch: int = 1000, *, skipped: list[str] | None = None
+) -> tuple[int, int]:
+    """Restore a dump; rows already present (same id or content) are kept. ``(tokens, reports)``.
+
+    A report row that a database could not store (see :func:`unstorable`) is not loaded; its
+    line, id and reason are appended to ``skipped``.
+    """
     n_tok = n_rep = 0
     tokens = dict(session.execute(select(TokenRow.name, TokenRow.id)).all())
     pending: list[dict[str, Any]] = []
+    withdrawals: list[dict[str, Any]] = []
 
     def flush() -> None:
         nonlocal n_rep
@@ -148,7 +218,7 @@ def load(session: Session, path: Path, batch: int = 1000) -> tuple[int, int]:
         pending.clear()
 
     with _open(path, "r") as f:
-        for rec in _records(f):
+        for line, rec in _records(f):
             kind = rec.pop("type", None)
             if kind == "token":
                 if rec["name"] not in tokens:
@@ -163,13 +233,31 @@ def load(session: Session, path: Path, batch: int = 1000) -> tuple[int, int]:
             elif kind == "report":
                 name = rec.pop("token", None)
                 vals = {c: rec.get(c) for c in _REPORT_COLS}
-                for c in ("created_at", "received_at"):
-                    vals[c] = _dt(vals[c])
+                why = unstorable(vals)
+                if why is None:
+                    try:
+                        for c in ("created_at", "received_at"):
+                            vals[c] = _dt(vals[c])
+                    except ValueError as exc:
+                        why = f"not a timestamp: {exc}"
+                if why is not None:
+                    if skipped is not None:
+                        skipped.append(f"line {line} ({vals.get('report_id')!r}): {why}")
+                    continue
                 vals["token_id"] = tokens.get(name) if name else None
                 pending.append(vals)
                 if len(pending) >= batch:
                     flush()
+            elif kind == "withdrawal":
+                withdrawals.append({c: rec.get(c) for c in _WITHDRAWAL_COLS})
             else:
                 raise DataError(f"dump record of unknown type {kind!r}")
     flush()
+    have_w = set(session.scalars(select(WithdrawalRow.report_id)))
+    for w in withdrawals:  # after the reports (a dump writes them last)
+        if w["report_id"] in have_w:
+            continue
+        w["withdrawn_at"] = _dt(w["withdrawn_at"])
+        session.add(WithdrawalRow(**w))
+    session.commit()
     return n_tok, n_rep

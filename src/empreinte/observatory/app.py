@@ -16,7 +16,7 @@ from empreinte._version import __version__
 from empreinte.observatory import api, sites, web
 from empreinte.observatory.aggregates import Aggregates
 from empreinte.observatory.context import Ctx
-from empreinte.observatory.db import make_engine, make_sessionmaker
+from empreinte.observatory.db import make_engine, make_sessionmaker, open_error
 from empreinte.observatory.errors import install_handlers
 from empreinte.observatory.security import RateLimiter, SecurityMiddleware
 from empreinte.observatory.settings import Settings
@@ -71,11 +71,17 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     """A new observatory app over ``settings.database_url`` (schema migrated unless told not)."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, busy_timeout_s=settings.busy_timeout_s)
     if migrate:
+        from sqlalchemy.exc import SQLAlchemyError
+
         from empreinte.observatory.migrate import upgrade
 
-        upgrade(engine)
+        try:
+            upgrade(engine)
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise open_error(exc, settings.database_url) from None
     ctx = Ctx(
         settings=settings,
         engine=engine,

@@ -34,6 +34,11 @@ def fmt(x: float | None, digits: int = 3) -> str:
     return units.number(x, digits)
 
 
+def _pow10(e: float) -> float:
+    """10**e, clamped to the float range (10.0**309 raises OverflowError)."""
+    return math.pow(10.0, max(-307.0, min(308.0, e)))
+
+
 def _scale(x: float, unit: str) -> tuple[float, str]:
     """The size and symbol of the unit ``x`` (in ``unit``) is shown in (:func:`units.scale`)."""
     return units.scale(x, unit)
@@ -258,7 +263,7 @@ def line_chart(
             return top + (h - top - bottom) * (1 - f)
 
         step_e = max(1, math.ceil((hi_e - lo_e) / 5))
-        ticks = [10.0**e for e in range(lo_e, hi_e + 1, step_e)]
+        ticks = [_pow10(e) for e in range(lo_e, hi_e + 1, step_e)]
     else:
         vmax = max(v for _, v, _ in pts) or 1.0
 
@@ -343,6 +348,7 @@ def scatter(
         + (", ".join(f"{p[0]} ({human(p[1], unit)}, {fmt(p[2])})" for p in fr) or "none")
         + (f". Quality gate: {fmt(gate)}." if gate is not None else ".")
     )
+    lo_x, hi_x = _pow10(x0), _pow10(x1)
     out = [_open(w, h, title, desc)]
     out.append(
         f'<line x1="{left}" y1="{h - bottom}" x2="{w - right}" y2="{h - bottom}" class="axis"/>'
@@ -352,9 +358,9 @@ def scatter(
         f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" class="lbl">{escape(fmt(y1))}</text>'
         f'<text x="{left - 6}" y="{h - bottom}" text-anchor="end" class="lbl">'
         f"{escape(fmt(y0))}</text>"
-        f'<text x="{left}" y="{h - bottom + 18}" class="lbl">{escape(human(10**x0, unit))}</text>'
+        f'<text x="{left}" y="{h - bottom + 18}" class="lbl">{escape(human(lo_x, unit))}</text>'
         f'<text x="{w - right}" y="{h - bottom + 18}" text-anchor="end" class="lbl">'
-        f"{escape(human(10**x1, unit))}</text>"
+        f"{escape(human(hi_x, unit))}</text>"
         f'<text x="4" y="{top - 12}" class="lbl">↑ {escape(y_label)}</text>'
     )
     if gate is not None:

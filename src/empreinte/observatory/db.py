@@ -28,7 +28,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
+from empreinte.errors import ServerError
+
 __all__ = [
+    "WITHDRAWN",
     "Base",
     "CohortRow",
     "DatacenterRow",
@@ -37,8 +40,10 @@ __all__ = [
     "ReportRow",
     "TokenRow",
     "TotalRow",
+    "WithdrawalRow",
     "make_engine",
     "make_sessionmaker",
+    "open_error",
 ]
 
 
@@ -215,6 +220,21 @@ class DatacenterRow(Base):
     body: Mapped[str] = mapped_column(Text)
 
 
+WITHDRAWN = "!withdrawn"
+"""``superseded_by`` of a report withdrawn by an operator (never a report id: ids have no
+``!``), so that everything leaving superseded reports out leaves it out too."""
+
+
+class WithdrawalRow(Base):
+    """An operator's withdrawal of a report, with its reason (migration 0008)."""
+
+    __tablename__ = "withdrawals"
+    report_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    withdrawn_at: Mapped[datetime] = mapped_column(DateTime())
+    operator: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
 class Meta(Base):
     """Key/value pairs; ``data_version`` counts write transactions."""
 
@@ -223,27 +243,61 @@ class Meta(Base):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    # FULL: a commit that was acknowledged survives a crash of the process or the machine.
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.close()
+def _sqlite_pragmas(busy_ms: int) -> Any:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit that was acknowledged survives a crash of the process or the machine.
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms:d}")
+        cur.close()
+
+    return on_connect
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, full sync and a busy timeout."""
+def make_engine(url: str, *, busy_timeout_s: float = 10.0) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, full sync and a busy timeout (a write that
+    waits longer for a lock fails; the API answers 503 with ``Retry-After``)."""
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1] if ":///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas(int(busy_timeout_s * 1000)))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Any]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def open_error(exc: Exception, url: str) -> ServerError:
+    """One line for a database that cannot be opened: what, where, what to do."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        where = make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        where = url
+    orig = getattr(exc, "orig", None) or exc
+    reason = " ".join(str(orig).split("\n", 1)[0].split()) or type(orig).__name__
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[-1]
+        if "not a database" in reason or "malformed" in reason:
+            return ServerError(
+                f"the SQLite database {path} is corrupt or not an SQLite file ({reason}): "
+                "restore it from a backup (empreinte server load FILE --db ...) or choose "
+                "another with --db"
+            )
+        return ServerError(
+            f"cannot open the SQLite database {path} ({reason}): check the path and its "
+            "permissions, or choose another with --db"
+        )
+    return ServerError(
+        f"PostgreSQL unreachable or refused the connection at {where} ({reason}): check that "
+        "the server runs and the URL (--db or EMPREINTE_DATABASE_URL)"
+    )

@@ -12,12 +12,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from empreinte.errors import ConfigError, ReportError
 from empreinte.observatory.store import Conflict
 
-__all__ = ["ApiError", "error_body", "install_handlers"]
+__all__ = ["ApiError", "error_body", "install_handlers", "is_transient"]
 
 _CODES = {
     400: "bad_request",
@@ -31,7 +33,38 @@ _CODES = {
     422: "invalid",
     429: "rate_limited",
     500: "internal",
+    503: "unavailable",
 }
+
+RETRY_AFTER_S = 5
+"""``Retry-After`` of a 503 (database locked, busy or unreachable)."""
+
+_TRANSIENT = (
+    "database is locked",
+    "database is busy",
+    "database table is locked",
+    "could not connect",
+    "connection refused",
+    "connection to server",
+    "server closed the connection",
+    "terminating connection",
+    "timeout expired",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "too many clients",
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A database error that retrying later can cure (locked SQLite, unreachable server)."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, OperationalError):
+        if exc.connection_invalidated:
+            return True
+        msg = str(exc.orig if exc.orig is not None else exc).lower()
+        return any(t in msg for t in _TRANSIENT)
+    return False
 
 
 class ApiError(Exception):
@@ -133,6 +166,20 @@ def install_handlers(app: FastAPI) -> None:
     async def _conflict(request: Request, exc: Conflict) -> Response:
         status = exc.status or 409
         return _respond(request, ApiError(status, str(exc), fields=exc.fields))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database(request: Request, exc: Exception) -> Response:
+        if not is_transient(exc):
+            raise exc
+        return _respond(
+            request,
+            ApiError(
+                503,
+                "the database is busy or unreachable; retry later",
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            ),
+        )
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> Response:  # pragma: no cover

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from empreinte.observatory.db import ReportRow
 from empreinte.observatory.query import Filters, iter_rows
 from empreinte.observatory.verify import join_flags, split_flags
+from empreinte.report.exporters._common import spreadsheet_safe
 from empreinte.report.published import reconcile
 from empreinte.report.validate import validate_report
 
@@ -77,9 +78,12 @@ def export_row(row: ReportRow) -> dict[str, Any]:
 
 
 def _csv_cell(v: Any) -> Any:
-    # spreadsheet formula injection: a cell starting with = + - @ is shown, never evaluated
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + v
+    # spreadsheet formula injection: a cell (or a line in it) starting with = + - @ is shown,
+    # never evaluated; a lone CR becomes LF so that the writer quotes the cell
+    if isinstance(v, str):
+        if "\r" in v:
+            v = v.replace("\r\n", "\n").replace("\r", "\n")
+        return spreadsheet_safe(v)
     return "" if v is None else v
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
@@ -67,7 +68,7 @@ class Filters:
             c.append(ReportRow.m_tier.in_(tiers))
         if self.date_from:
             c.append(ReportRow.created_at >= datetime.combine(self.date_from, datetime.min.time()))
-        if self.date_to:
+        if self.date_to and self.date_to < date.max:  # to=9999-12-31: no upper bound
             end = datetime.combine(self.date_to + timedelta(days=1), datetime.min.time())
             c.append(ReportRow.created_at < end)
         if self.q:
@@ -104,13 +105,19 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, pk = json.loads(raw)
-        if not isinstance(pk, int) or isinstance(pk, bool):
+        if not isinstance(pk, int) or isinstance(pk, bool) or not 0 <= pk < 2**63:
             raise ValueError("pk")
         if sort.lstrip("-") == "created_at":
             value = datetime.fromisoformat(value)
+            if value.tzinfo is not None:  # stored naive UTC
+                value = value.astimezone(UTC).replace(tzinfo=None)
         elif not isinstance(value, int | float) or isinstance(value, bool):
             raise ValueError("value")
-    except (ValueError, TypeError, UnicodeDecodeError):
+        else:
+            value = float(value)  # a huge integer would overflow the database's integers
+            if not math.isfinite(value):
+                raise ValueError("value")
+    except (ValueError, TypeError, UnicodeDecodeError, OverflowError, RecursionError):
         raise ConfigError("cursor: not a cursor returned by this API") from None
     return value, pk
 

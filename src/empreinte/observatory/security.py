@@ -1,13 +1,23 @@
-"""Security middleware: headers (CSP...), request size limit, per-token rate limit."""
+"""Security middleware: headers (CSP...), request size limit, per-token rate limit.
+
+It also keeps hostile input away from the application: a NUL character in the path or the
+query string is refused with 400 (PostgreSQL cannot compare text holding one), ``HEAD`` is
+answered as ``GET`` without the body, and an unhandled error becomes a 500 answer *without*
+closing the keep-alive connection (uvicorn closes it when an exception reaches it).
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("empreinte.observatory")
 
 __all__ = ["CSP", "RateLimiter", "SecurityMiddleware"]
 
@@ -52,7 +62,11 @@ def _error(status: int, code: str, message: str) -> bytes:
 
 
 class SecurityMiddleware:
-    """Adds security headers to every response and refuses bodies over ``max_body`` bytes."""
+    """Adds security headers to every response and refuses bodies over ``max_body`` bytes.
+
+    A body is read only when the application asks for it (after the token is checked), and
+    counted as it arrives: over ``max_body`` bytes the request gets 413.
+    """
 
     def __init__(self, app: ASGIApp, max_body: int) -> None:
         self.app = app
@@ -62,11 +76,17 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = False
+        head = scope["method"] == "HEAD"
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = [h for h in message.get("headers", []) if h[0] not in dict(HEADERS)]
                 message["headers"] = headers + HEADERS
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         declared = dict(scope.get("headers", [])).get(b"content-length")
@@ -78,38 +98,47 @@ class SecurityMiddleware:
             if too_big:
                 await self._reject(send_with_headers)
                 return
-        if scope["method"] in ("POST", "PUT", "PATCH"):
-            body = bytearray()
-            more = True
-            while more:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
-                body.extend(message.get("body", b""))
-                more = message.get("more_body", False)
-                if len(body) > self.max_body:
-                    await self._reject(send_with_headers)
-                    return
-            sent = False
-
-            async def replay() -> Message:
-                nonlocal sent
-                if not sent:
-                    sent = True
-                    return {"type": "http.request", "body": bytes(body), "more_body": False}
-                return await receive()
-
-            await self.app(scope, replay, send_with_headers)
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+            await _send_error(
+                send_with_headers, 400, "bad_request", "NUL characters are not allowed in URLs"
+            )
             return
-        await self.app(scope, receive, send_with_headers)
+        if head:
+            scope = {**scope, "method": "GET"}
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise HTTPException(413, f"request body over {self.max_body} bytes")
+            return message
+
+        try:
+            await self.app(scope, counted, send_with_headers)
+        except Exception as exc:
+            if started:  # too late to answer: let the server close the connection
+                raise
+            log.exception("unhandled error", exc_info=exc)
+            await _send_error(send_with_headers, 500, "internal", "internal error (logged)")
 
     async def _reject(self, send: Send) -> None:
-        body = _error(413, "payload_too_large", f"request body over {self.max_body} bytes")
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
-            }
+        await _send_error(
+            send, 413, "payload_too_large", f"request body over {self.max_body} bytes", close=True
         )
-        await send({"type": "http.response.body", "body": body})
+
+
+async def _send_error(
+    send: Send, status: int, code: str, message: str, *, close: bool = False
+) -> None:
+    body = _error(status, code, message)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

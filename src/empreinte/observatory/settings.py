@@ -34,6 +34,7 @@ class Settings:
     max_body_bytes: int = 16 * 1024 * 1024
     max_batch: int = 1000
     rate_limit_per_minute: int = 120
+    busy_timeout_s: float = 10.0  # SQLite: how long a write waits for a lock, then 503
 
     def __post_init__(self) -> None:
         if not self.database_url.startswith(("sqlite", "postgresql")):

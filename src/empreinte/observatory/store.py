@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from empreinte.errors import ConfigError, ServerError
 from empreinte.observatory import cohorts, config, fronts, totals
-from empreinte.observatory.db import Meta, ReportRow, TokenRow
+from empreinte.observatory.db import WITHDRAWN, Meta, ReportRow, TokenRow, WithdrawalRow
 from empreinte.observatory.registry import inherit
 from empreinte.observatory.verify import catalog_entry, join_flags, verify
 from empreinte.report.models import Report
@@ -37,6 +37,8 @@ __all__ = [
     "report_columns",
     "revoke_token",
     "utcnow",
+    "withdraw",
+    "withdrawal",
 ]
 
 TOKEN_PREFIX = "emp_"
@@ -184,6 +186,7 @@ def ingest(
     returns the stored id. A different report reusing a stored ``report_id`` is a conflict;
     ``supersedes`` must name a report submitted with the same token.
     """
+    idempotency_key = idempotency_key or None  # an empty key is no key (never stored)
     for attempt in range(3):
         try:
             return _ingest_once(session, items, token_id, idempotency_key, field_prefix)
@@ -232,6 +235,7 @@ def _ingest_once(
     rows: list[dict[str, Any]] = []
     new_in_batch: dict[str, str] = {}
     supersede: list[tuple[str, str]] = []
+    supersede_loc: dict[str, str] = {}
     errors: list[tuple[str, str]] = []
     for i, ((report, _raw), h, k) in enumerate(zip(items, hashes, keys, strict=True)):
         loc = f"{prefix}{i}." if n > 1 or prefix else ""
@@ -252,6 +256,7 @@ def _ingest_once(
                 _check_supersedes(session, report.supersedes, token_id, new_in_batch, loc)
             )
             supersede.append((report.supersedes, report.report_id))
+            supersede_loc[report.report_id] = f"{loc}supersedes"
         taken.add(report.report_id)
         new_in_batch[h] = report.report_id
         rows.append(
@@ -275,9 +280,17 @@ def _ingest_once(
         totals.add_rows(session, rows)
         totals.remove(session, [old for old, _ in supersede])
         for old, new in supersede:
-            session.execute(
-                update(ReportRow).where(ReportRow.report_id == old).values(superseded_by=new)
+            # conditional: of concurrent corrections of one report, exactly one commits (the
+            # row is locked by the first UPDATE; the others then match no row and get 409)
+            done = session.execute(
+                update(ReportRow)
+                .where(ReportRow.report_id == old, ReportRow.superseded_by.is_(None))
+                .values(superseded_by=new)
             )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                session.rollback()
+                msg = f"{old!r} was superseded meanwhile by another report"
+                raise Conflict("some reports cannot be stored", [(supersede_loc[new], msg)])
         cohorts.recount(session, [old for old, _ in supersede])
         fronts.retire(session, [old for old, _ in supersede])
         bump_version(session)
@@ -287,6 +300,48 @@ def _ingest_once(
             )
     session.commit()
     return out
+
+
+def withdraw(
+    session: Session, report_id: str, reason: str, *, operator: str | None = None
+) -> WithdrawalRow:
+    """Withdraw a live report (moderation): it stays stored and readable, shown as withdrawn,
+    and leaves lists, stats, leaderboards and exports like a superseded report. Commits."""
+    reason = " ".join(reason.split())
+    if not reason or len(reason) > 2000:
+        raise ConfigError("--reason: say why, in 1 to 2,000 characters")
+    row = session.execute(
+        select(ReportRow.superseded_by).where(ReportRow.report_id == report_id)
+    ).first()
+    if row is None:
+        raise ConfigError(f"no report with id {report_id!r}")
+    if row.superseded_by == WITHDRAWN:
+        raise ConfigError(f"report {report_id!r} is already withdrawn")
+    if row.superseded_by is not None:
+        raise ConfigError(
+            f"report {report_id!r} was superseded by {row.superseded_by!r}: withdraw that one"
+        )
+    totals.remove(session, [report_id])
+    done = session.execute(
+        update(ReportRow)
+        .where(ReportRow.report_id == report_id, ReportRow.superseded_by.is_(None))
+        .values(superseded_by=WITHDRAWN)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise ConfigError(f"report {report_id!r} changed meanwhile: try again")
+    cohorts.recount(session, [report_id])
+    fronts.retire(session, [report_id])
+    w = WithdrawalRow(report_id=report_id, reason=reason, withdrawn_at=utcnow(), operator=operator)
+    session.add(w)
+    bump_version(session)
+    session.commit()
+    return w
+
+
+def withdrawal(session: Session, report_id: str) -> WithdrawalRow | None:
+    """The withdrawal of this report, if it was withdrawn."""
+    return session.get(WithdrawalRow, report_id)
 
 
 def _check_supersedes(
@@ -301,6 +356,8 @@ def _check_supersedes(
         return [(f"{loc}supersedes", f"no report with id {old!r}")]
     if row.token_id != token_id:
         return [(f"{loc}supersedes", "only the token that submitted a report can supersede it")]
+    if row.superseded_by == WITHDRAWN:
+        return [(f"{loc}supersedes", f"{old!r} was withdrawn by the operators")]
     if row.superseded_by is not None:
         return [(f"{loc}supersedes", f"already superseded by {row.superseded_by!r}")]
     return []

@@ -138,11 +138,12 @@ def _twin(path: str, template: str) -> Callable[[Callable[..., Any]], Callable[.
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         json_path = "/index.json" if path == "/" else path + ".json"
 
+        # rendered in a worker thread: a large report must not stall the event loop
         async def html(request: Request, data: dict[str, Any] = Depends(fn)) -> Response:
-            return _render(request, template, data, False)
+            return await run_in_threadpool(_render, request, template, data, False)
 
         async def js(request: Request, data: dict[str, Any] = Depends(fn)) -> Response:
-            return _render(request, template, data, True)
+            return await run_in_threadpool(_render, request, template, data, True)
 
         router.add_api_route(json_path, js, methods=["GET"])
         router.add_api_route(path, html, methods=["GET"])

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from empreinte.vocabulary import METHOD_TIER as METHOD_TIER
 
 __all__ = [
+    "MAX_MAGNITUDE",
     "SCHEMA_VERSION",
     "Avoided",
     "DataItem",
@@ -63,15 +64,60 @@ _FULL_BOUNDARY: tuple[Layer, ...] = ("accelerators", "host", "idle", "facility")
 # schema, and a test checks that they agree
 
 
-_INF = math.inf
+MAX_MAGNITUDE = 1e100
+"""The largest magnitude of any number in a report. Far beyond any physical quantity (1e100
+kWh, 1e100 parameters), and small enough that no sum or product of reports' numbers the
+observatory computes (totals over billions of reports, energy x factor, value / count) can
+overflow to infinity."""
+
+_MAX = MAX_MAGNITUDE
+Num = Annotated[float, Field(ge=-_MAX, le=_MAX)]
+"""A finite number of magnitude at most :data:`MAX_MAGNITUDE`."""
+PosNum = Annotated[float, Field(gt=0, le=_MAX)]
+NonNegNum = Annotated[float, Field(ge=0, le=_MAX)]
+Key = Annotated[str, Field(min_length=1, max_length=100)]
+"""A key of a mapping of numbers (quality metric, counter...): 1 to 100 characters."""
+
+
+def _check_finite_tree(x: Any, depth: int = 0) -> None:
+    """Reject non-finite or huge numbers anywhere in free-form JSON (``provenance.explain``)."""
+    if depth > 32:
+        raise ValueError("nested more than 32 levels deep")
+    if isinstance(x, float):
+        if not -_MAX <= x <= _MAX:
+            raise ValueError(f"numbers must be finite, magnitude at most {_MAX:g}, got {x}")
+    elif isinstance(x, int) and not isinstance(x, bool):
+        if not -_MAX <= x <= _MAX:
+            raise ValueError(f"numbers must have a magnitude at most {_MAX:g}")
+    elif isinstance(x, dict):
+        for v in x.values():
+            _check_finite_tree(v, depth + 1)
+    elif isinstance(x, list):
+        for v in x:
+            _check_finite_tree(v, depth + 1)
+
+
+def _utc_representable(d: datetime | None) -> datetime | None:
+    """``d`` if it can be converted to UTC within the calendar (years 1 to 9999)."""
+    if d is not None and d.tzinfo is not None:
+        try:
+            d.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise ValueError("outside the calendar once converted to UTC") from None
+    return d
+
+
+Timestamp = Annotated[datetime, AfterValidator(_utc_representable)]
+"""A datetime that stays within years 1 to 9999 in UTC (naive: taken as UTC)."""
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # allow_inf_nan=False: inf, -inf and nan are refused in every float field, naming it
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class Estimate(_Model):
-    """A quantity with bounds: ``low <= value <= high``, all finite."""
+    """A quantity with bounds: ``low <= value <= high``, all finite, at most 1e100 in size."""
 
     value: float
     low: float
@@ -96,11 +142,13 @@ class Estimate(_Model):
     @model_validator(mode="after")
     def _check(self) -> Estimate:
         low, value, high = self.low, self.value, self.high
-        if -_INF < low <= value <= high < _INF:  # fast path: ordered, hence all finite
+        if -_MAX <= low <= value <= high <= _MAX:  # fast path: ordered, hence all finite
             return self
         for x in (value, low, high):
             if not math.isfinite(x):
                 raise ValueError("value, low and high must be finite numbers")
+            if abs(x) > _MAX:
+                raise ValueError(f"value, low and high must be at most {_MAX:g} in magnitude")
         # tolerate float rounding at the edges
         tol = 1e-9 * max(abs(self.low), abs(self.high), 1e-300)
         if not (self.low - tol <= self.value <= self.high + tol):
@@ -149,8 +197,8 @@ class System(_Model):
 
     model_id: str = Field(min_length=1, max_length=300)
     name: str | None = Field(default=None, max_length=300)
-    parameters_total: float | None = Field(default=None, ge=0, description="number of parameters")
-    parameters_active: float | None = Field(default=None, ge=0)
+    parameters_total: NonNegNum | None = Field(default=None, description="number of parameters")
+    parameters_active: NonNegNum | None = None
     architecture: str | None = Field(default=None, max_length=100)
     precision: str | None = Field(default=None, max_length=50)
     framework: str | None = Field(default=None, max_length=100)
@@ -161,16 +209,16 @@ class FunctionalUnit(_Model):
     """What the footprint is divided by (SCI's R): ``{type: "inference", count: 1000}``."""
 
     type: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9_\-]+$")
-    count: float = Field(gt=0)
+    count: PosNum
 
 
 class HardwareItem(_Model):
     kind: Literal["gpu", "cpu", "tpu", "npu", "accelerator", "ram", "server", "storage", "other"]
     name: str = Field(min_length=1, max_length=200)
     catalog_id: str | None = Field(default=None, max_length=100)
-    count: float = Field(default=1, gt=0)
-    memory_gb: float | None = Field(default=None, ge=0)
-    tdp_w: float | None = Field(default=None, ge=0)
+    count: PosNum = 1
+    memory_gb: NonNegNum | None = None
+    tdp_w: NonNegNum | None = None
 
 
 class LocationInfo(_Model):
@@ -214,14 +262,39 @@ class MeterInfo(_Model):
 class Measurement(_Model):
     method: Method
     meters: list[MeterInfo] = Field(default_factory=list)
-    interval_s: float | None = Field(default=None, gt=0)
-    duration_s: float | None = Field(default=None, ge=0)
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
-    boundary: list[Layer] = Field(default_factory=lambda: list(DEFAULT_BOUNDARY))
+    interval_s: PosNum | None = None
+    duration_s: NonNegNum | None = None
+    started_at: Timestamp | None = None
+    ended_at: Timestamp | None = None
+    boundary: list[Layer] = Field(default_factory=lambda: list(DEFAULT_BOUNDARY), max_length=4)
     attribution: Literal["machine", "process"] = "machine"
     process_share: float | None = Field(default=None, ge=0, le=1)
     idle_power_w: NonNegEstimate | None = None
+    exit_code: int | None = Field(
+        default=None,
+        ge=-(2**31),
+        le=2**31,
+        description="exit status of the measured command (128 + N when killed by signal N)",
+    )
+    signal: str | None = Field(
+        default=None,
+        max_length=20,
+        description="the signal that ended the measured command (e.g. SIGKILL): not complete",
+    )
+
+    @field_validator("boundary")
+    @classmethod
+    def _distinct(cls, v: list[Layer]) -> list[Layer]:
+        if len(set(v)) != len(v):
+            raise ValueError("each layer at most once")
+        return v
+
+    @model_validator(mode="after")
+    def _same_clock(self) -> Measurement:
+        s, e = self.started_at, self.ended_at
+        if s is not None and e is not None and (s.tzinfo is None) != (e.tzinfo is None):
+            raise ValueError("started_at and ended_at: give a UTC offset on both or on neither")
+        return self
 
 
 class Energy(_Model):
@@ -269,16 +342,16 @@ class PerUnit(_Model):
 class Window(_Model):
     name: str = Field(min_length=1, max_length=200)
     parent: str | None = Field(default=None, max_length=200)
-    start_s: float = Field(ge=0)
-    end_s: float = Field(ge=0)
+    start_s: NonNegNum
+    end_s: NonNegNum
     energy_kwh: NonNegEstimate
-    counters: dict[str, float] = Field(default_factory=dict)
+    counters: dict[Key, Num] = Field(default_factory=dict)
 
 
 class Topology(_Model):
-    nodes: int = Field(default=1, ge=1)
-    ranks: int = Field(default=1, ge=1)
-    devices: int = Field(default=0, ge=0)
+    nodes: int = Field(default=1, ge=1, le=10**9)
+    ranks: int = Field(default=1, ge=1, le=10**9)
+    devices: int = Field(default=0, ge=0, le=10**9)
     hostnames: list[str] = Field(default_factory=list)
     slurm_job_id: str | None = None
     backend: str | None = None
@@ -292,13 +365,13 @@ class RepeatStatistic(_Model):
     """
 
     unit: str = Field(min_length=1, max_length=40)
-    n: int = Field(ge=1)
-    mean: float
-    std: float | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
+    n: int = Field(ge=1, le=10**9)
+    mean: Num
+    std: Num | None = None
+    ci_low: Num | None = None
+    ci_high: Num | None = None
     confidence: float | None = Field(default=None, gt=0, lt=1)
-    values: list[float] = Field(default_factory=list, max_length=10_000)
+    values: list[Num] = Field(default_factory=list, max_length=10_000)
 
     @model_validator(mode="after")
     def _check(self) -> RepeatStatistic:
@@ -328,6 +401,12 @@ class Provenance(_Model):
     citation: str | None = Field(default=None, max_length=2000, description="for published figures")
     explain: list[dict[str, Any]] = Field(default_factory=list)
 
+    @field_validator("explain")
+    @classmethod
+    def _finite(cls, v: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        _check_finite_tree(v)
+        return v
+
 
 class WarningItem(_Model):
     code: str = Field(min_length=1, max_length=80)
@@ -340,7 +419,7 @@ class Verification(_Model):
     m_tier: MTier
     a_tier: ATier = "A0"
     flags: list[str] = Field(default_factory=list)
-    checked_at: datetime | None = None
+    checked_at: Timestamp | None = None
 
 
 class RemoteModel(_Model):
@@ -445,7 +524,7 @@ class Report(_Model):
     report_id: str = Field(
         default_factory=_new_id, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$"
     )
-    created_at: datetime = Field(default_factory=_now)
+    created_at: Timestamp = Field(default_factory=_now)
     status: Literal["complete", "incomplete"] = "complete"
     name: str | None = Field(default=None, max_length=300)
     publisher: Publisher | None = None
@@ -463,14 +542,14 @@ class Report(_Model):
     energy: Energy
     impacts: Impacts = Field(default_factory=Impacts)
     per_unit: PerUnit | None = None
-    quality_metrics: dict[str, float] = Field(default_factory=dict)
-    counters: dict[str, float] = Field(default_factory=dict)
-    published: dict[str, float] = Field(
+    quality_metrics: dict[Key, Num] = Field(default_factory=dict)
+    counters: dict[Key, Num] = Field(default_factory=dict)
+    published: dict[Key, Num] = Field(
         default_factory=dict,
         description="figures as stated by the publisher, unit in the key (e.g. "
         "gwp_kgco2e, grid_gwp_kgco2e_per_kwh, pue); kept beside ours, never instead of them",
     )
-    statistics: dict[str, RepeatStatistic] = Field(
+    statistics: dict[Key, RepeatStatistic] = Field(
         default_factory=dict,
         description="statistics over repeats, keyed by quantity "
         "(e.g. energy_per_1000_inferences_wh)",
@@ -496,13 +575,14 @@ class Report(_Model):
         description="storage and transfer of data, beside the compute footprint",
     )
 
-    @field_validator("quality_metrics", "counters", "published")
-    @classmethod
-    def _finite(cls, v: dict[str, float]) -> dict[str, float]:
-        for k, x in v.items():
-            if not math.isfinite(x):
-                raise ValueError(f"{k}: must be a finite number")
-        return v
+    @model_validator(mode="after")
+    def _killed_is_incomplete(self) -> Report:
+        if self.measurement.signal is not None and self.status == "complete":
+            raise ValueError(
+                f"status: a job ended by {self.measurement.signal} is not complete "
+                "(use status 'incomplete')"
+            )
+        return self
 
     @property
     def m_tier(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ __all__ = [
     "grid_gwp_kgco2e_per_kwh",
     "hardware_summary",
     "iter_criteria",
+    "spreadsheet_safe",
     "utc_seconds",
 ]
 
@@ -92,3 +94,24 @@ def utc_seconds(dt: datetime) -> datetime:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC).replace(microsecond=0)
+
+
+_TRIGGERS = ("=", "+", "-", "@")
+_INNER_FORMULA = re.compile(r"([\r\n])(?=[ \t]*[=+\-@])")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` that no spreadsheet evaluates as a formula (CSV injection).
+
+    A cell whose first non-blank character (spaces, tabs and line breaks skipped) is
+    ``= + - @``, or that starts with a tab or CR, gets a leading ``'`` (shown as typed); so does
+    every later line starting with one of them, since a reader splitting rows on a lone CR or
+    LF would take it for a new row.
+    """
+    if not text:
+        return text
+    if text[0] in "\t\r" or text.lstrip(" \t\r\n")[:1] in _TRIGGERS:
+        text = "'" + text
+    if "\r" in text or "\n" in text:
+        text = _INNER_FORMULA.sub(r"\1'", text)
+    return text

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
-from empreinte.report.exporters._common import Exported, hardware_summary
+from empreinte.report.exporters._common import Exported, hardware_summary, spreadsheet_safe
 from empreinte.report.models import Estimate, Report
 from empreinte.report.published import reconcile
 
@@ -135,5 +135,10 @@ def export(report: Report) -> Exported:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS)
     writer.writeheader()
-    writer.writerow({k: ("" if v is None else v) for k, v in csv_row(report).items()})
+    writer.writerow(
+        {
+            k: "" if v is None else spreadsheet_safe(v) if isinstance(v, str) else v
+            for k, v in csv_row(report).items()
+        }
+    )
     return Exported(buf.getvalue(), "text/csv", "csv")
