@@ -5,6 +5,7 @@ for the web and ``empreinte bench leaderboard``). Both databases; the migration 
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -182,10 +183,14 @@ def test_migration_fills_the_configuration_of_stored_reports(tmp_path: Path) -> 
 
 def _fresh_databases(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     yield f"sqlite:///{tmp_path / 'm.sqlite3'}", lambda: None
-    from conftest import PG_URL
+    # the observatory conftest's URL, read the same way (``conftest`` is ambiguous by name
+    # when the whole suite runs: tests/report_exports has one too)
+    pg_url = os.environ.get(
+        "EMPREINTE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
 
     schema = f"m_{uuid.uuid4().hex[:10]}"
-    admin_eng = create_engine(PG_URL)
+    admin_eng = create_engine(pg_url)
     try:
         with admin_eng.begin() as c:
             c.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -198,8 +203,8 @@ def _fresh_databases(tmp_path: Path) -> Iterator[tuple[str, Any]]:
             c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin_eng.dispose()
 
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}", drop
+    sep = "&" if "?" in pg_url else "?"
+    yield f"{pg_url}{sep}options=-csearch_path%3D{schema}", drop
 
 
 def test_web_and_cli_boards_agree(tmp_path: Path) -> None:
