@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from test_browser import CHROMIUM, SHOTS, browser  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -39,26 +36,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     stop(proc)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        yield b
-        b.close()
-
-
 @pytest.mark.parametrize("width", [1400, 390])
-def test_registry_pages_fit_and_link(site: tuple[str, str], browser: Any, width: int) -> None:
+def test_registry_pages_fit_and_link(
+    site: tuple[str, str],
+    browser: Any,
+    width: int,
+) -> None:
     base, report_id = site
     page = browser.new_page(viewport={"width": width, "height": 900})
     overflow = "document.documentElement.scrollWidth - window.innerWidth"

@@ -23,8 +23,8 @@ def _shot(page: Any, name: str, width: int) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_report_page_puts_the_publishers_figures_first(
-    server: str,  # noqa: F811
-    browser: Any,  # noqa: F811
+    server: str,
+    browser: Any,
     width: int,
 ) -> None:
     page = _page(browser, width, 900)
@@ -52,7 +52,7 @@ def test_report_page_puts_the_publishers_figures_first(
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_home_shows_the_tiers_apart(server: str, browser: Any, width: int) -> None:  # noqa: F811
+def test_home_shows_the_tiers_apart(server: str, browser: Any, width: int) -> None:
     page = _page(browser, width, 900)
     page.goto(server + "/")
     boxes = page.locator(".tierbox h3").all_inner_texts()
@@ -69,8 +69,8 @@ def test_home_shows_the_tiers_apart(server: str, browser: Any, width: int) -> No
 
 @pytest.mark.parametrize("width", [390, 1400, 1920])
 def test_no_page_scrolls_sideways_and_the_table_fits(
-    server: str,  # noqa: F811
-    browser: Any,  # noqa: F811
+    server: str,
+    browser: Any,
     width: int,
 ) -> None:
     page = _page(browser, width, 900)
@@ -91,7 +91,7 @@ def test_no_page_scrolls_sideways_and_the_table_fits(
     page.close()
 
 
-def test_chart_text_is_readable_on_a_phone(server: str, browser: Any) -> None:  # noqa: F811
+def test_chart_text_is_readable_on_a_phone(server: str, browser: Any) -> None:
     page = _page(browser, 390, 844)
     page.goto(server + "/reports/seed-luccioni2023-bloom")
     heights = page.locator("svg.chart text").evaluate_all(
