@@ -103,3 +103,27 @@ def test_l1801_inference_report_is_ai_operation(inference_report: Report) -> Non
     fu = doc["goal_and_scope"]["functional_unit"]
     assert fu == {"type": "request", "count": 1000, "description": "1000 × request"}
     assert doc["per_functional_unit"]["functional_unit"] == "request"
+
+
+@pytest.mark.parametrize(
+    ("method", "source"),
+    [
+        ("hw_counter", "energy-measured-hw-counter"),
+        ("external_meter", "energy-measured-external-meter"),
+        ("software_model", "energy-measured-software-model"),
+        ("declared", "energy-declared"),
+    ],
+)
+def test_measured_or_declared_energy_is_never_user_input(method: str, source: str) -> None:
+    from empreinte.report.build import make_report
+
+    report = make_report(stage="training", method=method, energy_kwh={"gpu": 1.0}, location="FRA")
+    step = next(s for s in report.provenance.explain if s["name"] == "it_energy_kwh")
+    assert step["sources"] == [source]
+    assert source in {s.id for s in report.provenance.sources}
+    assert "user-input" not in {s.id for s in report.provenance.sources}
+
+
+def test_estimated_energy_enters_the_engine_as_an_estimate(estimated_training: Report) -> None:
+    step = next(s for s in estimated_training.provenance.explain if s["name"] == "it_energy_kwh")
+    assert step["sources"] == ["energy-estimated-proxy-model"]

@@ -231,8 +231,13 @@ def compute_impacts(
     lifetime_years: float | Range | None = None,
     utilisation: float | Range | None = None,
     grid_gwp: float | Range | None = None,
+    energy_source: str = "user-input",
 ) -> ImpactResult:
     """Impacts of ``energy_kwh`` of IT energy used at ``location``, plus embodied hardware.
+
+    ``energy_source`` is the source id the IT energy enters the engine with: a measurement
+    (``energy-measured-hw-counter``...), an estimate (``energy-estimated-proxy-model``), a
+    declared figure (``energy-declared``), or ``user-input`` for a number typed by hand.
 
     ``location`` is a zone code, a ``cloud:PROVIDER:REGION`` string, or a resolved
     :class:`~empreinte.factors.site.Site` (not re-parsed; its PUE, WUE and data-centre preset
@@ -264,7 +269,7 @@ def compute_impacts(
         gwp_in = Input(g, "kgCO2e/kWh", ("user-stated",), "stated grid factor")
     usage = evaluate(
         {
-            "it_energy_kwh": Input(energy, "kWh", ("user-input",)),
+            "it_energy_kwh": Input(energy, "kWh", (energy_source,)),
             "pue": pue_in,
             "wue_onsite_l_per_kwh": wue_in,
             "grid_gwp_kgco2e_per_kwh": gwp_in,

@@ -100,6 +100,17 @@ def _provenance(result: ImpactResult, citation: str | None) -> Provenance:
     )
 
 
+ENERGY_SOURCE: dict[str, str] = {
+    "external_meter": "energy-measured-external-meter",
+    "hw_counter": "energy-measured-hw-counter",
+    "software_model": "energy-measured-software-model",
+    "proxy_model": "energy-estimated-proxy-model",
+    "declared": "energy-declared",
+}
+"""Measurement method -> the source the IT energy enters the impact engine with (never
+``user-input`` for energy a meter or an estimator produced)."""
+
+
 def make_report(
     *,
     stage: str,
@@ -152,6 +163,7 @@ def make_report(
         lifetime_years=lifetime_years,
         utilisation=utilisation,
         grid_gwp=grid_gwp,
+        energy_source=ENERGY_SOURCE.get(method, "user-input"),  # a bad method fails below
     )
     impacts = impacts_block(result)
     energy = Energy(
