@@ -251,28 +251,57 @@ def inference(
 
 @app.command("log")
 def log_cmd(
-    file: Path = typer.Argument(..., help="CSV, JSONL or Parquet log of requests."),
+    file: Path = typer.Argument(
+        ..., help="CSV, JSONL or Parquet log: a file, a directory or a quoted glob."
+    ),
     hardware: str = typer.Option("nvidia-h100-sxm", "--hardware"),
     location: str | None = _LOC,
     pue: str | None = _PUE,
-    rows_out: Path | None = typer.Option(None, "--rows-out", help="Per-row results (CSV)."),
+    rows_out: Path | None = typer.Option(
+        None, "--rows-out", help="Per-row results: FILE.parquet, FILE.csv or a DIRECTORY."
+    ),
+    partition_by: str = typer.Option(
+        "day", "--partition-by", help="Partition column of a --rows-out directory (or none)."
+    ),
+    batch_rows: int = typer.Option(
+        1 << 19, "--batch-rows", min=1, help="Rows per batch when streaming."
+    ),
     as_json: bool = _JSON,
     out: Path | None = _OUT,
 ) -> None:
-    """Estimate every request of a log; totals by model, day and provider."""
+    """Estimate every request of a log; totals by model, day, provider and zone.
+
+    Streams the log in batches through DuckDB when it is installed (pip install
+    'empreinte[logs]'), in memory bounded whatever the log's size; else reads it whole.
+    """
     from empreinte.errors import ConfigError, EstimateError
     from empreinte.estimate.logs import estimate_log, read_log
 
-    data_in = read_log(file)
+    opts = {"hardware": hardware, "location": location, "pue": parse_range(pue)}
     try:
-        le = estimate_log(data_in, hardware=hardware, location=location, pue=parse_range(pue))
+        if _has_duckdb():
+            from empreinte.estimate.logstream import stream_log
+
+            progress = _progress()
+            le: Any = stream_log(
+                file,
+                rows_out=rows_out,
+                partition_by=None if partition_by == "none" else partition_by,
+                batch_rows=batch_rows,
+                progress=progress,
+                **opts,
+            )
+            if progress is not None:
+                typer.echo("", err=True)
+        else:
+            le = estimate_log(read_log(file), **opts)
         report = le.to_report(name=file.name)
     except (ConfigError, EstimateError) as exc:
         raise type(exc)(f"{file}: {exc}") from exc
-    if rows_out is not None:
+    if rows_out is not None and not _has_duckdb():
         with _writing(rows_out):
             le.write_rows(rows_out)
-    groups = {k: le.totals_by(k) for k in ("model", "day", "provider")}
+    groups = {k: le.totals_by(k) for k in ("model", "day", "provider", "zone")}
     data = {
         "rows": le.rows,
         "unestimated": le.unestimated,
@@ -305,6 +334,35 @@ def log_cmd(
         _impact_rows(report),
     )
     _warnings(report)
+
+
+def _has_duckdb() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("duckdb") is not None
+
+
+def _progress() -> Any:
+    """A progress line on stderr (rows read, rows/s, ETA), only when stderr is a terminal."""
+    import sys
+    import time
+
+    if not sys.stderr.isatty():
+        return None
+    t0 = last = time.monotonic()
+
+    def show(done: int, total: int | None) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last < 0.25 and done != total:
+            return
+        last = now
+        rate = done / max(now - t0, 1e-9)
+        eta = f", ETA {(total - done) / rate:,.0f} s" if total and rate else ""
+        sys.stderr.write(f"\r{done:,} rows read, {rate:,.0f} rows/s{eta}\x1b[K")
+        sys.stderr.flush()
+
+    return show
 
 
 @app.command()
