@@ -25,6 +25,8 @@ RANK = {
     "bench": 5,
     "testing": 5,
     "observatory": 6,
+    "spark": 6,
+    "duckdb": 6,
     "cli": 7,
 }
 

@@ -30,10 +30,12 @@ __all__ = [
     "LOG_COLUMNS",
     "ROW_COLUMNS",
     "LogTotals",
+    "day_column",
     "estimate_batch",
     "impact_columns",
     "normalize",
     "rows_table",
+    "zone_column",
 ]
 
 #: the columns a log's rows are read from (the others are not read by the streaming paths)
@@ -82,9 +84,10 @@ def normalize(batch: Any, *, empty_text: bool = False) -> Any:
     return pa.table(cols, names=table.column_names)
 
 
-def estimate_batch(batch: Any, *, empty_text: bool = False, **options: Any) -> LogEstimate:
-    """Estimate every row of one Arrow batch with :func:`.logs.estimate_log` (same options)."""
-    return estimate_log(_from_table(normalize(batch, empty_text=empty_text)), **options)
+def estimate_batch(rows: Any, /, *, empty_text: bool = False, **options: Any) -> LogEstimate:
+    """Estimate every row of one Arrow batch (or table) with :func:`.logs.estimate_log`, whose
+    options (``hardware``, ``location``, ``pue``, ``batch``, ``task``) it takes."""
+    return estimate_log(_from_table(normalize(rows, empty_text=empty_text)), **options)
 
 
 def _text(cat: Categorical) -> Any:
@@ -119,6 +122,11 @@ def impact_columns(le: LogEstimate) -> dict[str, Any]:
 def day_column(le: LogEstimate) -> Any | None:
     """Each row's day (``YYYY-MM-DD``) as Arrow text, or ``None`` when the log has no time."""
     return None if le.day is None else _text(le.day)
+
+
+def zone_column(le: LogEstimate) -> Any:
+    """Each row's grid zone (the zone its impacts used) as Arrow text."""
+    return _text(le.zone)
 
 
 def rows_table(le: LogEstimate) -> Any:
