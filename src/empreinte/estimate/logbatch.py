@@ -159,11 +159,14 @@ def _groups(le: LogEstimate) -> dict[str, tuple[list[str], Any]]:
     else:
         present = np.arange(ng)
     ok = np.isfinite(le.energy_kwh.value)
+    every = bool(ok.all())
     g = le.impacts["gwp_kgco2e"]
     m = len(present)
-    cols = [np.bincount(gid, minlength=m), np.bincount(gid, weights=ok.astype(float), minlength=m)]
+    cols = [np.bincount(gid, minlength=m)]
+    cols.append(cols[0] if every else np.bincount(gid, weights=ok.astype(float), minlength=m))
     for a in (le.energy_kwh.value, le.energy_kwh.low, le.energy_kwh.high, g.value, g.low, g.high):
-        cols.append(np.bincount(gid, weights=np.where(ok, a, 0.0), minlength=m))
+        w = a if every else np.where(ok, a, 0.0)
+        cols.append(np.bincount(gid, weights=w, minlength=m))
     table = np.stack(cols, axis=1).astype(np.float64)
     idx = np.unravel_index(present, dims)
     out = {}
@@ -219,11 +222,16 @@ class LogTotals:
         t = cls(rows=le.rows, unestimated=le.unestimated, pue=le.pue)
         for key, (values, sums) in _groups(le).items():
             t.groups[key] = {v: s for v, s in zip(values, sums, strict=True) if s[0]}
+        ok = np.isfinite(le.energy_kwh.value)
+        every = bool(ok.all())
         for crit in ("facility_energy_kwh", *_CRITERIA):
-            r = le.total(le.impacts[crit])
-            t.impacts[crit] = np.array([r.value, r.low, r.high])
+            r = le.impacts[crit]  # sums over the estimated rows, as LogEstimate.total
+            t.impacts[crit] = np.array(
+                [(a.sum() if every else a[ok].sum()) for a in (r.value, r.low, r.high)]
+            )
         t.layers_kwh = dict(le.layers_kwh)
-        t.zones = dict.fromkeys(np.unique(le.zone.uniques[np.unique(le.zone.codes)]).tolist())
+        used = np.bincount(le.zone.codes, minlength=le.zone.uniques.size) > 0
+        t.zones = dict.fromkeys(np.unique(le.zone.uniques[used]).tolist())
         t.warnings = list(le.warnings)
         t.sources = list(le.sources)
         return t
