@@ -183,3 +183,32 @@ def test_progress_line_on_a_terminal(monkeypatch, capsys):
     assert "1,000 rows read" in err and "rows/s" in err and "ETA 0 s" in err
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
     assert _progress() is None
+
+
+def test_cli_json_is_the_same_with_and_without_duckdb(log_files, monkeypatch, capsys, tmp_path):
+    """Without DuckDB the command reads the file whole (today's path): same JSON numbers."""
+    from empreinte.cli import estimate as cli
+
+    def run(streaming: bool) -> dict:
+        monkeypatch.setattr(cli, "_has_duckdb", lambda: streaming)
+        rows = tmp_path / f"rows-{streaming}.csv"
+        cli.log_cmd(
+            file=log_files["csv"],
+            hardware="nvidia-h100-sxm",
+            location=None,
+            pue="1.2",
+            rows_out=rows,
+            partition_by="day",
+            batch_rows=900,
+            as_json=True,
+            out=None,
+        )
+        assert rows.exists()
+        data = json.loads(capsys.readouterr().out)
+        data.pop("report")
+        return data
+
+    old, new = run(False), run(True)
+    assert "zone" not in old["totals"]  # the in-memory path has no zone totals
+    assert [z["zone"] for z in new["totals"].pop("zone")] == ["DEU", "FRA", "USA"]
+    assert_same_numbers(old, new, tol=1e-12)
