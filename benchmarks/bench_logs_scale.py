@@ -11,6 +11,7 @@ process whose peak memory is measured (resident set of the process and its child
 every 50 ms, and the kernel's ``ru_maxrss``):
 
 - ``stream_log`` (what ``empreinte estimate log DIR`` runs) on every size: rows/s, peak RSS;
+- DuckDB SQL on ``--sql-rows``: the registered function and the Arrow-batch relation, rows/s;
 - Spark local mode (``local[2]``) on ``--spark-rows``: ``estimate_logs`` then ``log_totals``
   by model, day, provider and grid zone in one job; its totals are checked against the
   streaming path's (relative difference ≤ 1e-9 on every total) and the worst is printed;
@@ -122,6 +123,24 @@ tot = {k: t.totals_by(k) for k in ("model", "day", "provider", "zone")}
 print(json.dumps({"rows": t.rows, "seconds": wall, "totals": tot}))
 """
 
+SQL = """
+import json, sys, time
+import duckdb
+import empreinte.duckdb as edb
+con = duckdb.connect(config={"threads": 2})
+edb.register(con, pue=1.2)
+n = int(sys.argv[2])
+src = f"(SELECT * FROM read_parquet('{sys.argv[1]}/*.parquet') LIMIT {n})"
+t0 = time.perf_counter()
+con.sql("SELECT sum(i.energy_wh) FROM (SELECT empreinte_impacts(model, input_tokens, "
+        f"output_tokens, zone) AS i FROM {src})").fetchall()
+t1 = time.perf_counter()
+con.register("imp", edb.impacts(con, f"SELECT * FROM {src}", pue=1.2))
+con.sql("SELECT sum(energy_wh) FROM imp").fetchall()
+t2 = time.perf_counter()
+print(json.dumps({"udf": t1 - t0, "relation": t2 - t1}))
+"""
+
 SPARK = """
 import json, sys, time
 t0 = time.perf_counter()
@@ -141,13 +160,12 @@ print(json.dumps({"start": t1 - t0, "seconds": t2 - t1, "rows": [r.asDict() for 
 """
 
 ECOLOGITS = """
-import json, sys, time
-import numpy as np
+import json, random, sys, time
 from ecologits.impacts.llm import compute_llm_impacts
-rng = np.random.default_rng(0)
+rng = random.Random(0)
 n = int(sys.argv[1])
 args = [dict(model_active_parameter_count=70.0, model_total_parameter_count=70.0,
-             output_token_count=float(rng.integers(1, 1500)), if_electricity_mix_adpe=4.858e-08,
+             output_token_count=float(rng.randint(1, 1499)), if_electricity_mix_adpe=4.858e-08,
              if_electricity_mix_pe=9.3135, if_electricity_mix_gwp=0.04144,
              if_electricity_mix_wue=3.6737, datacenter_pue=1.2, datacenter_wue=0.5,
              request_latency=5.0) for _ in range(n)]
@@ -190,6 +208,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, nargs="+", default=[10_000_000, 100_000_000])
     ap.add_argument("--spark-rows", type=int, nargs="*", default=[10_000_000])
+    ap.add_argument("--sql-rows", type=int, default=1_000_000, help="DuckDB SQL rows timed")
     ap.add_argument("--dir", type=Path, default=Path("/tmp/empreinte-bench-logs"))
     ap.add_argument("--peers", type=Path, default=ROOT / "benchmarks" / ".venv-peers")
     ap.add_argument("--sample", type=int, default=2000, help="EcoLogits requests timed")
@@ -213,6 +232,13 @@ def main() -> None:
             f"  streaming (DuckDB): {res['seconds']:.1f} s, {rows / res['seconds']:,.0f} rows/s; "
             f"process {wall:.1f} s; peak RSS {peak:,.0f} MiB (ru_maxrss {maxrss:,.0f} MiB)"
         )
+    d = a.dir / f"log-{min(results)}"
+    n = min(a.sql_rows, min(results))
+    res, _, peak, _ = _measured([py, "-c", SQL, str(d), str(n)], a.timeout)
+    print(
+        f"  DuckDB SQL on {n:,} rows: function empreinte_impacts {n / res['udf']:,.0f} rows/s, "
+        f"relation empreinte.duckdb.impacts {n / res['relation']:,.0f} rows/s"
+    )
     for rows in a.spark_rows:
         d = a.dir / f"log-{rows}"
         try:
