@@ -23,6 +23,7 @@ Two ways, the same numbers as the command line (tested):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -79,12 +80,15 @@ def register(
     )
 
 
-def impacts(con: Any, query: str, *, batch_rows: int = 1 << 19, **options: Any) -> Any:
+def impacts(
+    con: Any, query: str, *, batch_rows: int = 1 << 19, workers: int | None = None, **options: Any
+) -> Any:
     """A relation of per-row impacts of ``query``'s rows, estimated in Arrow batches.
 
     ``query`` is SQL returning log columns (``model``, ``output_tokens``...); the relation has
     them, then ``day`` (when there is a ``timestamp``), ``grid_zone`` and the impacts. It is a
     stream, read once: ``con.register("impacts", rel)`` or ``rel.to_table("impacts")``.
+    Batches are estimated on ``workers`` threads (two by default) while DuckDB reads on.
     ``options`` are :func:`empreinte.estimate.estimate_log`'s.
     """
     import pyarrow as pa
@@ -96,6 +100,7 @@ def impacts(con: Any, query: str, *, batch_rows: int = 1 << 19, **options: Any) 
         impact_columns,
         zone_column,
     )
+    from empreinte.estimate.logstream import map_batches
 
     source = con.cursor()  # its own connection to the database: its result stays open
     reader = source.sql(query).to_arrow_reader(batch_rows)
@@ -115,8 +120,8 @@ def impacts(con: Any, query: str, *, batch_rows: int = 1 << 19, **options: Any) 
 
     def batches() -> Iterator[Any]:
         yield head
-        for b in reader:
-            if b.num_rows:
-                yield out(b)
+        rest = (b for b in reader if b.num_rows)
+        for _, batch in map_batches(rest, out, workers or min(2, os.cpu_count() or 1)):
+            yield batch
 
     return con.from_arrow(pa.RecordBatchReader.from_batches(head.schema, batches()))

@@ -14,7 +14,7 @@ pa = pytest.importorskip("pyarrow")
 
 from empreinte.errors import ConfigError, EstimateError  # noqa: E402
 from empreinte.estimate import estimate_log, read_log  # noqa: E402
-from empreinte.estimate.logstream import _pipeline, open_log, stream_log  # noqa: E402
+from empreinte.estimate.logstream import map_batches, open_log, stream_log  # noqa: E402
 
 from .logs_data import assert_same_numbers, assert_same_totals, make_table, write_formats  # noqa: E402
 
@@ -110,7 +110,7 @@ def test_the_pipeline_keeps_few_batches_in_flight():
         time.sleep(0.001)
         return b
 
-    for _ in _pipeline(batches(), work, workers=2):
+    for _ in map_batches(batches(), work, workers=2):
         with lock:
             worked[0] += 1
     assert worked[0] == 40 and most[0] <= 4

@@ -25,7 +25,7 @@ from typing import Any
 from empreinte.errors import ConfigError, EstimateError
 from empreinte.estimate.logbatch import LOG_COLUMNS, LogTotals, estimate_batch, rows_table
 
-__all__ = ["DEFAULT_BATCH_ROWS", "LogSource", "open_log", "stream_log"]
+__all__ = ["DEFAULT_BATCH_ROWS", "LogSource", "map_batches", "open_log", "stream_log"]
 
 DEFAULT_BATCH_ROWS = 1 << 19
 _FORMATS = {
@@ -154,7 +154,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _pipeline(
+def map_batches(
     batches: Iterator[Any], work: Callable[[Any], Any], workers: int
 ) -> Iterator[tuple[int, Any]]:
     """``work`` over the batches on ``workers`` threads, in order, a bounded number in flight."""
@@ -262,7 +262,7 @@ def stream_log(
             return LogTotals.of(le), (rows_table(le) if writer is not None else None)
 
         done = 0
-        for n, (part, table) in _pipeline(log.batches(batch_rows), work, workers):
+        for n, (part, table) in map_batches(log.batches(batch_rows), work, workers):
             totals.merge(part)
             if writer is not None:
                 try:
