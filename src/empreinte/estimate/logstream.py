@@ -157,7 +157,16 @@ def _quote(name: str) -> str:
 def map_batches(
     batches: Iterator[Any], work: Callable[[Any], Any], workers: int
 ) -> Iterator[tuple[int, Any]]:
-    """``work`` over the batches on ``workers`` threads, in order, a bounded number in flight."""
+    """``work`` over the batches on ``workers`` threads, in order, a bounded number in flight.
+
+    The first batch runs alone, on this thread: it loads the catalogs (lazily, once) before
+    any worker thread needs them.
+    """
+    batches = iter(batches)
+    first = next(batches, None)
+    if first is None:
+        return
+    yield first.num_rows, work(first)
     if workers <= 1:
         for b in batches:
             yield b.num_rows, work(b)
