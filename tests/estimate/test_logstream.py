@@ -212,3 +212,27 @@ def test_cli_json_is_the_same_with_and_without_duckdb(log_files, monkeypatch, ca
     assert "zone" not in old["totals"]  # the in-memory path has no zone totals
     assert [z["zone"] for z in new["totals"].pop("zone")] == ["DEU", "FRA", "USA"]
     assert_same_numbers(old, new, tol=1e-12)
+
+
+def test_batch_warnings_merge_their_counts_and_whole_log_options_are_refused():
+    from empreinte.errors import CodedWarning
+    from empreinte.estimate.logbatch import _merge_warnings, estimate_batch
+
+    merged = _merge_warnings(
+        [
+            CodedWarning("extrapolated", "3 rows with output lengths outside the data"),
+            CodedWarning("pue-default", "no PUE given"),
+            CodedWarning("extrapolated", "4 rows with output lengths outside the data"),
+            CodedWarning("pue-default", "no PUE given"),
+            CodedWarning("other", "a"),
+            CodedWarning("other", "b"),
+        ]
+    )
+    assert [(w.code, w.message) for w in merged] == [
+        ("extrapolated", "7 rows with output lengths outside the data"),
+        ("pue-default", "no PUE given"),
+        ("other", "a"),
+        ("other", "b"),
+    ]
+    with pytest.raises(EstimateError, match="whole log"):
+        estimate_batch(make_table(10), provisioned_hours=100.0, fleet=8)

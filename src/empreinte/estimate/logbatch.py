@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from empreinte.errors import CodedWarning
+from empreinte.errors import CodedWarning, EstimateError
 from empreinte.estimate.logs import Categorical, LogEstimate, _from_table, estimate_log
 from empreinte.ranges import Range
 
@@ -87,6 +87,7 @@ def normalize(batch: Any, *, empty_text: bool = False) -> Any:
 def estimate_batch(rows: Any, /, *, empty_text: bool = False, **options: Any) -> LogEstimate:
     """Estimate every row of one Arrow batch (or table) with :func:`.logs.estimate_log`, whose
     options (``hardware``, ``location``, ``pue``, ``batch``, ``task``) it takes."""
+    _check_batchable(options)
     return estimate_log(_from_table(normalize(rows, empty_text=empty_text)), **options)
 
 
@@ -307,17 +308,34 @@ def _arr(r: Range) -> Range:
 
 
 def _merge_warnings(warnings: Iterable[CodedWarning]) -> list[CodedWarning]:
-    """Warnings of several batches: each once; ``rows-unestimated`` counts added up."""
-    seen: dict[tuple[str, str], CodedWarning] = {}
-    unest: list[str] = []
+    """Warnings of several batches, each once, in order. Where batches counted rows (``"12
+    rows ..."``, same text after the count), the counts are added; ``rows-unestimated`` also
+    unites its reasons."""
+    by_code: dict[str, dict[str, None]] = {}
     for w in warnings:
-        if w.code == "rows-unestimated":
-            unest.append(w.message)
-        else:
-            seen.setdefault((w.code, w.message), w)
-    out = list(seen.values())
-    if len(unest) == 1:
-        out.append(CodedWarning("rows-unestimated", unest[0]))
-    elif unest:
-        out.append(CodedWarning("rows-unestimated", _merge_unestimated(unest)))
+        by_code.setdefault(w.code, {})[w.message] = None
+    out = []
+    for code, msgs in by_code.items():
+        texts = list(msgs)
+        if len(texts) > 1 and code == "rows-unestimated":
+            texts = [_merge_unestimated(texts)]
+        elif len(texts) > 1:
+            counted = [re.match(r"(\d+) (.*)$", t, re.S) for t in texts]
+            tails = {m.group(2) for m in counted if m}
+            if all(counted) and len(tails) == 1:
+                texts = [f"{sum(int(m.group(1)) for m in counted if m)} {tails.pop()}"]
+        out += [CodedWarning(code, t) for t in texts]
     return out
+
+
+#: options that need the whole log at once (a fleet's idle energy shared by all its rows)
+WHOLE_LOG_OPTIONS = ("fleet", "provisioned_hours")
+
+
+def _check_batchable(options: dict[str, Any]) -> None:
+    whole = [k for k in WHOLE_LOG_OPTIONS if options.get(k) is not None]
+    if whole:
+        raise EstimateError(
+            f"{', '.join(whole)}: the provisioned capacity is shared by the whole log's rows, "
+            "which a batch does not see; estimate the log in memory for this mode"
+        )
