@@ -49,14 +49,19 @@ def register(
     pue: Range | float | None = None,
     batch: float | None = None,
     task: str = "lm-arena-chat",
+    **more: Any,
 ) -> None:
-    """Register ``name(model, input_tokens, output_tokens, zone)`` on a DuckDB connection."""
+    """Register ``name(model, input_tokens, output_tokens, zone)`` on a DuckDB connection.
+
+    The options are :func:`empreinte.estimate.estimate_log`'s (``more``: any others it takes).
+    """
     import duckdb
     import pyarrow as pa
 
     from empreinte.estimate.logbatch import estimate_batch, impact_columns, zone_column
 
     options = _options(hardware=hardware, location=location, pue=pue, batch=batch, task=task)
+    options |= more
 
     def udf(model: Any, input_tokens: Any, output_tokens: Any, zone: Any) -> Any:
         cols = {"model": model, "output_tokens": output_tokens}

@@ -81,15 +81,20 @@ def estimate_logs(
     pue: Range | float | None = None,
     batch: float | None = None,
     task: str = "lm-arena-chat",
+    **more: Any,
 ) -> Any:
     """A DataFrame of per-row impacts of the requests in ``df`` (lazy: nothing runs yet).
 
-    The options are :func:`empreinte.estimate.estimate_log`'s. Rows are estimated in Arrow
+    The options are :func:`empreinte.estimate.estimate_log`'s (``more``: any others it takes).
+    Rows are estimated in Arrow
     batches of ``spark.sql.execution.arrow.maxRecordsPerBatch`` rows (raise it to 100000 or
     more for speed: each batch evaluates the model catalog once).
     """
     options = {"hardware": hardware, "location": location, "pue": pue, "batch": batch}
-    options["task"] = task
+    options |= {"task": task, **more}
+    from empreinte.estimate.logbatch import check_batchable
+
+    check_batchable(options)  # on the driver, before any task fails with it
     schema = output_schema(df.schema)
 
     def impacts(batches: Iterator[Any]) -> Iterator[Any]:

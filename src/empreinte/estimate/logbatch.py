@@ -29,7 +29,9 @@ __all__ = [
     "GROUP_KEYS",
     "LOG_COLUMNS",
     "ROW_COLUMNS",
+    "WHOLE_LOG_OPTIONS",
     "LogTotals",
+    "check_batchable",
     "day_column",
     "estimate_batch",
     "impact_columns",
@@ -87,7 +89,7 @@ def normalize(batch: Any, *, empty_text: bool = False) -> Any:
 def estimate_batch(rows: Any, /, *, empty_text: bool = False, **options: Any) -> LogEstimate:
     """Estimate every row of one Arrow batch (or table) with :func:`.logs.estimate_log`, whose
     options (``hardware``, ``location``, ``pue``, ``batch``, ``task``) it takes."""
-    _check_batchable(options)
+    check_batchable(options)
     return estimate_log(_from_table(normalize(rows, empty_text=empty_text)), **options)
 
 
@@ -332,7 +334,8 @@ def _merge_warnings(warnings: Iterable[CodedWarning]) -> list[CodedWarning]:
 WHOLE_LOG_OPTIONS = ("fleet", "provisioned_hours")
 
 
-def _check_batchable(options: dict[str, Any]) -> None:
+def check_batchable(options: dict[str, Any]) -> None:
+    """Raise :class:`EstimateError` for options a batch cannot honour on its own."""
     whole = [k for k in WHOLE_LOG_OPTIONS if options.get(k) is not None]
     if whole:
         raise EstimateError(
