@@ -5,12 +5,14 @@ Usage::
     python benchmarks/bench_logs_scale.py                      # 10M and 100M rows, Spark on 10M
     python benchmarks/bench_logs_scale.py --rows 1000000 --spark-rows 1000000   # a quick look
 
-Writes synthetic logs as Parquet (5 models, 4 zones, 3 providers, a year of timestamps; files
-of 1M rows under ``--dir``, reused when present; nothing downloaded), then, each in a fresh
-process whose peak memory is measured (resident set of the process and its children, sampled
-every 50 ms, and the kernel's ``ru_maxrss``):
+Writes synthetic logs as Parquet with DuckDB (5 models, 4 zones, 3 providers, a year of
+timestamps; each row's values are hashes of its number; files of 1M rows under ``--dir``,
+shared by the sizes and reused; nothing downloaded), then, each in a fresh process whose peak
+memory is measured (resident set of the process and its children, sampled every 50 ms, and the
+kernel's ``ru_maxrss``):
 
-- ``stream_log`` (what ``empreinte estimate log DIR`` runs) on every size: rows/s, peak RSS;
+- ``stream_log`` (what ``empreinte estimate log DIR`` runs) on every size: rows/s, CPU seconds
+  (all threads: the rate an idle machine would reach), peak RSS;
 - DuckDB SQL on ``--sql-rows``: the registered function and the Arrow-batch relation, rows/s;
 - Spark local mode (``local[2]``) on ``--spark-rows``: ``estimate_logs`` then ``log_totals``
   by model, day, provider and grid zone in one job; its totals are checked against the
@@ -33,8 +35,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 MODELS = ["llama-3.1-8b", "qwen3-8b", "gpt-4o", "gpt-4o-mini", "meta-llama/Llama-3.1-70B-Instruct"]
 ZONES = ["FRA", "USA", "DEU", "cloud:aws:eu-west-3"]
 PROVIDERS = ["openai", "meta", "alibaba"]
@@ -42,38 +42,47 @@ FILE_ROWS = 1_000_000
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _dict(values: list[str], codes: Any) -> Any:
-    import pyarrow as pa
+_ROWS_SQL = """COPY (SELECT
+  {models}[1 + (hash(i, 1) % 5)::INTEGER] AS model,
+  (10 + hash(i, 2) % 1990)::BIGINT AS input_tokens,
+  (1 + hash(i, 3) % 1499)::BIGINT AS output_tokens,
+  make_timestamp((1767225600 + hash(i, 4) % (86400 * 365))::BIGINT * 1000000) AS timestamp,
+  {zones}[1 + (hash(i, 5) % 4)::INTEGER] AS zone,
+  {providers}[1 + (hash(i, 6) % 3)::INTEGER] AS provider
+FROM range({start}, {stop}) t(i)) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)"""
 
-    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), pa.array(values))
 
+def write_log(root: Path, rows: int) -> Path:
+    """A directory of ``rows`` synthetic requests: links to the first ``rows / 1M`` files of a
+    shared pool, so 10M rows are the first tenth of 100M. Row ``i``'s columns are hashes of
+    ``i`` (deterministic, uniform), written by DuckDB."""
+    import duckdb
 
-def write_log(d: Path, rows: int) -> Path:
-    """``rows`` synthetic requests as Parquet files of 1M rows under ``d`` (kept for reuse)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    done = d / f".complete-{rows}"
-    if done.exists():
-        return d
-    d.mkdir(parents=True, exist_ok=True)
-    for f in d.glob("*.parquet"):
-        f.unlink()
+    pool = root / "pool"
+    pool.mkdir(parents=True, exist_ok=True)
+    d = root / f"log-{rows}"
+    d.mkdir(exist_ok=True)
+    con = duckdb.connect()
     for i, start in enumerate(range(0, rows, FILE_ROWS)):
         n = min(FILE_ROWS, rows - start)
-        rng = np.random.default_rng(i)
-        table = pa.table(
-            {
-                "model": _dict(MODELS, rng.integers(0, len(MODELS), n)).cast(pa.string()),
-                "input_tokens": rng.integers(10, 2000, n),
-                "output_tokens": rng.integers(1, 1500, n),
-                "timestamp": (1767225600 + rng.integers(0, 86400 * 365, n)).astype("datetime64[s]"),
-                "zone": _dict(ZONES, rng.integers(0, len(ZONES), n)).cast(pa.string()),
-                "provider": _dict(PROVIDERS, rng.integers(0, len(PROVIDERS), n)).cast(pa.string()),
-            }
-        )
-        pq.write_table(table, d / f"part-{i:05d}.parquet", row_group_size=FILE_ROWS)
-    done.touch()
+        f = pool / f"part-{i:05d}-{n}.parquet"
+        if not f.exists():
+            tmp = f.with_suffix(".tmp")
+            con.execute(
+                _ROWS_SQL.format(
+                    models=MODELS,
+                    zones=ZONES,
+                    providers=PROVIDERS,
+                    start=start,
+                    stop=start + n,
+                    path=tmp,
+                )
+            )
+            tmp.rename(f)
+        link = d / f.name
+        if not link.exists():
+            link.symlink_to(f)
+    con.close()
     return d
 
 
@@ -113,14 +122,17 @@ def _measured(cmd: list[str], timeout: float) -> tuple[dict[str, Any], float, fl
 
 
 STREAM = """
-import json, sys, time
+import json, resource, sys, time
 from empreinte.estimate.logstream import stream_log
-t0 = time.perf_counter()
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+t0, c0 = time.perf_counter(), cpu()
 t = stream_log(sys.argv[1], pue=1.2)
-wall = time.perf_counter() - t0
+wall, used = time.perf_counter() - t0, cpu() - c0
 t.to_report()
 tot = {k: t.totals_by(k) for k in ("model", "day", "provider", "zone")}
-print(json.dumps({"rows": t.rows, "seconds": wall, "totals": tot}))
+print(json.dumps({"rows": t.rows, "seconds": wall, "cpu": used, "totals": tot}))
 """
 
 SQL = """
@@ -224,12 +236,13 @@ def main() -> None:
     results: dict[int, dict[str, Any]] = {}
     for rows in sorted(set(a.rows) | set(a.spark_rows)):
         t = time.perf_counter()
-        d = write_log(a.dir / f"log-{rows}", rows)
+        d = write_log(a.dir, rows)
         print(f"{rows:>12,} rows of Parquet in {d} ({time.perf_counter() - t:.0f} s to make)")
         res, wall, peak, maxrss = _measured([py, "-c", STREAM, str(d)], a.timeout)
         results[rows] = res
         print(
-            f"  streaming (DuckDB): {res['seconds']:.1f} s, {rows / res['seconds']:,.0f} rows/s; "
+            f"  streaming (DuckDB): {res['seconds']:.1f} s, {rows / res['seconds']:,.0f} rows/s "
+            f"(CPU {res['cpu']:.1f} s, {res['cpu'] / rows * 1e6:.2f} CPU s per million rows); "
             f"process {wall:.1f} s; peak RSS {peak:,.0f} MiB (ru_maxrss {maxrss:,.0f} MiB)"
         )
     d = a.dir / f"log-{min(results)}"
