@@ -73,6 +73,11 @@ def normalize(batch: Any, *, empty_text: bool = False) -> Any:
     for name in table.column_names:
         col = table.column(name)
         t = col.type
+        if pa.types.is_dictionary(t) and _is_text(t.value_type):  # kept: codes come for free
+            if t.value_type != pa.string():
+                col = col.cast(pa.dictionary(t.index_type, pa.string()))
+            cols.append(col)
+            continue
         if pa.types.is_dictionary(t):
             col, t = col.cast(t.value_type), t.value_type
         if pa.types.is_string_view(t) or pa.types.is_large_string(t):
@@ -86,11 +91,37 @@ def normalize(batch: Any, *, empty_text: bool = False) -> Any:
     return pa.table(cols, names=table.column_names)
 
 
+def _is_text(t: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
+
+
+def _categorical(col: Any) -> Categorical:
+    """A dictionary column as a :class:`Categorical` (as the in-memory reader encodes text)."""
+    arr = col.combine_chunks() if hasattr(col, "combine_chunks") else col
+    if arr.null_count:
+        raise EstimateError("the log has empty text cells")
+    uniques = np.asarray(arr.dictionary.to_pylist())
+    return Categorical(uniques.astype(str), arr.indices.to_numpy(zero_copy_only=False))
+
+
 def estimate_batch(rows: Any, /, *, empty_text: bool = False, **options: Any) -> LogEstimate:
     """Estimate every row of one Arrow batch (or table) with :func:`.logs.estimate_log`, whose
-    options (``hardware``, ``location``, ``pue``, ``batch``, ``task``) it takes."""
+    options (``hardware``, ``location``, ``pue``, ``batch``, ``task``) it takes. Text columns
+    that come dictionary-encoded are used as they are; the others go through the in-memory
+    reader's conversion."""
+    import pyarrow as pa
+
     check_batchable(options)
-    return estimate_log(_from_table(normalize(rows, empty_text=empty_text)), **options)
+    table = normalize(rows, empty_text=empty_text)
+    cats = {
+        n: _categorical(table.column(n))
+        for n, f in zip(table.column_names, table.schema, strict=True)
+        if pa.types.is_dictionary(f.type)
+    }
+    data = _from_table(table.drop_columns(list(cats))) | cats
+    return estimate_log(data, **options)
 
 
 def _text(cat: Categorical) -> Any:

@@ -136,7 +136,21 @@ def open_log(
         keep = [c for c in cols if c in LOG_COLUMNS]
         if not keep:
             raise EstimateError(f"the log has no 'model' column (columns: {sorted(cols)})")
-        sql = f"SELECT {', '.join(_quote(c) for c in keep)} FROM {reader}"
+        exprs = [_quote(c) for c in keep]
+        if fmt == "parquet":  # text keys as enums: Arrow dictionaries, no hashing per batch
+            types = dict(
+                con.sql(
+                    f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {reader})",
+                    params=[path],
+                ).fetchall()
+            )
+            exprs = [
+                _as_enum(con, c, reader, path)
+                if types.get(c) == "VARCHAR" and c in _TEXT_KEYS
+                else _quote(c)
+                for c in keep
+            ]
+        sql = f"SELECT {', '.join(exprs)} FROM {reader}"
         total = None
         if fmt == "parquet":  # from the footers, without reading the data
             rows = con.sql(f"SELECT count(*) FROM {reader}", params=[path]).fetchall()
@@ -148,6 +162,26 @@ def open_log(
         con.close()
         raise
     return LogSource(str(source), fmt, keep, total, con, sql, path)
+
+
+_TEXT_KEYS = ("model", "zone", "provider")
+_MAX_ENUM = 1 << 16
+
+
+def _as_enum(con: Any, col: str, reader: str, path: str) -> str:
+    """``col`` cast to an enum of its distinct values (a dictionary in Arrow), or as it is when
+    it has more than 65,536 of them."""
+    q = _quote(col)
+    values = con.sql(
+        f"SELECT DISTINCT {q} FROM {reader} WHERE {q} IS NOT NULL LIMIT {_MAX_ENUM + 1}",
+        params=[path],
+    ).fetchall()
+    if not values or len(values) > _MAX_ENUM:
+        return q
+    name = f"empreinte_{col}"
+    members = ", ".join("'" + str(v[0]).replace("'", "''") + "'" for v in values)
+    con.execute(f"CREATE TYPE {name} AS ENUM ({members})")
+    return f"{q}::{name} AS {q}"
 
 
 def _quote(name: str) -> str:
