@@ -12,6 +12,7 @@ over a whole batch (see :mod:`empreinte.impacts`). numpy is imported only when a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeAlias, Union
 
@@ -36,7 +37,8 @@ def _min(*xs: Number) -> Number:
     if any(_is_array(x) for x in xs):
         import numpy as np
 
-        return np.minimum.reduce(np.broadcast_arrays(*xs))
+        # pairwise: the same minimum as np.minimum.reduce, without stacking a (k, n) copy
+        return functools.reduce(np.minimum, np.broadcast_arrays(*xs))
     return min(xs)
 
 
@@ -44,8 +46,17 @@ def _max(*xs: Number) -> Number:
     if any(_is_array(x) for x in xs):
         import numpy as np
 
-        return np.maximum.reduce(np.broadcast_arrays(*xs))
+        return functools.reduce(np.maximum, np.broadcast_arrays(*xs))
     return max(xs)
+
+
+def _non_negative(x: Number) -> bool:
+    """No element below zero (NaN is not: its products are NaN by either rule)."""
+    if _is_array(x):
+        import numpy as np
+
+        return not bool(np.less(x, 0).any())
+    return not x < 0
 
 
 class Range:
@@ -143,6 +154,10 @@ class Range:
             k = other
             a, b = self.low * k, self.high * k
             return Range(self.value * k, _min(a, b), _max(a, b))
+        if _non_negative(self.low) and _non_negative(o.low):
+            # both intervals within [0, inf): rounding is monotonic, so the four-product rule
+            # below picks low × low and high × high; skip the other two (arrays: 3 of 11 passes)
+            return Range(self.value * o.value, self.low * o.low, self.high * o.high)
         p = (self.low * o.low, self.low * o.high, self.high * o.low, self.high * o.high)
         return Range(self.value * o.value, _min(*p), _max(*p))
 

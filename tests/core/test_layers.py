@@ -31,6 +31,8 @@ RANK = {
     "testing": 5,
     "genai": 6,
     "observatory": 6,
+    "spark": 6,
+    "duckdb": 6,
     "cli": 7,
 }
 

@@ -385,11 +385,21 @@ def inference(
 
 @app.command("log")
 def log_cmd(
-    file: Path = typer.Argument(..., help="CSV, JSONL or Parquet log of requests."),
+    file: Path = typer.Argument(
+        ..., help="CSV, JSONL or Parquet log: a file, a directory or a quoted glob."
+    ),
     hardware: str = typer.Option("nvidia-h100-sxm", "--hardware"),
     location: str | None = _LOC,
     pue: str | None = _PUE,
-    rows_out: Path | None = typer.Option(None, "--rows-out", help="Per-row results (CSV)."),
+    rows_out: Path | None = typer.Option(
+        None, "--rows-out", help="Per-row results: FILE.parquet, FILE.csv or a DIRECTORY."
+    ),
+    partition_by: str = typer.Option(
+        "day", "--partition-by", help="Partition column of a --rows-out directory (or none)."
+    ),
+    batch_rows: int = typer.Option(
+        1 << 19, "--batch-rows", min=1, help="Rows per batch when streaming."
+    ),
     count: int | None = typer.Option(None, "--count", min=1, help="Accelerators per replica."),
     grid_gwp: str | None = _GRID,
     datacenter: str | None = _DC,
@@ -402,40 +412,74 @@ def log_cmd(
     skip_bad_rows: bool = typer.Option(
         False,
         "--skip-bad-rows",
-        help="Leave out CSV rows with the wrong number of cells (counted, lines listed).",
+        help="Leave out CSV rows with the wrong number of cells (counted, lines listed); "
+        "reads the log whole.",
     ),
     as_json: bool = _JSON,
     out: Path | None = _OUT,
 ) -> None:
-    """Estimate every request of a log; totals by model, day and provider."""
+    """Estimate every request of a log; totals by model, day, provider and zone.
+
+    Streams the log in batches through DuckDB when it is installed (pip install
+    'empreinte[logs]'), in memory bounded whatever the log's size; else reads it whole.
+    """
     from empreinte.errors import ConfigError, EstimateError
     from empreinte.estimate.logs import estimate_log, read_log
 
     site = _site(location, pue)
-    skipped: list[int] = []
-    data_in = read_log(file, skip_bad_rows=skip_bad_rows, skipped=skipped)
-    if skipped:
-        lines = ", ".join(str(n) for n in skipped[:20]) + (" ..." if len(skipped) > 20 else "")
-        typer.echo(f"warning: {file}: skipped {len(skipped)} bad rows (lines {lines})", err=True)
+    opts: dict[str, Any] = {
+        "hardware": hardware,
+        "location": site.query,
+        "pue": site.pue,
+        "count": count,
+        "grid_gwp": parse_range(grid_gwp),
+        "datacenter": datacenter,
+    }
+    # Provisioned fleets spread idle energy over the whole log, and skipping bad rows needs the
+    # CSV reader's line numbers: both read the log whole; everything else streams.
+    whole = skip_bad_rows or fleet is not None or provisioned_hours is not None
+    streamed = _has_duckdb() and not whole
+    le: Any = None
     try:
-        le = estimate_log(
-            data_in,
-            hardware=hardware,
-            location=site.query,
-            pue=site.pue,
-            count=count,
-            grid_gwp=parse_range(grid_gwp),
-            datacenter=datacenter,
-            fleet=fleet,
-            provisioned_hours=provisioned_hours,
-        )
+        if streamed:
+            from empreinte.estimate.logstream import stream_log
+
+            progress = _progress()
+            try:
+                le = stream_log(
+                    file,
+                    rows_out=rows_out,
+                    partition_by=None if partition_by == "none" else partition_by,
+                    batch_rows=batch_rows,
+                    progress=progress,
+                    **opts,
+                )
+            except (ConfigError, EstimateError):
+                # A malformed CSV file (a short row, a bad timestamp, a header DuckDB's sniffer
+                # misreads): the CSV reader below names the line and offers --skip-bad-rows.
+                if not (file.is_file() and file.suffix.lower() == ".csv"):
+                    raise
+                streamed = False
+            if progress is not None:
+                typer.echo("", err=True)
+        if not streamed:
+            skipped: list[int] = []
+            data_in = read_log(file, skip_bad_rows=skip_bad_rows, skipped=skipped)
+            if skipped:
+                lines = ", ".join(str(k) for k in skipped[:20]) + (
+                    " ..." if len(skipped) > 20 else ""
+                )
+                typer.echo(
+                    f"warning: {file}: skipped {len(skipped)} bad rows (lines {lines})", err=True
+                )
+            le = estimate_log(data_in, **opts, fleet=fleet, provisioned_hours=provisioned_hours)
         report = le.to_report(name=file.name)
     except (ConfigError, EstimateError) as exc:
         raise type(exc)(f"{file}: {exc}") from exc
-    if rows_out is not None:
+    if rows_out is not None and not streamed:
         with _writing(rows_out):
             le.write_rows(rows_out)
-    groups = {k: le.totals_by(k) for k in ("model", "day", "provider")}
+    groups = {k: le.totals_by(k) for k in ("model", "day", "provider", "zone")}
     data = {
         "rows": le.rows,
         "unestimated": le.unestimated,
@@ -468,6 +512,35 @@ def log_cmd(
         _impact_rows(report),
     )
     _warnings(report)
+
+
+def _has_duckdb() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("duckdb") is not None
+
+
+def _progress() -> Any:
+    """A progress line on stderr (rows read, rows/s, ETA), only when stderr is a terminal."""
+    import sys
+    import time
+
+    if not sys.stderr.isatty():
+        return None
+    t0 = last = time.monotonic()
+
+    def show(done: int, total: int | None) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last < 0.25 and done != total:
+            return
+        last = now
+        rate = done / max(now - t0, 1e-9)
+        eta = f", ETA {(total - done) / rate:,.0f} s" if total and rate else ""
+        sys.stderr.write(f"\r{done:,} rows read, {rate:,.0f} rows/s{eta}\x1b[K")
+        sys.stderr.flush()
+
+    return show
 
 
 @app.command()
