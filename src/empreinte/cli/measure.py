@@ -41,6 +41,13 @@ def run(
     ),
     attribution: str = typer.Option("machine", help="machine, or process (CPU-time share)."),
     submit: bool = typer.Option(False, help="Submit the report to the observatory."),
+    metrics_port: int | None = typer.Option(
+        None,
+        "--metrics-port",
+        min=1,
+        max=65535,
+        help="Serve OpenMetrics at http://127.0.0.1:PORT/metrics while CMD runs.",
+    ),
 ) -> None:
     """Measure CMD and its children."""
     import uuid
@@ -77,6 +84,7 @@ def run(
         location=site,
         live=None,
         report_id=report_id,  # the file name and the report carry the same id
+        metrics_port=metrics_port,
     )
     code, report = run_command(cmd, tracker, attribution)
     _summary(report, path)

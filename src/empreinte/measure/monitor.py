@@ -128,6 +128,7 @@ class Tracker(ContextDecorator):
         sync: str | Callable[[], None] | None = None,
         live: bool | None = None,
         report_id: str | None = None,
+        metrics_port: int | None = None,
     ) -> None:
         if stage not in STAGES:
             raise SettingError("stage", stage, STAGES)
@@ -160,6 +161,10 @@ class Tracker(ContextDecorator):
         self.command_exit: tuple[int, str | None] | None = None
         """``(exit code, signal name or None)`` of a command run under the tracker."""
         self.topology: dict[str, Any] | None = None
+        self.metrics_port = metrics_port
+        """Serve OpenMetrics at ``http://127.0.0.1:PORT/metrics`` while running
+        (:mod:`empreinte.measure.metrics`)."""
+        self._metrics: Any = None
         self._reset()
 
     def _reset(self) -> None:
@@ -195,6 +200,12 @@ class Tracker(ContextDecorator):
         self._started_at = datetime.now(UTC)
         self._t0 = self._last_checkpoint = time.monotonic()
         self._prev = self.sampler.start()
+        if self.metrics_port is not None and _is_measurer():
+            from empreinte.measure.metrics import MetricsServer
+
+            self._metrics = MetricsServer(self, self.metrics_port)
+            self._metrics.observe(self._prev)
+            self._metrics.start()
         if self._live_wanted or (self._live_wanted is None and sys.stderr.isatty()):
             self._start_live()
         _ACTIVE.append(self)
@@ -211,6 +222,9 @@ class Tracker(ContextDecorator):
         while self._stack:  # windows left open by an exception
             self._close_window()
         self.sampler.finish()
+        if self._metrics is not None:
+            self._metrics.stop()
+            self._metrics = None
         self._ended_at = datetime.now(UTC)
         self._status = status
         if self._live is not None:
@@ -350,6 +364,8 @@ class Tracker(ContextDecorator):
 
     # -- periodic work (sampler thread) -------------------------------------------------
     def _on_sample(self, totals: Totals) -> None:
+        if self._metrics is not None:
+            self._metrics.observe(totals)
         if self._live is not None and self._prev is not None:
             self._update_live(totals)
         self._prev = totals
