@@ -123,6 +123,17 @@ def _impact_rows(report: Any) -> list[tuple[str, str]]:
     return rows
 
 
+# Data options (storage and transfer), shared by `estimate training` and `estimate lifecycle`
+_DATASET_TB = typer.Option(None, "--dataset-tb", help="Dataset size, TB.", min=0)
+_CHECKPOINTS_TB = typer.Option(None, "--checkpoints-tb", help="Checkpoints kept, TB.", min=0)
+_RETENTION = typer.Option(
+    None, "--retention-years", help="How long data and checkpoints are kept.", min=0
+)
+_REPLICAS = typer.Option(1.0, "--replicas", help="Stored copies.", min=1)
+_MEDIUM = typer.Option("hdd", "--storage-medium", help="hdd, ssd or tape.")
+_TRANSFER_GB = typer.Option(None, "--transfer-gb", help="Data moved over networks, GB.", min=0)
+
+
 _EXPLAIN = typer.Option(False, "--explain", help="Print every intermediate step and its sources.")
 
 
@@ -199,18 +210,12 @@ def training(
         "full", "--boundary", help="full (all layers) or accelerators (as Meta's model cards)."
     ),
     explain: bool = _EXPLAIN,
-    dataset_tb: float | None = typer.Option(None, "--dataset-tb", help="Dataset size, TB.", min=0),
-    checkpoints_tb: float | None = typer.Option(
-        None, "--checkpoints-tb", help="Checkpoints kept, TB.", min=0
-    ),
-    retention_years: float | None = typer.Option(
-        None, "--retention-years", help="How long data and checkpoints are kept.", min=0
-    ),
-    replicas: float = typer.Option(1.0, "--replicas", help="Stored copies.", min=1),
-    storage_medium: str = typer.Option("hdd", "--storage-medium", help="hdd, ssd or tape."),
-    transfer_gb: float | None = typer.Option(
-        None, "--transfer-gb", help="Data moved over networks, GB.", min=0
-    ),
+    dataset_tb: float | None = _DATASET_TB,
+    checkpoints_tb: float | None = _CHECKPOINTS_TB,
+    retention_years: float | None = _RETENTION,
+    replicas: float = _REPLICAS,
+    storage_medium: str = _MEDIUM,
+    transfer_gb: float | None = _TRANSFER_GB,
     as_json: bool = _JSON,
     out: Path | None = _OUT,
 ) -> None:
@@ -554,18 +559,12 @@ def lifecycle(
     count: int | None = typer.Option(
         None, "--count", min=1, help="Accelerators per inference replica, for every scenario."
     ),
-    dataset_tb: float | None = typer.Option(None, "--dataset-tb", help="Dataset size, TB.", min=0),
-    checkpoints_tb: float | None = typer.Option(
-        None, "--checkpoints-tb", help="Checkpoints kept, TB.", min=0
-    ),
-    retention_years: float | None = typer.Option(
-        None, "--retention-years", help="How long data and checkpoints are kept.", min=0
-    ),
-    replicas: float = typer.Option(1.0, "--replicas", help="Stored copies.", min=1),
-    storage_medium: str = typer.Option("hdd", "--storage-medium", help="hdd, ssd or tape."),
-    transfer_gb: float | None = typer.Option(
-        None, "--transfer-gb", help="Data moved over networks, GB.", min=0
-    ),
+    dataset_tb: float | None = _DATASET_TB,
+    checkpoints_tb: float | None = _CHECKPOINTS_TB,
+    retention_years: float | None = _RETENTION,
+    replicas: float = _REPLICAS,
+    storage_medium: str = _MEDIUM,
+    transfer_gb: float | None = _TRANSFER_GB,
     as_json: bool = _JSON,
 ) -> None:
     """Life-cycle totals by stage and per request; side by side for several scenarios.

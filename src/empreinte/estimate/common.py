@@ -13,9 +13,11 @@ __all__ = [
     "ModelParams",
     "check_input",
     "default_or",
+    "engine_result",
     "hardware_item",
     "model_params",
     "resolve_pue",
+    "server_share",
     "to_json_range",
 ]
 
@@ -177,3 +179,31 @@ def with_sources(report: Any, ids: list[str]) -> Any:
         refs.append(SourceRef(id=sid, title=title, url=url))
     prov = report.provenance.model_copy(update={"sources": refs})
     return report.model_copy(update={"provenance": prov})
+
+
+def server_share(server: str | None, hours: Range | float) -> list[Any]:
+    """The host server's embodied share for ``hours`` accelerator-hours: one server per its
+    accelerator slots (none without a server archetype)."""
+    if server is None:
+        return []
+    from empreinte.factors.hardware import get_server
+    from empreinte.impacts import HardwareShare
+
+    slots = get_server(server).accelerator_slots or 1
+    return [HardwareShare.server(server, 1, hours / slots)]
+
+
+def engine_result(it_kwh: Range, est: Any) -> Any:
+    """The impact engine's result for an estimate's IT energy, with its location, PUE, data
+    centre, stated grid factor and embodied shares (every step: ``.explain()``)."""
+    from empreinte.impacts import compute_impacts
+
+    return compute_impacts(
+        it_kwh,
+        location=est.location,
+        pue=est.pue,
+        datacenter=est.datacenter,
+        grid_gwp=est.grid_gwp,
+        hardware=est.embodied_shares(),
+        energy_source="energy-estimated-proxy-model",
+    )

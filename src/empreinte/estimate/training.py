@@ -17,10 +17,12 @@ from empreinte.errors import CodedWarning, EstimateError, WarningCode
 from empreinte.estimate.common import (
     check_input,
     default_or,
+    engine_result,
     estimate_warning,
     hardware_item,
     model_params,
     resolve_pue,
+    server_share,
     to_json_range,
     with_sources,
 )
@@ -79,25 +81,11 @@ class TrainingEstimate:
         shares = []
         if self.hardware.embodied is not None:
             shares.append(HardwareShare.accelerator(self.hardware.id, 1, hours))
-        if self.server is not None:
-            from empreinte.factors.hardware import get_server
-
-            slots = get_server(self.server).accelerator_slots or 1
-            shares.append(HardwareShare.server(self.server, 1, hours / slots))
-        return shares
+        return shares + server_share(self.server, hours)
 
     def impact_result(self) -> Any:
         """The impact engine's result for this run (every step: ``.explain()``)."""
-        from empreinte.impacts import compute_impacts
-
-        return compute_impacts(
-            self.layers.it,
-            location=self.location,
-            pue=self.pue,
-            datacenter=self.datacenter,
-            grid_gwp=self.grid_gwp,
-            hardware=self.embodied_shares(),
-        )
+        return engine_result(self.layers.it, self)
 
     def explain(self) -> list[dict[str, Any]]:
         """The estimator's quantities then the impact engine's steps, each with its sources."""
