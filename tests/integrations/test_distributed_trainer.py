@@ -32,7 +32,11 @@ cb = EmpreinteCallback(meters=[ScriptedMeter({{"gpu:0": 100.0}})], location="FRA
 Trainer(model=transformers.GPT2LMHeadModel(config), args=args, train_dataset=rows,
         callbacks=[cb]).train()
 assert torch.distributed.is_initialized() and torch.distributed.get_world_size() == 2
-print("REPORT", cb.report is not None)
+print("REPORT", cb.report is not None, flush=True)
+# a process group left alive at exit can abort the interpreter's teardown (gloo's threads):
+# end it as a real job's script does
+torch.distributed.barrier()
+torch.distributed.destroy_process_group()
 """
 
 
