@@ -44,6 +44,8 @@ from empreinte.vocabulary import STAGES
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from opentelemetry.metrics import MeterProvider
+
     from empreinte.factors.site import Site
     from empreinte.report.models import Report
 
@@ -129,6 +131,7 @@ class Tracker(ContextDecorator):
         live: bool | None = None,
         report_id: str | None = None,
         metrics_port: int | None = None,
+        otel: bool | MeterProvider | None = None,
     ) -> None:
         if stage not in STAGES:
             raise SettingError("stage", stage, STAGES)
@@ -165,6 +168,13 @@ class Tracker(ContextDecorator):
         """Serve OpenMetrics at ``http://127.0.0.1:PORT/metrics`` while running
         (:mod:`empreinte.measure.metrics`)."""
         self._metrics: Any = None
+        from empreinte.measure.otel import check_available
+
+        check_available(otel)  # not installed, or not a provider: said now, not after the job
+        self.otel = otel
+        """Emit energy and power through OpenTelemetry metrics: ``True`` (the global
+        ``MeterProvider``) or a provider (:mod:`empreinte.measure.otel`)."""
+        self._otel: Any = None
         self._reset()
 
     def _reset(self) -> None:
@@ -206,6 +216,11 @@ class Tracker(ContextDecorator):
             self._metrics = MetricsServer(self, self.metrics_port)
             self._metrics.observe(self._prev)
             self._metrics.start()
+        if self.otel and _is_measurer():
+            from empreinte.measure.otel import OtelMetrics
+
+            self._otel = OtelMetrics(self, self.otel)
+            self._otel.observe(self._prev)
         if self._live_wanted or (self._live_wanted is None and sys.stderr.isatty()):
             self._start_live()
         _ACTIVE.append(self)
@@ -225,6 +240,9 @@ class Tracker(ContextDecorator):
         if self._metrics is not None:
             self._metrics.stop()
             self._metrics = None
+        if self._otel is not None:  # the tail since the last sample: the sum is the report's
+            self._otel.observe(self.sampler.totals())
+            self._otel = None
         self._ended_at = datetime.now(UTC)
         self._status = status
         if self._live is not None:
@@ -366,6 +384,8 @@ class Tracker(ContextDecorator):
     def _on_sample(self, totals: Totals) -> None:
         if self._metrics is not None:
             self._metrics.observe(totals)
+        if self._otel is not None:
+            self._otel.observe(totals)
         if self._live is not None and self._prev is not None:
             self._update_live(totals)
         self._prev = totals
