@@ -9,7 +9,9 @@ interval; a normal end writes ``status: "complete"``. ``sync="torch"`` synchroni
 window edges so queued kernels are charged to the right window. When stderr is a terminal a
 live power line is shown (rich). When the program imported ``mlflow`` and a run is active when
 the tracker stops, the report is logged to it (``Tracker.log_to_mlflow``; see
-:mod:`empreinte.integrations.mlflow`).
+:mod:`empreinte.integrations.mlflow`). ``metrics_port=PORT`` serves the energy and power as
+OpenMetrics while the tracker runs (:mod:`empreinte.measure.metrics`); ``otel=True`` emits them
+through OpenTelemetry metrics (:mod:`empreinte.measure.otel`).
 
 Overhead: ``start`` probes the meters (probe results of absent GPU SDKs are cached per
 process) and starts the sampler; ``stop`` (and leaving the ``with`` block) only stops the
