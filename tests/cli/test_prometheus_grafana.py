@@ -246,7 +246,7 @@ def prometheus(tmp_path: Path) -> Iterator[Any]:
 
 
 def test_prometheus_scrapes_the_growing_energy_of_a_running_job(
-    job: tuple[int, Path, Path, subprocess.Popen[str]], prometheus: Any
+    prometheus: Any, job: tuple[int, Path, Path, subprocess.Popen[str]]
 ) -> None:
     port, report, marker, proc = job
     prom = prometheus(port)
@@ -265,7 +265,9 @@ def test_prometheus_scrapes_the_growing_energy_of_a_running_job(
     times = [float(t) for t, _ in values]
     joules = [float(v) for _, v in values]
     assert times == sorted(times) and len(set(times)) == len(times)  # distinct scrapes
-    assert all(b > a for a, b in itertools.pairwise(joules))  # grows each scrape
+    # a counter: never down between scrapes, and up over the job's run (a scrape on a loaded
+    # machine may come before the sampler's next reading: equal values are allowed)
+    assert all(b >= a for a, b in itertools.pairwise(joules)) and joules[-1] > joules[0]
     assert labels["run"] == "prom-job" and labels["stage"] == "training"
     assert labels["instance"] == f"127.0.0.1:{port}"
     # every expression of the Grafana dashboard returns data for this run
