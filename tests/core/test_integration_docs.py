@@ -79,7 +79,6 @@ def test_the_index_links_every_page_and_each_page_has_an_example() -> None:
         assert f"(integrations/{page.name})" in index, f"docs/integrations.md misses {page.name}"
         text = page.read_text("utf-8")
         assert BLOCK.search(text), f"{page.name} has no example"
-        assert "(../integrations.md)" in text, f"{page.name} does not link back to the index"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
