@@ -180,6 +180,16 @@ SETTINGS: tuple[Setting, ...] = (
         commands=("run --meter", "doctor", "track()"),
     ),
     Setting(
+        "slurm_energy_plugin",
+        "EMPREINTE_SLURM_ENERGY_PLUGIN",
+        "slurm_energy_plugin",
+        str,
+        "the cluster's `AcctGatherEnergyType` (rapl, ipmi, gpu, pm_counters, xcc): sets the "
+        "method and coverage of sacct's ConsumedEnergy",
+        default="unknown",
+        commands=("slurm report",),
+    ),
+    Setting(
         "data_dir",
         "EMPREINTE_DATA_DIR",
         "data_dir",
