@@ -316,3 +316,72 @@ def test_run_cli_with_a_fleet_meter(exporter: Exporter, tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "meter scaphandre cannot read here" in proc.stderr and "exe=nope" in proc.stderr
     assert not marker.exists()
+
+
+# -- through a real Prometheus server's federation endpoint -------------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _federated(url: str, needle: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return needle in resp.read().decode()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/usr/bin/prometheus").exists(), reason="no prometheus binary")
+def test_kepler_through_prometheus_federation(exporter: Exporter, tmp_path: Path) -> None:
+    import time
+    import urllib.parse
+
+    texts = [recorded(f"kepler-current-{i}.prom") for i in (1, 2, 3)]
+    target = exporter.serve(*texts).removeprefix("http://").removesuffix("/metrics")
+    port = _free_port()
+    (tmp_path / "prometheus.yml").write_text(
+        "global: {scrape_interval: 1s}\n"
+        "scrape_configs:\n"
+        f"  - job_name: kepler\n    static_configs: [{{targets: ['{target}']}}]\n"
+    )
+    proc = subprocess.Popen(
+        [
+            "/usr/bin/prometheus",
+            f"--config.file={tmp_path / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        match = urllib.parse.quote('{__name__=~"kepler_.*"}')
+        url = f"http://127.0.0.1:{port}/federate?match[]={match}"
+        # Prometheus scrapes the three recorded texts, then the last one again
+        deadline = time.monotonic() + 90
+        while not _federated(url, "} 480") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        meter = KeplerMeter(url, "level=pod,pod_namespace=ml,pod_name=train-0,job=kepler")
+        assert meter.probe().ok
+        first = meter.read()
+        # the exporter's counters advance by 100 J (package) and 10 J (dram) of the pod
+        later = texts[2].replace("} 480\n", "} 580\n").replace("} 52\n", "} 62\n")
+        exporter.serve(later)
+        deadline = time.monotonic() + 90
+        while not _federated(url, "} 580") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        last = meter.read()
+        meter.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    delta = {ch: v - first.energy_j[ch] for ch, v in last.energy_j.items()}
+    assert by_component(delta) == pytest.approx({"cpu": 100.0, "ram": 10.0})
+    assert meter.method == "software_model"
