@@ -385,3 +385,18 @@ def test_kepler_through_prometheus_federation(exporter: Exporter, tmp_path: Path
     delta = {ch: v - first.energy_j[ch] for ch, v in last.energy_j.items()}
     assert by_component(delta) == pytest.approx({"cpu": 100.0, "ram": 10.0})
     assert meter.method == "software_model"
+
+
+def test_named_fallback_covers_only_what_named_counters_leave(exporter: Exporter) -> None:
+    url = exporter.serve(recorded("kepler-current-1.prom"))
+    meters = named_meters(["estimate", "kepler"], url=url)  # Kepler's node: CPU and RAM
+    assert [m.name for m in meters] == ["kepler"]
+    meters[0].close()
+    url = exporter.serve(recorded("alumet-1.prom").replace('domain="dram"', 'domain="pp0"'))
+    meters = named_meters(["alumet", "estimate"], url=url)  # no DRAM series: RAM estimated
+    try:
+        assert [m.name for m in meters] == ["alumet", "estimate"]
+        assert meters[1].probe().channels == ("ram:0",)
+    finally:
+        for m in meters:
+            m.close()

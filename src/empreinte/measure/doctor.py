@@ -107,18 +107,23 @@ def named_meters(
 
     A fleet meter (``kepler``, ``scaphandre``, ``alumet``) reads ``url`` with ``select``
     (default: the ``meter_url``/``meter_select`` settings); ``estimate`` estimates CPU and
-    RAM. A meter that does not work here raises a :class:`~empreinte.errors.ConfigError`
-    with the reason and the fix (the command has not started)."""
+    RAM where the other named meters do not cover them. A meter that does not work here
+    raises a :class:`~empreinte.errors.ConfigError` with the reason and the fix (the command
+    has not started)."""
     from empreinte.errors import ConfigError
     from empreinte.measure.registry import spec
 
     meters: list[Meter] = []
-    try:
-        for name in dict.fromkeys(names):
-            row = spec(name)
+    covered: set[str] = set()
+    rows = [spec(name) for name in dict.fromkeys(names)]
+    try:  # the fallback last: it estimates only what the named counters leave
+        for row in sorted(rows, key=lambda r: r.role == "fallback"):
             meter: Meter
             if row.role == "fallback":
-                meter = row.create_fallback(("cpu", "ram"))
+                missing = tuple(c for c in ("cpu", "ram") if c not in covered)
+                if not missing:
+                    continue
+                meter = row.create_fallback(missing)
             elif not row.default:
                 meter = row.meter_class()(url, select)
             else:
@@ -127,7 +132,8 @@ def named_meters(
             avail = meter.probe()
             if not avail.ok:
                 fix = f" (fix: {avail.fix})" if avail.fix else ""
-                raise ConfigError(f"meter {name} cannot read here: {avail.reason}{fix}")
+                raise ConfigError(f"meter {row.name} cannot read here: {avail.reason}{fix}")
+            covered.update(component_of(c) for c in avail.channels)
     except BaseException:
         for m in meters:
             m.close()
