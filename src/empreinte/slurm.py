@@ -91,6 +91,9 @@ PLUGINS: dict[str, Plugin] = {
 
 _NO_VAL64 = 2**63
 _ACTIVE = {"RUNNING", "REQUEUED", "RESIZING", "SUSPENDED", "COMPLETING"}
+_CUT = {"CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE"}
+"""States of a job stopped before its end (status ``incomplete``); FAILED ran to a non-zero
+exit, as ``empreinte run`` reports a command that failed."""
 
 
 class SacctError(EmpreinteError, RuntimeError):
@@ -284,8 +287,10 @@ def job_report(
         return _measured(job_id, allocs, energy_plugin, stage, location, pue)
     from empreinte.estimate.common import with_sources
 
-    report = _estimated(job_id, allocs, hardware, stage, location, pue)
-    return with_sources(report, ["slurm-acct-gather-energy"])
+    report = with_sources(
+        _estimated(job_id, allocs, hardware, stage, location, pue), ["slurm-acct-gather-energy"]
+    )
+    return type(report).model_validate_json(report.to_json())  # the copies, validated
 
 
 def _common(job_id: str, allocs: Sequence[Allocation]) -> dict[str, Any]:
@@ -294,14 +299,15 @@ def _common(job_id: str, allocs: Sequence[Allocation]) -> dict[str, Any]:
     starts = [a.start for a in allocs if a.start is not None]
     ends = [a.end for a in allocs if a.end is not None]
     running = any(a.state in _ACTIVE or a.end is None for a in allocs)
+    cut = any(a.signal is not None or a.state in _CUT for a in allocs)
     states = sorted({a.state for a in allocs})
     name = f"slurm job {job_id}" + (f" ({first.name})" if first.name else "")
     if len(allocs) > 1:
         name += f", {len(allocs)} allocations summed"
     return {
         "name": name[:300],
-        "status": "incomplete" if running else "complete",
-        "task": f"slurm:{','.join(states)}"[:100],
+        "status": "incomplete" if running or cut else "complete",
+        "states": ",".join(states),
         "topology": {
             "nodes": max(1, max(a.nodes for a in allocs)),
             "devices": max(a.gpus for a in allocs),
@@ -371,7 +377,7 @@ def _measured(
         "method": plugin.method,
         "device": f"{allocs[0].cluster}:{allocs[0].node_list}"[:200],
         "note": (
-            f"sacct ConsumedEnergyRaw of job {job_id}: {plugin.what} "
+            f"sacct ConsumedEnergyRaw of job {job_id} ({common['states']}): {plugin.what} "
             f"(acct_gather_energy/{plugin_name}); nodes shared with other jobs count whole"
         )[:500],
     }
@@ -395,7 +401,6 @@ def _measured(
         sources=["slurm-acct-gather-energy"],
         name=common["name"],
         status=common["status"],
-        task=common["task"],
         topology=common["topology"],
     )
 
@@ -413,11 +418,11 @@ def _estimated(
     note = "ConsumedEnergy not recorded (no acct_gather_energy plugin, or 0): estimated"
     if gpu_hours > 0:
         report = _estimate_gpu(allocs, hardware, gpu_hours, stage, location, pue)
-        method_note = f"{note} from {gpu_hours:.4g} GPU-hours"
+        method_note = f"{note} from {gpu_hours:.4g} GPU-hours ({common['states']})"
     else:
         report = _estimate_cpu(allocs, stage, location, pue)
         cpu_hours = sum(a.cpus * a.elapsed_s for a in allocs) / 3600
-        method_note = f"{note} from {cpu_hours:.4g} CPU-hours"
+        method_note = f"{note} from {cpu_hours:.4g} CPU-hours ({common['states']})"
     warnings = [
         *report.warnings,
         *(
@@ -452,7 +457,6 @@ def _estimated(
             "warnings": warnings,
             "name": common["name"],
             "status": common["status"],
-            "task": common["task"],
             "topology": Topology(**common["topology"]),
         }
     )

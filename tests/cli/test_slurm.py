@@ -133,12 +133,13 @@ def test_array_job_tasks_are_summed(env: dict[str, str], tmp_path: Path) -> None
 
 def test_failed_and_cancelled_jobs(env: dict[str, str], tmp_path: Path) -> None:
     failed, _ = report_of(env, tmp_path, "7001", "--energy-plugin", "ipmi")
-    assert failed["measurement"]["exit_code"] == 1
+    assert failed["measurement"]["exit_code"] == 1 and failed["status"] == "complete"
     assert failed["energy"]["total_kwh"]["value"] == pytest.approx(0.8)
     assert any("ended FAILED" in w["message"] for w in failed["warnings"])
     cancelled, _ = report_of(env, tmp_path, "7002")
     m = cancelled["measurement"]
     assert m["method"] == "proxy_model" and m["signal"] == "SIGTERM" and m["exit_code"] == 143
+    assert cancelled["status"] == "incomplete"
     assert any("ended CANCELLED" in w["message"] for w in cancelled["warnings"])
     gpu = cancelled["energy"]["gpu_kwh"]  # 2 x H100 for 0.75 h, from the catalog
     assert gpu["low"] < gpu["value"] < gpu["high"]
