@@ -161,6 +161,35 @@ SETTINGS: tuple[Setting, ...] = (
         commands=("run", "doctor", "track()"),
     ),
     Setting(
+        "meter_url",
+        "EMPREINTE_METER_URL",
+        "meter_url",
+        str,
+        "endpoint read by a fleet meter (`--meter kepler|scaphandre|alumet`): the agent's "
+        "`/metrics`, or a Prometheus server's `/federate?match[]=...`",
+        commands=("run --meter", "doctor", "track()"),
+    ),
+    Setting(
+        "meter_select",
+        "EMPREINTE_METER_SELECT",
+        "meter_select",
+        str,
+        "series a fleet meter reads: `level=pod,pod_namespace=ml,pod_name=train-0` "
+        "(`=`, `!=`, `=~` regex; level: node, pod, container, process, vm)",
+        default_text="unset (level=node, every node series)",
+        commands=("run --meter", "doctor", "track()"),
+    ),
+    Setting(
+        "slurm_energy_plugin",
+        "EMPREINTE_SLURM_ENERGY_PLUGIN",
+        "slurm_energy_plugin",
+        str,
+        "the cluster's `AcctGatherEnergyType` (rapl, ipmi, gpu, pm_counters, xcc): sets the "
+        "method and coverage of sacct's ConsumedEnergy",
+        default="unknown",
+        commands=("slurm report",),
+    ),
+    Setting(
         "data_dir",
         "EMPREINTE_DATA_DIR",
         "data_dir",

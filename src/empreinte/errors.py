@@ -169,6 +169,9 @@ class WarningCode(StrEnum):
     NETWORK_AVERAGE_INTENSITY = "network-average-intensity"  # transfer at an average kWh/GB
     TOKENS_IMPLAUSIBLE = "tokens-implausible"  # log rows with absurd token counts (unit?)
     REUSE_EFFICIENCY_FROM_SPECS = "reuse-efficiency-from-specs"  # old vs new from peak FLOP/s, TDP
+    SERIES_MISSING = "series-missing"  # a selected exporter series vanished from some scrapes
+    SERIES_SAMPLED = "series-sampled"  # exporter energy from gauges sampled at each scrape
+    ENERGY_PARTIAL = "energy-partial"  # measured energy covers part of the job's hardware
 
 
 @dataclass(frozen=True, slots=True)

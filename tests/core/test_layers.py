@@ -32,6 +32,7 @@ RANK = {
     "genai": 6,
     "observatory": 6,
     "spark": 6,
+    "slurm": 6,  # SLURM accounting -> reports: measured (sacct energy) or estimated
     "duckdb": 6,
     "cli": 7,
 }

@@ -16,7 +16,17 @@ from empreinte._version import __version__
 
 __all__ = ["app", "main", "run"]
 
-AREAS = ("impacts", "report", "measure", "estimate", "advise", "server", "bench", "config")
+AREAS = (
+    "impacts",
+    "report",
+    "measure",
+    "estimate",
+    "advise",
+    "server",
+    "bench",
+    "slurm",
+    "config",
+)
 """Modules of ``empreinte.cli`` that register commands, in help order."""
 
 EXIT_USAGE = 2

@@ -48,6 +48,24 @@ def run(
         max=65535,
         help="Serve OpenMetrics at http://127.0.0.1:PORT/metrics while CMD runs.",
     ),
+    meter: list[str] | None = typer.Option(
+        None,
+        "--meter",
+        help="Use only this meter (repeatable): a row of `empreinte doctor` (rapl, nvml, "
+        "kepler, scaphandre, alumet, estimate...) [default: every local meter that works].",
+    ),
+    meter_url: str | None = typer.Option(
+        None,
+        "--meter-url",
+        help="Endpoint of a fleet meter: the agent's /metrics or a Prometheus /federate URL "
+        "[setting: meter_url].",
+    ),
+    meter_select: str | None = typer.Option(
+        None,
+        "--meter-select",
+        help="Series of a fleet meter: level=pod,pod_namespace=ml,pod_name=train-0 "
+        "[setting: meter_select].",
+    ),
 ) -> None:
     """Measure CMD and its children."""
     import uuid
@@ -75,6 +93,13 @@ def run(
     report_id = uuid.uuid4().hex
     path = out or Path(f"empreinte-{report_id}.json")
     check_writable(path)
+    meters = None
+    if meter:  # created and probed now: a meter that cannot read stops here, exit 2
+        from empreinte.measure.doctor import named_meters
+
+        meters = named_meters(meter, url=meter_url, select=meter_select)
+    elif meter_url or meter_select:
+        raise ConfigError("--meter-url and --meter-select need --meter kepler|scaphandre|alumet")
     tracker = Tracker(
         name or " ".join(cmd)[:300],
         stage=stage,
@@ -85,6 +110,7 @@ def run(
         live=None,
         report_id=report_id,  # the file name and the report carry the same id
         metrics_port=metrics_port,
+        meters=meters,
     )
     code, report = run_command(cmd, tracker, attribution)
     _summary(report, path)

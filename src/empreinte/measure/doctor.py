@@ -15,12 +15,20 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from empreinte.measure.base import Availability, Meter, component_of
 from empreinte.measure.registry import MeterSpec, counter_specs, fallback_spec
 
-__all__ = ["MeterStatus", "clear_probe_cache", "counter_meters", "default_meters", "diagnose"]
+__all__ = [
+    "MeterStatus",
+    "clear_probe_cache",
+    "counter_meters",
+    "default_meters",
+    "diagnose",
+    "named_meters",
+]
 
 _UNAVAILABLE: dict[tuple[object, ...], tuple[object, Availability]] = {}
 
@@ -51,13 +59,14 @@ class MeterStatus:
 
 
 def counter_meters(skip: set[str] | frozenset[str] = frozenset()) -> list[Meter]:
-    """One instance of each registered counter meter (not probed yet), except ``skip``."""
-    return [row.create() for row in counter_specs() if row.name not in skip]
+    """One instance of each registered default counter meter (not probed yet), except
+    ``skip``."""
+    return [row.create() for row in counter_specs() if row.name not in skip and row.default]
 
 
-def _probe(meter: Meter) -> Availability:
+def _probe(meter: Meter, keep: bool = True) -> Availability:
     avail = meter.probe()
-    if not avail.ok:
+    if not avail.ok or not keep:
         meter.close()
     return avail
 
@@ -80,6 +89,58 @@ def _counter(row: MeterSpec) -> tuple[Meter | None, Availability]:
     return (meter if avail.ok else None), avail
 
 
+def _probe_named(row: MeterSpec) -> Availability:
+    """A meter used only when named, probed with its settings (``meter_url``...)."""
+    from empreinte.errors import ConfigError
+
+    try:
+        meter = row.create()
+    except ConfigError as exc:
+        return Availability(False, str(exc), row.fix)
+    return _probe(meter, keep=False)
+
+
+def named_meters(
+    names: Sequence[str], *, url: str | None = None, select: str | None = None
+) -> list[Meter]:
+    """The meters ``names`` (registry rows), created and probed now, before any work runs.
+
+    A fleet meter (``kepler``, ``scaphandre``, ``alumet``) reads ``url`` with ``select``
+    (default: the ``meter_url``/``meter_select`` settings); ``estimate`` estimates CPU and
+    RAM where the other named meters do not cover them. A meter that does not work here
+    raises a :class:`~empreinte.errors.ConfigError` with the reason and the fix (the command
+    has not started)."""
+    from empreinte.errors import ConfigError
+    from empreinte.measure.registry import spec
+
+    meters: list[Meter] = []
+    covered: set[str] = set()
+    rows = [spec(name) for name in dict.fromkeys(names)]
+    try:  # the fallback last: it estimates only what the named counters leave
+        for row in sorted(rows, key=lambda r: r.role == "fallback"):
+            meter: Meter
+            if row.role == "fallback":
+                missing = tuple(c for c in ("cpu", "ram") if c not in covered)
+                if not missing:
+                    continue
+                meter = row.create_fallback(missing)
+            elif not row.default:
+                meter = row.meter_class()(url, select)
+            else:
+                meter = row.create()
+            meters.append(meter)
+            avail = meter.probe()
+            if not avail.ok:
+                fix = f" (fix: {avail.fix})" if avail.fix else ""
+                raise ConfigError(f"meter {row.name} cannot read here: {avail.reason}{fix}")
+            covered.update(component_of(c) for c in avail.channels)
+    except BaseException:
+        for m in meters:
+            m.close()
+        raise
+    return meters
+
+
 def default_meters(describe: bool = True) -> tuple[list[Meter], list[MeterStatus]]:
     """The meters to use here (probed and open) and the status of every registered meter.
 
@@ -89,6 +150,10 @@ def default_meters(describe: bool = True) -> tuple[list[Meter], list[MeterStatus
     statuses: list[MeterStatus] = []
     covered: set[str] = set()
     for row in counter_specs():
+        if not row.default:  # used only when named: listed (by doctor), never chosen here
+            if describe:
+                statuses.append(MeterStatus(row.name, row.method, _probe_named(row)))
+            continue
         meter, avail = _counter(row)
         statuses.append(MeterStatus(row.name, row.method, avail))
         if meter is not None:

@@ -121,7 +121,9 @@ class Tracker(ContextDecorator):
         name: str = "run",
         *,
         stage: str = "other",
-        meters: Sequence[Meter] | None = None,
+        meters: Sequence[Meter | str] | None = None,
+        meter_url: str | None = None,
+        meter_select: str | None = None,
         interval_s: float = 1.0,
         checkpoint_s: float = 10.0,
         out: str | os.PathLike[str] | None = None,
@@ -160,7 +162,7 @@ class Tracker(ContextDecorator):
         elif callable(sync):
             self._sync = sync
         self._live_wanted = live
-        self._given_meters = list(meters) if meters is not None else None
+        self._given_meters = _given_meters(meters, meter_url, meter_select)
         self.sampler: Sampler | None = None
         self.attribution: Attribution | None = None
         self.command_exit: tuple[int, str | None] | None = None
@@ -352,6 +354,8 @@ class Tracker(ContextDecorator):
             counters=dict(self.counters),
             warnings=self.sampler.meter_warnings(),
             topology=self.topology,
+            meter_notes={m.name: n for m in self.sampler.meters if (n := getattr(m, "note", ""))},
+            sources=[s for m in self.sampler.meters if (s := getattr(m, "source", ""))],
         )
 
     def report(self, status: str | None = None) -> Report:
@@ -443,6 +447,30 @@ class _Window:
 
     def __exit__(self, *exc: object) -> None:
         self.tracker._close_window()
+
+
+def _given_meters(
+    meters: Sequence[Meter | str] | None, url: str | None, select: str | None
+) -> list[Meter] | None:
+    """The meters given to a tracker: instances as they are, names (``"kepler"``) created
+    from the registry and probed now, before the work starts."""
+    if meters is None:
+        return None
+    if isinstance(meters, str):
+        meters = [meters]
+    names = [m for m in meters if isinstance(m, str)]
+    if not names:
+        return [m for m in meters if not isinstance(m, str)]
+    from empreinte.measure.doctor import named_meters
+
+    made = iter(named_meters(names, url=url, select=select))
+    by_name = {n: next(made) for n in dict.fromkeys(names)}
+    out: list[Meter] = []
+    for m in meters:
+        meter = by_name.pop(m, None) if isinstance(m, str) else m
+        if meter is not None:  # a name given twice is one meter
+            out.append(meter)
+    return out
 
 
 def track(name: str = "run", **options: Any) -> Tracker:

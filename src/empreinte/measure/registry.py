@@ -9,7 +9,9 @@ that follows :class:`~empreinte.measure.base.Meter` (an SDK meter subclasses
 :class:`~empreinte.measure.sdk.SdkMeter`), and a :func:`register` call below.
 :func:`~empreinte.measure.doctor.default_meters` iterates :data:`METERS` in order: every
 ``counter`` row that probes fine is used, then the ``fallback`` row estimates the components
-no counter covers.
+no counter covers. A row with ``default=False`` (the fleet agents: Kepler, Scaphandre, Alumet,
+which cover what the local counters cover) is listed by ``doctor`` but used only when named
+(``empreinte run --meter kepler``, ``track(meters=["kepler"])``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class MeterSpec:
     that node instead (RAPL's ``powercap_root``). ``missing`` is the reason given when none
     exists (``{nodes}`` is replaced by their list) and ``fix`` how to fix it. ``sdk`` is the
     vendor module, bound to the meter module's global of the same name on first probe;
+    ``default`` says whether a run uses the meter unless told otherwise;
     ``sdk_missing``/``sdk_fix`` say what to install when it cannot be imported. ``selectors``
     are the environment variables that pick the devices (an unavailable SDK meter's probe is
     cached per process and per their values).
@@ -52,6 +55,7 @@ class MeterSpec:
     sdk_missing: str = ""
     sdk_fix: str | None = None
     selectors: tuple[str, ...] = ()
+    default: bool = True
 
     @property
     def module(self) -> str:
@@ -181,6 +185,20 @@ register(
         selectors=("ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES"),
     )
 )
+# fleet agents read from a Prometheus endpoint; the row's method is the node level's
+# (Kepler's pod, container and process levels are software_model: the meter says so)
+for _agent, _cls in (("kepler", "KeplerMeter"), ("scaphandre", "ScaphandreMeter"),
+                     ("alumet", "AlumetMeter")):  # fmt: skip
+    register(
+        MeterSpec(
+            _agent,
+            "hw_counter",
+            f"empreinte.measure.fleet:{_cls}",
+            fix=f"`empreinte run --meter {_agent} --meter-url URL` or EMPREINTE_METER_URL",
+            default=False,
+        )
+    )
+
 register(
     MeterSpec(
         "estimate",

@@ -89,6 +89,8 @@ class Measured:
     warnings: list[CodedWarning] = field(default_factory=list)
     topology: dict[str, Any] | None = None
     devices: list[str] = field(default_factory=list)
+    meter_notes: dict[str, str] = field(default_factory=dict)  # meter -> where from
+    sources: list[str] = field(default_factory=list)  # source ids of the meters' data
 
     def components_kwh(self) -> dict[str, Range]:
         return by_component(self.energy_j)
@@ -156,7 +158,13 @@ def to_report(
     machine: Range | None = None
     measurement: dict[str, Any] = {
         "meters": [
-            {"name": n, "component": component_of(ch), "method": meth, "device": ch}
+            {
+                "name": n,
+                "component": component_of(ch),
+                "method": meth,
+                "device": ch[:200],
+                **({"note": m.meter_notes[n]} if n in m.meter_notes else {}),
+            }
             for n, meth, ch in used
         ],
         "interval_s": m.interval_s,
@@ -202,6 +210,7 @@ def to_report(
         measurement=measurement,
         machine_total_kwh=machine,
         warnings=warnings,
+        sources=m.sources,
         **fields,
     )
     if "bytes_stored" in m.counters or "bytes_transferred" in m.counters:

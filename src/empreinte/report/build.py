@@ -83,12 +83,14 @@ def scale_impacts(impacts: Impacts, factor: float) -> Impacts:
     return Impacts(**out)
 
 
-def _provenance(result: ImpactResult, citation: str | None) -> Provenance:
+def _provenance(
+    result: ImpactResult, citation: str | None, extra: Sequence[str] = ()
+) -> Provenance:
     from empreinte.factors._base import DATA_VERSION, load_sources
 
     known = load_sources()
     refs = []
-    for sid in result.sources:
+    for sid in dict.fromkeys([*extra, *result.sources]):
         s = known.get(sid)
         refs.append(SourceRef(id=sid, title=s.title if s else None, url=s.url if s else None))
     return Provenance(
@@ -132,6 +134,7 @@ def make_report(
     lifetime_years: float | Range | None = None,
     utilisation: float | Range | None = None,
     grid_gwp: float | Range | None = None,
+    sources: Sequence[str] = (),
     **fields: Any,
 ) -> Report:
     """A validated :class:`Report`.
@@ -139,7 +142,9 @@ def make_report(
     ``energy_kwh`` maps components (``gpu``, ``cpu``, ``ram``, ``other``) to IT energy in kWh;
     their sum is the total unless ``total_kwh`` is given (declared figures without a split).
     ``location`` is a zone code, ``cloud:PROVIDER:REGION``, or a resolved
-    :class:`~empreinte.factors.site.Site` (not re-parsed).
+    :class:`~empreinte.factors.site.Site` (not re-parsed). ``sources`` are ids (of
+    ``sources.json``) of where the energy came from (a fleet agent's or SLURM's
+    documentation), listed first in the provenance.
     Extra keyword ``fields`` go to the report as is (``name``, ``system``, ``task``,
     ``publisher``, ``counters``, ``windows``, ``quality_metrics``, ``topology``, ``status``...).
     """
@@ -208,7 +213,7 @@ def make_report(
         functional_unit=fu,
         per_unit=per_unit,
         hardware=list(hardware),
-        provenance=_provenance(result, citation),
+        provenance=_provenance(result, citation, sources),
         warnings=[WarningItem(code=str(w.code), message=w.message) for w in dedup],
         **fields,
     )
