@@ -120,6 +120,13 @@ def _impact_rows(report: Any) -> list[tuple[str, str]]:
             rows.append((f"{crit.split('_')[0].upper()} total", shown(p.total, unit)))
             if p.embodied is not None:
                 rows.append(("  of which embodied", shown(p.embodied, unit)))
+    from empreinte.vocabulary import Criterion
+
+    ew = report.impacts.ewaste_kg
+    if ew is not None:  # a mass, at end of life: its own row, added to nothing else
+        rows.append(("E-waste (end of life)", shown(ew.total, Criterion.EWASTE.unit)))
+        for comp, e in (ew.end_of_life_by_component or {}).items():
+            rows.append((f"  of which {comp}", shown(e, Criterion.EWASTE.unit)))
     return rows
 
 
