@@ -113,7 +113,8 @@ class HardwareShare:
         srcs: list[str] = []
         vals: dict[str, Range | None] = {}
         emb = getattr(rec, "embodied", None)
-        for key in ("gwp_kgco2e", "adpe_kgsbe", "pe_mj"):
+        for crit in _MANUFACTURED:
+            key = crit.value
             sv = getattr(emb, key, None)
             vals[key] = None if sv is None else sv.range
             if sv is not None:
