@@ -140,6 +140,7 @@ class WarningCode(StrEnum):
     WUE_DEFAULT = "wue-default"  # no WUE given: documented default used
     EMBODIED_UNKNOWN = "embodied-unknown"  # no hardware given: embodied impacts not computed
     EMBODIED_WATER_NOT_ASSESSED = "embodied-water-not-assessed"  # no manufacturing water data
+    EWASTE_NOT_ASSESSED = "ewaste-not-assessed"  # a hardware item has no known mass
     HARDWARE_UNKNOWN = "hardware-unknown"  # hardware name not in the catalog
     SHORT_WINDOW = "short-window"  # measured window under 60 s
     COUNTER_RESET = "counter-reset"  # a cumulative counter went backwards

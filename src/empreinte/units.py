@@ -57,6 +57,7 @@ _SCALES: dict[str, _Scale] = {
         (1e7, 1e6, "GWh"),
         (1e9, 1e9, "TWh"),
     ],
+    "kg": _MASS,
     "kgCO2e": [(t, m, f"{u}CO2e") for t, m, u in _MASS],
     "kgSbeq": [(t, m, f"{u}Sbeq") for t, m, u in _MASS],
     "L": [(0.0, 1e-6, "µL"), (1e-3, 1e-3, "mL"), (1.0, 1.0, "L"), (1e3, 1e3, "m³")],

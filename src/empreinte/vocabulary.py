@@ -1,5 +1,6 @@
 """The words of empreinte, defined once at the lowest layer: stages, methods and their tiers,
-components, boundary layers, phases, and the one J -> kWh constant.
+components, boundary layers, phases, impact criteria (key, unit, label), and the one J -> kWh
+constant.
 
 Each word list is a :class:`~enum.StrEnum` (so the type checker knows the words and each
 member is also its string: ``Stage.TRAINING == "training"``) and a tuple of the same words
@@ -15,6 +16,7 @@ from enum import StrEnum
 __all__ = [
     "ATTRIBUTIONS",
     "COMPONENTS",
+    "CRITERIA",
     "J_PER_KWH",
     "LAYERS",
     "METHODS",
@@ -22,7 +24,9 @@ __all__ = [
     "PHASES",
     "STAGES",
     "TIERS",
+    "USAGE_CRITERIA",
     "Component",
+    "Criterion",
     "Layer",
     "Method",
     "Phase",
@@ -83,6 +87,45 @@ class Phase(StrEnum):
     END_OF_LIFE = "end_of_life"
 
 
+class Criterion(StrEnum):
+    """Impact criteria of a report: the key (unit in its name), its unit and its label.
+
+    ``Criterion.GWP == "gwp_kgco2e"``; ``Criterion.GWP.unit == "kgCO2e"``. ``ewaste_kg`` is
+    the mass of equipment allocated to the functional unit: it has no usage phase (it is not
+    a consequence of electricity), see :data:`USAGE_CRITERIA`.
+    """
+
+    GWP = "gwp_kgco2e"
+    WATER = "water_l"
+    ADPE = "adpe_kgsbe"
+    PE = "pe_mj"
+    EWASTE = "ewaste_kg"
+
+    @property
+    def unit(self) -> str:
+        """The unit of the criterion's values (``kgCO2e``, ``L``, ``kgSbeq``, ``MJ``, ``kg``)."""
+        return _CRITERION_UNIT_LABEL[self.value][0]
+
+    @property
+    def label(self) -> str:
+        """A label for people (tables, pages, exports)."""
+        return _CRITERION_UNIT_LABEL[self.value][1]
+
+    @property
+    def short(self) -> str:
+        """The short name (``gwp``, ``water``, ``adpe``, ``pe``, ``ewaste``): grid columns."""
+        return self.value.split("_", 1)[0]
+
+
+_CRITERION_UNIT_LABEL: dict[str, tuple[str, str]] = {
+    "gwp_kgco2e": ("kgCO2e", "Global warming (GWP)"),
+    "water_l": ("L", "Water consumption"),
+    "adpe_kgsbe": ("kgSbeq", "Abiotic resources (ADPe)"),
+    "pe_mj": ("MJ", "Primary energy (PE)"),
+    "ewaste_kg": ("kg", "Electronic waste (mass)"),
+}
+
+
 STAGES: tuple[str, ...] = tuple(s.value for s in Stage)
 """Life-cycle stages, in order."""
 
@@ -103,6 +146,12 @@ LAYERS: tuple[str, ...] = tuple(la.value for la in Layer)
 
 PHASES: tuple[str, ...] = tuple(p.value for p in Phase)
 """Impact phases, in order."""
+
+CRITERIA: tuple[str, ...] = tuple(c.value for c in Criterion)
+"""Impact criteria of a report, in the report's order."""
+
+USAGE_CRITERIA: tuple[str, ...] = tuple(c for c in CRITERIA if c != Criterion.EWASTE)
+"""The criteria that electricity use carries (grid factors per kWh): all but ``ewaste_kg``."""
 
 ATTRIBUTIONS = ("machine", "process")
 """How a measured command's energy is attributed (``empreinte run --attribution``)."""

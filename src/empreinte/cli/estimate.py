@@ -114,12 +114,20 @@ def _impact_rows(report: Any) -> list[tuple[str, str]]:
     def shown(e: Any, unit: str) -> str:
         return with_bounds(e.value, e.low, e.high, unit, 4)
 
-    for crit, unit in (("gwp_kgco2e", "kgCO2e"), ("water_l", "L"), ("pe_mj", "MJ")):
+    from empreinte.vocabulary import Criterion
+
+    for c in (Criterion.GWP, Criterion.WATER, Criterion.PE):
+        crit, unit = c.value, c.unit
         p = getattr(report.impacts, crit)
         if p is not None:
             rows.append((f"{crit.split('_')[0].upper()} total", shown(p.total, unit)))
             if p.embodied is not None:
                 rows.append(("  of which embodied", shown(p.embodied, unit)))
+    ew = report.impacts.ewaste_kg
+    if ew is not None:  # a mass, at end of life: its own row, added to nothing else
+        rows.append(("E-waste (end of life)", shown(ew.total, Criterion.EWASTE.unit)))
+        for comp, e in (ew.end_of_life_by_component or {}).items():
+            rows.append((f"  of which {comp}", shown(e, Criterion.EWASTE.unit)))
     return rows
 
 

@@ -34,7 +34,8 @@ def impacts(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (with sources and steps)."),
     explain: bool = typer.Option(False, "--explain", help="Print every intermediate step."),
 ) -> None:
-    """Usage, embodied and end-of-life impacts (GWP, ADPe, PE, water) with bounds."""
+    """Usage, embodied and end-of-life impacts (GWP, ADPe, PE, water) and the e-waste mass
+    allocated to the job (ewaste_kg), with bounds."""
     import math
 
     from empreinte.errors import ConfigError
@@ -82,9 +83,6 @@ def impacts(
     _print_table(data, explain)
 
 
-_UNITS = {"kwh": "kWh", "kgco2e": "kgCO2e", "l": "L", "kgsbe": "kgSbeq", "mj": "MJ", "kg": "kg"}
-
-
 def _fmt(x: dict[str, float] | None, unit: str = "") -> str:
     """A value with bounds by the units rule (``unit`` as stored; none: the bare number)."""
     from empreinte.units import number, with_bounds
@@ -118,13 +116,24 @@ def _print_table(data: dict[str, object], explain: bool) -> None:
         table.add_column(col, justify="right" if col != "criterion" else "left")
     imp = data["impacts"]
     assert isinstance(imp, dict)
+    from empreinte.vocabulary import Criterion
+
     for crit, ph in imp.items():
-        unit = _UNITS.get(crit.rsplit("_", 1)[-1], "")
-        table.add_row(
-            crit,
-            *(escape(_fmt(ph[p], unit)) for p in ("usage", "embodied", "end_of_life", "total")),
-        )
+        c = Criterion(crit)
+        unit = c.unit
+        cells = [
+            "n/a" if c is Criterion.EWASTE and p in ("usage", "embodied") else _fmt(ph[p], unit)
+            for p in ("usage", "embodied", "end_of_life", "total")
+        ]
+        table.add_row(crit, *(escape(x) for x in cells))
     console.print(table)
+    ew = imp.get(Criterion.EWASTE)
+    if isinstance(ew, dict) and ew.get("end_of_life_by_component"):
+        parts = [f"{k} {_fmt(v, 'kg')}" for k, v in ew["end_of_life_by_component"].items()]
+        console.print(
+            escape("e-waste by component (mass leaves use at end of life): ")
+            + escape("; ".join(parts))
+        )
     warnings = data["warnings"]
     assert isinstance(warnings, list)
     for w in warnings:

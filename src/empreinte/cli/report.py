@@ -119,7 +119,7 @@ def _print_report(report: object) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from empreinte.report.exporters._common import CRITERIA, iter_criteria
+    from empreinte.report.exporters._common import CRITERION_LABELS, iter_criteria
     from empreinte.report.models import Estimate, Report
     from empreinte.units import energy as energy_text
     from empreinte.units import with_bounds
@@ -150,7 +150,7 @@ def _print_report(report: object) -> None:
     for col in ("criterion", "usage", "embodied", "end of life", "total"):
         table.add_column(col, justify="left" if col == "criterion" else "right")
     for key, split in iter_criteria(report.impacts):
-        label, unit = CRITERIA[key]
+        label, unit = CRITERION_LABELS[key]
         table.add_row(
             label,
             shown(split.usage, unit),
@@ -170,7 +170,7 @@ def _print_report(report: object) -> None:
         )
         per.add_row("energy", escape(energy_text(e.value, fu) + bounds))
         for key, split in iter_criteria(pu.impacts):
-            label, unit = CRITERIA[key]
+            label, unit = CRITERION_LABELS[key]
             per.add_row(label, shown(split.total, unit))
         console.print(per)
     if report.avoided:
@@ -181,7 +181,7 @@ def _print_report(report: object) -> None:
         for col in ("criterion", "avoided \\[low–high]", "tier", "baseline", "rebound"):
             avoided.add_column(col)
         for a in report.avoided:
-            label, unit = CRITERIA[a.criterion]
+            label, unit = CRITERION_LABELS[a.criterion]
             avoided.add_row(
                 label,
                 shown(a.value, unit),

@@ -50,12 +50,23 @@ def comparison_rows(results: Sequence[ScenarioResult]) -> list[dict[str, Any]]:
                 "per_response_water_ml": None
                 if full is None or "water_l" not in full
                 else float(full["water_l"].value) * 1000,
+                # e-waste: a mass, its own columns, added to no other criterion
+                "total_ewaste_kg": _stages_total(r, "ewaste_kg"),
+                "per_response_ewaste_mg": None
+                if full is None or "ewaste_kg" not in full
+                else float(full["ewaste_kg"].value) * 1e6,
             }
         )
         if any(x.reuse is not None for x in results):  # the reuse what-if's GWP break-even
             be = None if r.reuse is None else r.reuse.break_even_years["gwp_kgco2e"]
             rows[-1]["reuse_break_even_years"] = None if be is None else be["value"]
     return rows
+
+
+def _stages_total(r: ScenarioResult, criterion: str) -> float | None:
+    """A criterion summed over the scenario's stages (``None`` if no stage assessed it)."""
+    vals = [float(s.criteria[criterion].value) for s in r.stages if criterion in s.criteria]
+    return sum(vals) if vals else None
 
 
 def write_chart(results: Sequence[ScenarioResult], path: str | Path) -> Path:
@@ -115,6 +126,7 @@ def column_label(key: str) -> str:
     if key == "reuse_break_even_years":
         return "reuse: GWP break-even (years)"
     label = key.replace("_tco2e", " (tCO2e)").replace("_gco2e", " (gCO2e)")
+    label = label.replace("_ewaste_kg", " e-waste (kg)").replace("_ewaste_mg", " e-waste (mg)")
     return label.replace("_wh", " (Wh)").replace("_ml", " (mL)").replace("_", " ")
 
 

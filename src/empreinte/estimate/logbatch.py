@@ -24,6 +24,7 @@ import numpy as np
 from empreinte.errors import CodedWarning, EstimateError, WarningCode
 from empreinte.estimate.logs import Categorical, LogEstimate, _from_table, estimate_log
 from empreinte.ranges import Range
+from empreinte.vocabulary import USAGE_CRITERIA
 
 __all__ = [
     "GROUP_KEYS",
@@ -54,7 +55,6 @@ _PER_ROW = (
     ("water_ml", "water_l", 1e3),
 )
 _SUMS = ("requests", "estimated", "energy_kwh", "gwp_kgco2e")  # energy and GWP: value/low/high
-_CRITERIA = ("gwp_kgco2e", "water_l", "adpe_kgsbe", "pe_mj")
 
 
 def normalize(batch: Any, *, empty_text: bool = False) -> Any:
@@ -258,7 +258,7 @@ class LogTotals:
             t.groups[key] = {v: s for v, s in zip(values, sums, strict=True) if s[0]}
         ok = np.isfinite(le.energy_kwh.value)
         every = bool(ok.all())
-        for crit in ("facility_energy_kwh", *_CRITERIA):
+        for crit in ("facility_energy_kwh", *USAGE_CRITERIA):
             r = le.impacts[crit]  # sums over the estimated rows, as LogEstimate.total
             t.impacts[crit] = np.array(
                 [(a.sum() if every else a[ok].sum()) for a in (r.value, r.low, r.high)]
@@ -317,7 +317,7 @@ class LogTotals:
         """The report of the whole log, built by :meth:`.logs.LogEstimate.to_report`."""
         zones = np.array(list(self.zones) or ["WOR"])
         one = np.zeros(1, dtype=np.intp)
-        crits = ("facility_energy_kwh", *_CRITERIA)
+        crits = ("facility_energy_kwh", *USAGE_CRITERIA)
         # a LogEstimate whose single "row" holds the sums: to_report only reads totals
         le = LogEstimate(
             rows=self.rows,

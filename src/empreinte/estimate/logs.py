@@ -26,7 +26,7 @@ import numpy as np
 from empreinte.errors import CodedWarning, ConfigError, EstimateError, UnknownKeyError, WarningCode
 from empreinte.estimate.common import default_or, resolve_pue
 from empreinte.ranges import Range
-from empreinte.vocabulary import J_PER_KWH
+from empreinte.vocabulary import J_PER_KWH, USAGE_CRITERIA
 
 __all__ = ["MAX_PLAUSIBLE_TOKENS", "Categorical", "LogEstimate", "estimate_log", "read_log"]
 
@@ -313,7 +313,7 @@ class LogEstimate:
         if not multi:
             return report
         splits = {}
-        for crit in ("gwp_kgco2e", "water_l", "adpe_kgsbe", "pe_mj"):
+        for crit in USAGE_CRITERIA:
             t = estimate(self.total(self.impacts[crit]))
             assert t is not None
             splits[crit] = PhaseSplit(usage=t, total=t)

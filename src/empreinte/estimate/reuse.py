@@ -28,12 +28,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from empreinte.errors import CodedWarning, EstimateError, WarningCode
 from empreinte.estimate.common import to_json_range
 from empreinte.ranges import Range, as_range
+from empreinte.vocabulary import Criterion
 
 __all__ = ["REUSE_CRITERIA", "Reuse", "ReuseResult", "reuse_what_if"]
 
 HOURS_PER_YEAR = 8760.0
 W_PER_KW = 1000.0
-REUSE_CRITERIA = {"gwp_kgco2e": "gwp", "adpe_kgsbe": "adpe", "pe_mj": "pe"}
+REUSE_CRITERIA = {c.value: c.short for c in (Criterion.GWP, Criterion.ADPE, Criterion.PE)}
 """Criteria with both a manufacturing value in the catalog and a grid factor."""
 
 

@@ -21,9 +21,10 @@ from typing import Any
 from empreinte.errors import CodedWarning, UnknownKeyError, WarningCode
 from empreinte.factors._base import read_data_text
 from empreinte.ranges import Range
+from empreinte.vocabulary import USAGE_CRITERIA, Criterion
 
 __all__ = [
-    "CRITERIA",
+    "GRID_FACTORS",
     "GridRepository",
     "Location",
     "ZoneFactors",
@@ -32,8 +33,9 @@ __all__ = [
     "resolve_location",
 ]
 
-CRITERIA = ("gwp", "adpe", "pe", "water")
-"""Per-kWh factor columns: gwp kgCO2e/kWh, adpe kgSbeq/kWh, pe MJ/kWh, water L/kWh (off-site)."""
+GRID_FACTORS: tuple[str, ...] = tuple(Criterion(c).short for c in USAGE_CRITERIA)
+"""Per-kWh factor columns, one per usage criterion: gwp kgCO2e/kWh, water L/kWh (off-site),
+adpe kgSbeq/kWh, pe MJ/kWh."""
 
 WORLD = "WOR"
 
@@ -79,7 +81,9 @@ def _parse(text: str) -> dict[str, ZoneFactors]:
     lines = [ln for ln in text.splitlines() if not ln.startswith("#")]
     out: dict[str, ZoneFactors] = {}
     for r in csv.DictReader(io.StringIO("\n".join(lines))):
-        rng = {c: Range(float(r[c]), float(r[c + "_low"]), float(r[c + "_high"])) for c in CRITERIA}
+        rng = {
+            c: Range(float(r[c]), float(r[c + "_low"]), float(r[c + "_high"])) for c in GRID_FACTORS
+        }
         out[r["zone"]] = ZoneFactors(
             zone=r["zone"],
             gwp_kgco2e_per_kwh=rng["gwp"],
@@ -121,7 +125,7 @@ class GridRepository:
         """World factors with the 10th-90th percentile band across zones (location unknown)."""
         world = self.get(WORLD)
         rng: dict[str, Range] = {}
-        for c in CRITERIA:
+        for c in GRID_FACTORS:
             vals = [z.factor(c).value for k, z in self._zones.items() if k not in (WORLD, "EEE")]
             q = statistics.quantiles(vals, n=10, method="inclusive")
             v = world.factor(c).value
@@ -142,7 +146,7 @@ class GridRepository:
 
         codes = self.zones()
         arr: dict[str, Any] = {}
-        for c in CRITERIA:
+        for c in GRID_FACTORS:
             rs = [self._zones[z].factor(c) for z in codes]
             arr[c] = Range(
                 np.array([r.value for r in rs]),

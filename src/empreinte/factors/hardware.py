@@ -21,6 +21,8 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import Any, Literal, TypeVar
 
+from pydantic import Field
+
 from empreinte.errors import DataError, UnknownKeyError
 from empreinte.factors._base import (
     Loader,
@@ -69,6 +71,9 @@ class Accelerator(StrictModel):
     memory_gb: SourcedValue
     peak_flops_bf16: SourcedValue | None = None
     embodied: Embodied | None = None
+    mass_kg: SourcedValue | None = Field(
+        default=None, description="mass of one unit (kg); absent: lifecycle.json's default"
+    )
     note: str | None = None
 
 
@@ -87,6 +92,7 @@ class Server(StrictModel):
     accelerator_slots: int = 0
     sources: list[str]
     embodied: Embodied
+    mass_kg: SourcedValue | None = Field(default=None, description="without the accelerators")
     host_power_max_w: SourcedValue | None = None
     system_power_max_w: SourcedValue | None = None
     lifetime_years: SourcedValue

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from empreinte.genai.impacts import CallImpacts
 from empreinte.genai.usage import TokenUsage
+from empreinte.vocabulary import CRITERIA
 
 if TYPE_CHECKING:
     from empreinte.report.models import Report
 
 __all__ = ["RemoteLedger", "record"]
 
-_CRITERIA = ("gwp_kgco2e", "water_l", "adpe_kgsbe", "pe_mj")
 _PHASES = ("usage", "embodied", "end_of_life", "total")
 
 
@@ -103,7 +103,7 @@ class _Sum:
 
     def impacts(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for c in _CRITERIA:
+        for c in CRITERIA:
             if f"{c}.total" in self.v:
                 out[c] = {p: self.get(f"{c}.{p}") for p in _PHASES if f"{c}.{p}" in self.v}
         return out
@@ -136,7 +136,7 @@ def _remote(groups: dict[tuple[str, str], tuple[_Group, dict[Any, int]]]) -> Any
                 sources.setdefault(src.id, src)
             s.add("energy", r.energy.total_kwh, n)
             s.add("facility", r.energy.facility_kwh, n)
-            for c in _CRITERIA:
+            for c in CRITERIA:
                 split = getattr(r.impacts, c)
                 for p in _PHASES if split is not None else ():
                     s.add(f"{c}.{p}", getattr(split, p), n)

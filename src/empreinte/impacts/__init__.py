@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 from empreinte.impacts.assess import (
-    CRITERIA,
     CriterionImpact,
     HardwareShare,
     ImpactResult,
@@ -18,6 +17,7 @@ from empreinte.impacts.assess import (
 )
 from empreinte.impacts.batch import compute_batch
 from empreinte.impacts.engine import Evaluation, Input, Step, evaluate
+from empreinte.vocabulary import CRITERIA
 
 __all__ = [
     "CRITERIA",

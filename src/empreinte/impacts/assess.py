@@ -1,5 +1,6 @@
 """Multi-criteria impacts of a job: usage, embodied and end of life, for energy, GWP, ADPe, PE
-and water, with ranges, coded warnings and a step-by-step explanation.
+and water, and the e-waste mass allocated to it, with ranges, coded warnings and a
+step-by-step explanation.
 
 This wires the reference data (grid zone, data-centre PUE/WUE, hardware catalog, lifecycle
 defaults) into the formula graph of :mod:`empreinte.impacts.formulas`.
@@ -19,9 +20,9 @@ from empreinte.factors.grid import Location, resolve_location
 from empreinte.factors.site import Site
 from empreinte.impacts.engine import Evaluation, Input, evaluate
 from empreinte.ranges import Range, as_range
+from empreinte.vocabulary import USAGE_CRITERIA, Criterion, Layer
 
 __all__ = [
-    "CRITERIA",
     "CriterionImpact",
     "HardwareShare",
     "ImpactResult",
@@ -29,20 +30,16 @@ __all__ = [
     "lifecycle_defaults",
 ]
 
-CRITERIA = {
-    "gwp_kgco2e": ("gwp", "kgCO2e"),
-    "adpe_kgsbe": ("adpe", "kgSbeq"),
-    "pe_mj": ("pe", "MJ"),
-    "water_l": ("water", "L"),
-}
-"""Report criterion name -> (short name, unit)."""
+_MANUFACTURED = (Criterion.GWP, Criterion.ADPE, Criterion.PE)
+"""Criteria with manufacturing (embodied) and end-of-life impacts in the hardware catalog."""
 
 HOURS_PER_YEAR = 365 * 24
 
 
 @cache
 def lifecycle_defaults() -> dict[str, Input]:
-    """Lifetime (h), utilisation and end-of-life share, from ``data/lifecycle.json``."""
+    """Lifetime (h), utilisation, end-of-life share, e-waste collection rate and the default
+    accelerator mass, from ``data/lifecycle.json``."""
     raw = json.loads(read_data_text("lifecycle.json"))
 
     def inp(key: str, scale: float = 1.0, unit: str | None = None) -> Input:
@@ -56,6 +53,8 @@ def lifecycle_defaults() -> dict[str, Input]:
         "lifetime_hours": inp("lifetime_years", HOURS_PER_YEAR, "h"),
         "utilisation": inp("utilisation"),
         "eol_share_of_life_cycle": inp("eol_share_of_life_cycle"),
+        "collection_rate": inp("collection_rate"),
+        "accelerator_mass_kg": inp("accelerator_mass_kg"),
     }
 
 
@@ -64,6 +63,8 @@ class HardwareShare:
     """Hardware whose manufacturing impacts are allocated to a job (``count`` units, ``hours``).
 
     ``hours`` may be a :class:`Range` (an estimated activity): the embodied range carries it.
+    ``mass_kg`` is the mass of one unit (``None``: not known, its e-waste not assessed);
+    ``component`` the layer it belongs to (accelerators or host).
     """
 
     name: str
@@ -73,41 +74,75 @@ class HardwareShare:
     adpe_kgsbe: Range | None
     pe_mj: Range | None
     sources: tuple[str, ...] = ()
+    mass_kg: Range | None = None
+    mass_sources: tuple[str, ...] = ()
+    component: Layer = Layer.ACCELERATORS
 
     @classmethod
     def accelerator(cls, name: str, count: float, hours: float | Range) -> HardwareShare:
         """An accelerator of the catalog (``empreinte.factors.hardware``)."""
         from empreinte.factors.hardware import get_accelerator
 
-        return cls._from_record(get_accelerator(name), count, hours)
+        rec = get_accelerator(name)
+        default = None if rec.kind == "soc" else lifecycle_defaults()["accelerator_mass_kg"]
+        return cls._from_record(rec, count, hours, Layer.ACCELERATORS, default)
 
     @classmethod
     def server(cls, archetype: str, count: float, hours: float | Range) -> HardwareShare:
         """A server archetype without its accelerators (``empreinte.factors.hardware``)."""
         from empreinte.factors.hardware import get_server
 
-        return cls._from_record(get_server(archetype), count, hours)
+        return cls._from_record(get_server(archetype), count, hours, Layer.HOST, None)
 
     @classmethod
-    def _from_record(cls, rec: Any, count: float, hours: float | Range) -> HardwareShare:
+    def _from_record(
+        cls,
+        rec: Any,
+        count: float,
+        hours: float | Range,
+        component: Layer,
+        default_mass: Input | None,
+    ) -> HardwareShare:
+        mass_sv = getattr(rec, "mass_kg", None)
+        if mass_sv is not None:
+            mass, mass_srcs = mass_sv.range, tuple(mass_sv.sources)
+        elif default_mass is not None:
+            mass, mass_srcs = as_range(default_mass.value), default_mass.sources
+        else:
+            mass, mass_srcs = None, ()
         srcs: list[str] = []
         vals: dict[str, Range | None] = {}
         emb = getattr(rec, "embodied", None)
-        for key in ("gwp_kgco2e", "adpe_kgsbe", "pe_mj"):
+        for crit in _MANUFACTURED:
+            key = crit.value
             sv = getattr(emb, key, None)
             vals[key] = None if sv is None else sv.range
             if sv is not None:
                 srcs.extend(sv.sources)
-        return cls(rec.id, count, hours, sources=tuple(dict.fromkeys(srcs)), **vals)
+        return cls(
+            rec.id,
+            count,
+            hours,
+            sources=tuple(dict.fromkeys(srcs)),
+            mass_kg=mass,
+            mass_sources=mass_srcs,
+            component=component,
+            **vals,
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class CriterionImpact:
-    """One criterion split by phase; a phase that was not assessed is ``None`` (never 0)."""
+    """One criterion split by phase; a phase that was not assessed is ``None`` (never 0).
+
+    ``end_of_life_by_component``: the end-of-life phase by hardware component (layer name ->
+    range), where every component's mass is known.
+    """
 
     usage: Range | None
     embodied: Range | None
     end_of_life: Range | None
+    end_of_life_by_component: dict[str, Range] | None = None
 
     @property
     def total(self) -> Range | None:
@@ -135,13 +170,17 @@ class ImpactResult:
     usage: Evaluation = field(default_factory=Evaluation)
     embodied: dict[str, Evaluation] = field(default_factory=dict)
     end_of_life: Evaluation = field(default_factory=Evaluation)
+    end_of_life_by_hardware: dict[str, Evaluation] = field(default_factory=dict)
 
     def explain(self) -> list[dict[str, Any]]:
-        """Every input and intermediate, usage first, then per hardware item, then end of life."""
+        """Every input and intermediate, usage first, then per hardware item, then end of life
+        (the job's, then per hardware item)."""
         out = [dict(s, phase="usage") for s in self.usage.explain()]
         for name, ev in self.embodied.items():
             out += [dict(s, phase="embodied", hardware=name) for s in ev.explain()]
         out += [dict(s, phase="end_of_life") for s in self.end_of_life.explain()]
+        for name, ev in self.end_of_life_by_hardware.items():
+            out += [dict(s, phase="end_of_life", hardware=name) for s in ev.explain()]
         return out
 
     @property
@@ -171,6 +210,15 @@ class ImpactResult:
                     "embodied": rng(c.embodied),
                     "end_of_life": rng(c.end_of_life),
                     "total": rng(c.total),
+                    **(
+                        {}
+                        if c.end_of_life_by_component is None
+                        else {
+                            "end_of_life_by_component": {
+                                k: rng(v) for k, v in c.end_of_life_by_component.items()
+                            }
+                        }
+                    ),
                 }
                 for k, c in self.criteria.items()
             },
@@ -296,19 +344,17 @@ def compute_impacts(
             "lifetime_hours": life,
             "utilisation": util,
         }
-        for key, crit in (
-            ("gwp_kgco2e", "gwp_kgco2e"),
-            ("adpe_kgsbe", "adpe_kgsbe"),
-            ("pe_mj", "pe_mj"),
-        ):
-            per_unit = getattr(hw, key)
+        label = f"{hw.count:g} × {hw.name}"
+        for crit in _MANUFACTURED:
+            per_unit = getattr(hw, crit.value)
             inputs[f"manufacturing_{crit}"] = (
                 None
                 if per_unit is None
-                else Input(
-                    per_unit * hw.count, CRITERIA[crit][1], hw.sources, f"{hw.count:g} × {hw.name}"
-                )
+                else Input(per_unit * hw.count, crit.unit, hw.sources, label)
             )
+        if hw.mass_kg is not None:
+            inputs["equipment_mass_kg"] = Input(hw.mass_kg * hw.count, "kg", hw.mass_sources, label)
+            inputs["collection_rate"] = defaults["collection_rate"]
         embodied[hw.name] = evaluate(inputs)
     if not hardware:
         warnings.append(
@@ -317,22 +363,54 @@ def compute_impacts(
                 "no hardware given: embodied and end-of-life impacts not assessed",
             )
         )
-    criteria = {}
+    criteria: dict[str, CriterionImpact] = {}
     eol_inputs: dict[str, Input | None] = {
         "eol_share_of_life_cycle": defaults["eol_share_of_life_cycle"]
     }
-    for crit in CRITERIA:
+    for crit in _MANUFACTURED:
         emb = _sum(ev.get(f"embodied_{crit}") for ev in embodied.values()) if hardware else None
         use = usage.get(f"usage_{crit}")
-        if emb is not None and use is not None and crit != "water_l":
-            unit = CRITERIA[crit][1]
-            eol_inputs[f"usage_{crit}"] = Input(use, unit, (), "usage phase of this job")
-            eol_inputs[f"embodied_{crit}"] = Input(emb, unit, (), "embodied, all hardware")
+        if emb is not None and use is not None:
+            eol_inputs[f"usage_{crit}"] = Input(use, crit.unit, (), "usage phase of this job")
+            eol_inputs[f"embodied_{crit}"] = Input(emb, crit.unit, (), "embodied, all hardware")
     end_of_life = evaluate(eol_inputs) if hardware else Evaluation()
-    for crit in CRITERIA:
+    ewaste = {hw.name: embodied[hw.name].get("ewaste_kg") for hw in hardware}
+    # e-waste and each component's end of life: only when every component's mass is known
+    known = bool(hardware) and all(v is not None for v in ewaste.values())
+    ewaste_total = _sum(ewaste.values()) if known else None
+    eol_by_hw: dict[str, Evaluation] = {}
+    if ewaste_total is not None:
+        for hw in hardware:
+            hw_in: dict[str, Input | None] = {
+                "ewaste_kg": Input(ewaste[hw.name], "kg", (), f"e-waste of {hw.name}"),
+                "ewaste_total_kg": Input(ewaste_total, "kg", (), "e-waste, all hardware"),
+            }
+            for crit in _MANUFACTURED:
+                whole = end_of_life.get(f"end_of_life_{crit}")
+                if whole is not None:
+                    hw_in[f"end_of_life_{crit}"] = Input(whole, crit.unit, (), "end of life, job")
+            eol_by_hw[hw.name] = evaluate(hw_in)
+    for key in USAGE_CRITERIA:
+        crit = Criterion(key)
         emb = _sum(ev.get(f"embodied_{crit}") for ev in embodied.values()) if hardware else None
         eol = end_of_life.get(f"end_of_life_{crit}") if hardware else None
-        criteria[crit] = CriterionImpact(usage.get(f"usage_{crit}"), emb, eol)
+        by_comp = _by_component(
+            hardware, {n: ev.get(f"component_end_of_life_{crit}") for n, ev in eol_by_hw.items()}
+        )
+        criteria[crit] = CriterionImpact(usage.get(f"usage_{crit}"), emb, eol, by_comp)
+    if ewaste_total is not None:
+        criteria[Criterion.EWASTE] = CriterionImpact(
+            None, None, ewaste_total, _by_component(hardware, ewaste)
+        )
+    if hardware and ewaste_total is None:
+        warnings.append(
+            CodedWarning(
+                WarningCode.EWASTE_NOT_ASSESSED,
+                "no mass known for "
+                + ", ".join(n for n, v in ewaste.items() if v is None)
+                + ": e-waste (ewaste_kg) not assessed",
+            )
+        )
     if hardware:
         warnings.append(
             CodedWarning(
@@ -353,7 +431,21 @@ def compute_impacts(
         usage,
         embodied,
         end_of_life,
+        eol_by_hw,
     )
+
+
+def _by_component(
+    hardware: Sequence[HardwareShare], values: dict[str, Any]
+) -> dict[str, Range] | None:
+    """Values per hardware item summed per component (layer); ``None`` if any is missing."""
+    if not hardware or any(values.get(hw.name) is None for hw in hardware):
+        return None
+    out: dict[str, Range] = {}
+    for hw in hardware:
+        v = as_range(values[hw.name])
+        out[hw.component] = out[hw.component] + v if hw.component in out else v
+    return out
 
 
 def _sum(values: Any) -> Range | None:

@@ -16,8 +16,16 @@ Embodied (SCI's ``TE × TiR/EL × RR/ToR``; BLOOM's LCA)::
     share      = t_used / (lifetime × utilisation)
     M          = TE × share
 
+E-waste (methodology.md, "End of life and e-waste"): the equipment's mass allocated like its
+manufacturing impacts, and the part of it formally collected and recycled::
+
+    ewaste     = mass × share
+    collected  = ewaste × collection_rate
+
 End of life: a sourced share ``s`` of the hardware's *whole* life cycle (Dell's PAIA-based
-PCFs: ≤ 1 %), so ``EoL = (usage + embodied) × s / (1 − s)`` for the job's share.
+PCFs: ≤ 1 %), so ``EoL = (usage + embodied) × s / (1 − s)`` for the job's share; each
+component's end of life is that total × the component's share of the e-waste mass (treatment
+scales with the mass treated; no public per-kg treatment factor for servers is sourced).
 """
 
 from __future__ import annotations
@@ -115,6 +123,19 @@ def embodied_pe_mj(manufacturing_pe_mj: Any, allocation_share: Any) -> Any:
     return manufacturing_pe_mj * allocation_share
 
 
+# ---------------------------------------------------------------- e-waste
+@formula("kg", "sci-iso-21031", "luccioni-bloom-2023")
+def ewaste_kg(equipment_mass_kg: Any, allocation_share: Any) -> Any:
+    """E-waste of the job: equipment mass × allocation share (it leaves use at end of life)."""
+    return equipment_mass_kg * allocation_share
+
+
+@formula("kg", "unitar-gem-2024")
+def ewaste_collected_kg(ewaste_kg: Any, collection_rate: Any) -> Any:
+    """E-waste documented as formally collected and recycled: e-waste × collection rate."""
+    return ewaste_kg * collection_rate
+
+
 # ---------------------------------------------------------------- end of life
 @formula("1", "dell-pcf-eol")
 def eol_factor(eol_share_of_life_cycle: Any) -> Any:
@@ -138,3 +159,33 @@ def end_of_life_adpe_kgsbe(usage_adpe_kgsbe: Any, embodied_adpe_kgsbe: Any, eol_
 def end_of_life_pe_mj(usage_pe_mj: Any, embodied_pe_mj: Any, eol_factor: Any) -> Any:
     """End-of-life primary energy: (usage + embodied PE) × s / (1 − s)."""
     return (usage_pe_mj + embodied_pe_mj) * eol_factor
+
+
+# ---------------------------------------------------------------- end of life by component
+def _central(x: Any) -> Any:
+    return getattr(x, "value", x)
+
+
+@formula("1", "dell-pcf-eol")
+def ewaste_mass_share(ewaste_kg: Any, ewaste_total_kg: Any) -> Any:
+    """The component's share of the job's e-waste mass (central values; 0 when no mass)."""
+    total = _central(ewaste_total_kg)
+    return _central(ewaste_kg) / total if total else 0.0
+
+
+@formula("kgCO2e", "dell-pcf-eol")
+def component_end_of_life_gwp_kgco2e(end_of_life_gwp_kgco2e: Any, ewaste_mass_share: Any) -> Any:
+    """A component's end-of-life GHG: the job's end of life × its share of the e-waste mass."""
+    return end_of_life_gwp_kgco2e * ewaste_mass_share
+
+
+@formula("kgSbeq", "dell-pcf-eol")
+def component_end_of_life_adpe_kgsbe(end_of_life_adpe_kgsbe: Any, ewaste_mass_share: Any) -> Any:
+    """A component's end-of-life ADPe: the job's end of life × its share of the e-waste mass."""
+    return end_of_life_adpe_kgsbe * ewaste_mass_share
+
+
+@formula("MJ", "dell-pcf-eol")
+def component_end_of_life_pe_mj(end_of_life_pe_mj: Any, ewaste_mass_share: Any) -> Any:
+    """A component's end-of-life PE: the job's end of life × its share of the e-waste mass."""
+    return end_of_life_pe_mj * ewaste_mass_share

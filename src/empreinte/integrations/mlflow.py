@@ -27,6 +27,7 @@ from typing import Any
 
 from empreinte.errors import ConfigError
 from empreinte.report.models import Estimate, Report
+from empreinte.vocabulary import CRITERIA
 
 __all__ = [
     "ARTIFACT",
@@ -41,7 +42,6 @@ PREFIX = "empreinte"
 ARTIFACT = "empreinte/empreinte-report.json"
 
 _COMPONENTS = ("gpu", "cpu", "ram", "other")
-_CRITERIA = ("gwp_kgco2e", "water_l", "adpe_kgsbe", "pe_mj")
 
 
 def active_run_id() -> str | None:
@@ -73,7 +73,7 @@ def report_metrics(report: Report, prefix: str = PREFIX) -> dict[str, float]:
         put(f"energy_{comp}_kwh", getattr(report.energy, f"{comp}_kwh"))
     if report.measurement.duration_s is not None:
         out[f"{prefix}.duration_s"] = report.measurement.duration_s
-    for crit in _CRITERIA:
+    for crit in CRITERIA:
         split = getattr(report.impacts, crit)
         if split is not None:
             put(crit, split.total, bounds=True)
@@ -82,7 +82,7 @@ def report_metrics(report: Report, prefix: str = PREFIX) -> dict[str, float]:
     if report.per_unit is not None:
         unit = _unit_name(report.per_unit.functional_unit.type)
         put(f"per_{unit}.energy_kwh", report.per_unit.energy_kwh)
-        for crit in _CRITERIA:
+        for crit in CRITERIA:
             split = getattr(report.per_unit.impacts, crit)
             if split is not None:
                 put(f"per_{unit}.{crit}", split.total)

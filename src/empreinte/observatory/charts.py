@@ -186,7 +186,7 @@ def phase_bars(rows: Sequence[tuple[str, str, dict[str, float | None]]], title: 
     rows = [r for r in rows if any(v for v in r[2].values())]
     if not rows:
         return Markup('<p class="empty">No impacts assessed.</p>')
-    w, bar_h, gap, left = 640, 24, 30, 150
+    w, bar_h, gap, left = 640, 24, 30, 190  # room for the labels of vocabulary.Criterion
     h = len(rows) * (bar_h + gap) + 40
     descs = []
     body = []

@@ -21,17 +21,14 @@ from empreinte.observatory.context import Ctx, get_ctx, get_filters
 from empreinte.observatory.errors import ApiError
 from empreinte.observatory.query import SORTS, Filters, list_reports
 from empreinte.report.validate import validate_report
+from empreinte.vocabulary import Criterion
 
 __all__ = ["configure_templates", "router"]
 
 router = APIRouter(include_in_schema=False)
 
-CRITERIA = (
-    ("gwp_kgco2e", "GWP", "kgCO2e"),
-    ("water_l", "Water", "L"),
-    ("adpe_kgsbe", "ADPe", "kgSbeq"),
-    ("pe_mj", "Primary energy", "MJ"),
-)
+CRITERIA_ROWS = tuple((c.value, c.label, c.unit) for c in Criterion)
+"""(criterion key, label, unit) for the report page and the filters' criterion choice."""
 TIER_TEXT = {
     "M1": "external meter",
     "M2": "hardware counter",
@@ -111,7 +108,7 @@ def configure_templates(t: Jinja2Templates) -> None:
         per_qty=charts.per_unit,
         exact=charts.exact,
         charts=charts,
-        criteria=CRITERIA,
+        criteria=CRITERIA_ROWS,
         phases=charts.PHASES,
         trend_notes=_trend_notes,
         tier_text=TIER_TEXT,
@@ -191,7 +188,7 @@ def reports_page(
 
 def _criteria_rows(impacts: dict[str, Any]) -> list[tuple[str, str, dict[str, float | None]]]:
     rows = []
-    for key, label, unit in CRITERIA:
+    for key, label, unit in CRITERIA_ROWS:
         c = impacts.get(key)
         if c:
             phases = {p: (c.get(p) or {}).get("value") for p in charts.PHASES}

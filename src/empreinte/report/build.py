@@ -31,7 +31,7 @@ from empreinte.report.models import (
     SourceRef,
     WarningItem,
 )
-from empreinte.vocabulary import COMPONENTS
+from empreinte.vocabulary import COMPONENTS, CRITERIA
 
 __all__ = ["estimate", "impacts_block", "make_report", "scale_impacts"]
 
@@ -51,11 +51,15 @@ def impacts_block(result: ImpactResult) -> Impacts:
         total = c.total
         if total is None:
             continue
+        by_comp = c.end_of_life_by_component
         out[crit] = PhaseSplit(
             usage=estimate(c.usage),
             embodied=estimate(c.embodied),
             end_of_life=estimate(c.end_of_life),
             total=estimate(total),
+            end_of_life_by_component=None
+            if by_comp is None
+            else {k: e for k, v in by_comp.items() if (e := estimate(v)) is not None},
         )
     return Impacts(**out)
 
@@ -71,7 +75,7 @@ def scale_impacts(impacts: Impacts, factor: float) -> Impacts:
         )
 
     out = {}
-    for crit in ("gwp_kgco2e", "water_l", "adpe_kgsbe", "pe_mj"):
+    for crit in CRITERIA:
         p: PhaseSplit | None = getattr(impacts, crit)
         if p is not None:
             out[crit] = PhaseSplit(
@@ -79,6 +83,9 @@ def scale_impacts(impacts: Impacts, factor: float) -> Impacts:
                 embodied=sc(p.embodied),
                 end_of_life=sc(p.end_of_life),
                 total=sc(p.total),
+                end_of_life_by_component=None
+                if p.end_of_life_by_component is None
+                else {k: e for k, v in p.end_of_life_by_component.items() if (e := sc(v))},
             )
     return Impacts(**out)
 

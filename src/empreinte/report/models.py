@@ -322,6 +322,10 @@ class PhaseSplit(_Model):
     embodied: Estimate | None = None
     end_of_life: Estimate | None = None
     total: Estimate
+    end_of_life_by_component: dict[Literal["accelerators", "host"], Estimate] | None = Field(
+        default=None,
+        description="the end_of_life phase by hardware component (accelerators, host)",
+    )
 
 
 class Impacts(_Model):
@@ -329,6 +333,11 @@ class Impacts(_Model):
     water_l: PhaseSplit | None = None
     adpe_kgsbe: PhaseSplit | None = None
     pe_mj: PhaseSplit | None = None
+    ewaste_kg: PhaseSplit | None = Field(
+        default=None,
+        description="mass of equipment allocated to the functional unit (kg): all of it in "
+        "end_of_life (the mass leaves use then), usage and embodied null",
+    )
 
 
 class PerUnit(_Model):

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from empreinte.report.models import Estimate, Impacts, PhaseSplit, Report
+from empreinte.vocabulary import CRITERIA, Criterion
 
 __all__ = [
-    "CRITERIA",
+    "CRITERION_LABELS",
     "G_PER_KG",
     "PHASES",
     "Exported",
@@ -36,19 +37,14 @@ class Exported:
 G_PER_KG = 1000.0
 """Grams per kilogram: the one conversion constant of the exporters."""
 
-CRITERIA: dict[str, tuple[str, str]] = {
-    "gwp_kgco2e": ("Global warming (GWP)", "kgCO2e"),
-    "water_l": ("Water consumption", "L"),
-    "adpe_kgsbe": ("Abiotic resources (ADPe)", "kgSbeq"),
-    "pe_mj": ("Primary energy (PE)", "MJ"),
-}
-"""Report criterion key -> (label, unit)."""
+CRITERION_LABELS: dict[str, tuple[str, str]] = {c.value: (c.label, c.unit) for c in Criterion}
+"""Report criterion key -> (label, unit), from :class:`empreinte.vocabulary.Criterion`."""
 
 PHASES = ("usage", "embodied", "end_of_life")
 
 
 def iter_criteria(impacts: Impacts) -> Iterator[tuple[str, PhaseSplit]]:
-    """``(criterion key, PhaseSplit)`` for each criterion assessed, in :data:`CRITERIA` order."""
+    """``(criterion key, PhaseSplit)`` for each criterion assessed, in the vocabulary's order."""
     for key in CRITERIA:
         split: PhaseSplit | None = getattr(impacts, key)
         if split is not None:

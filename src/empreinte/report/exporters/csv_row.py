@@ -12,12 +12,14 @@ import io
 from empreinte.report.exporters._common import Exported, hardware_summary, spreadsheet_safe
 from empreinte.report.models import Estimate, Report
 from empreinte.report.published import reconcile
+from empreinte.vocabulary import USAGE_CRITERIA, Criterion, Layer
 
 __all__ = ["CSV_COLUMNS", "csv_row", "export"]
 
 Cell = str | float | None
 
-_CRITERIA = ("gwp_kgco2e", "water_l", "adpe_kgsbe", "pe_mj")
+_EWASTE = Criterion.EWASTE.value
+_EWASTE_COMPONENTS = (Layer.ACCELERATORS.value, Layer.HOST.value)
 
 
 def _columns() -> tuple[str, ...]:
@@ -51,13 +53,17 @@ def _columns() -> tuple[str, ...]:
     ]
     for e in ("energy_kwh", "gpu_kwh", "cpu_kwh", "ram_kwh", "other_kwh", "facility_kwh"):
         cols += [e, f"{e}_low", f"{e}_high"]
-    for c in _CRITERIA:
+    for c in USAGE_CRITERIA:
         cols += [c, f"{c}_low", f"{c}_high", f"{c}_usage", f"{c}_embodied", f"{c}_end_of_life"]
     cols += ["per_unit_energy_kwh", "per_unit_energy_kwh_low", "per_unit_energy_kwh_high"]
-    for c in _CRITERIA:
+    for c in USAGE_CRITERIA:
         cols += [f"per_unit_{c}", f"per_unit_{c}_low", f"per_unit_{c}_high"]
     cols += ["warnings", "tool_version", "factors_version"]
     cols += ["citation", "published", "published_reconciliation"]
+    # e-waste (added at the end: columns are never reordered)
+    cols += [_EWASTE, f"{_EWASTE}_low", f"{_EWASTE}_high"]
+    cols += [f"{_EWASTE}_{comp}" for comp in _EWASTE_COMPONENTS]
+    cols += [f"per_unit_{_EWASTE}", f"per_unit_{_EWASTE}_low", f"per_unit_{_EWASTE}_high"]
     return tuple(cols)
 
 
@@ -107,7 +113,7 @@ def csv_row(report: Report) -> dict[str, Cell]:
     _put(row, "energy_kwh", en.total_kwh)
     for comp in ("gpu_kwh", "cpu_kwh", "ram_kwh", "other_kwh", "facility_kwh"):
         _put(row, comp, getattr(en, comp))
-    for c in _CRITERIA:
+    for c in USAGE_CRITERIA:
         split = getattr(report.impacts, c)
         _put(row, c, split.total if split else None)
         for phase in ("usage", "embodied", "end_of_life"):
@@ -115,7 +121,7 @@ def csv_row(report: Report) -> dict[str, Cell]:
             row[f"{c}_{phase}"] = e.value if e else None
     pu = report.per_unit
     _put(row, "per_unit_energy_kwh", pu.energy_kwh if pu else None)
-    for c in _CRITERIA:
+    for c in USAGE_CRITERIA:
         split = getattr(pu.impacts, c) if pu else None
         _put(row, f"per_unit_{c}", split.total if split else None)
     row["warnings"] = ";".join(w.code for w in report.warnings) or None
@@ -126,6 +132,14 @@ def csv_row(report: Report) -> dict[str, Cell]:
     comparison = reconcile(report)
     recs = comparison.reconciliations if comparison else ()
     row["published_reconciliation"] = "\n".join(r.sentence for r in recs) or None
+    ew = report.impacts.ewaste_kg
+    _put(row, _EWASTE, ew.total if ew else None)
+    by_comp = (ew.end_of_life_by_component if ew else None) or {}
+    for comp in _EWASTE_COMPONENTS:
+        e = by_comp.get(comp)  # type: ignore[call-overload]
+        row[f"{_EWASTE}_{comp}"] = e.value if e else None
+    pu_ew = pu.impacts.ewaste_kg if pu else None
+    _put(row, f"per_unit_{_EWASTE}", pu_ew.total if pu_ew else None)
     assert tuple(row) == CSV_COLUMNS, "csv_row and CSV_COLUMNS disagree"
     return row
 

@@ -79,6 +79,13 @@ def export(report: Report) -> Exported:
         f"# emissions in grams CO2e; range {fmt(gwp.total.low * G_PER_KG)} to "
         f"{fmt(gwp.total.high * G_PER_KG)} g (empreinte report {report.report_id})\n"
     )
+    ewaste = report.impacts.ewaste_kg  # the card has no field for it: a comment, like bounds
+    if ewaste is not None:
+        e = ewaste.total
+        comment += (
+            f"# electronic waste allocated (ewaste_kg): {fmt(e.value)} kg, range {fmt(e.low)} "
+            f"to {fmt(e.high)} kg\n"
+        )
     comparison = reconcile(report)  # the publisher's own figures, and how they reconcile
     for rec in comparison.reconciliations if comparison else ():
         comment += "# " + rec.sentence.replace("\n", " ") + "\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from html import escape
 
 from empreinte.report.exporters._common import (
-    CRITERIA,
+    CRITERION_LABELS,
     PHASES,
     Exported,
     fmt,
@@ -54,7 +54,7 @@ def phase_chart_svg(splits: list[tuple[str, PhaseSplit]]) -> str:
             f'<text x="{x0 + i * 140 + 18}" y="17" font-size="12">{_LABELS[phase]}</text>'
         )
     for row, (key, split) in enumerate(splits):
-        label, unit = CRITERIA[key]
+        label, unit = CRITERION_LABELS[key]
         y = 30 + row * row_h
         out.append(f'<text x="10" y="{y + 16}" font-size="12">{_e(label)}</text>')
         parts = [(p, getattr(split, p)) for p in PHASES]
@@ -128,7 +128,7 @@ def html(report: Report) -> str:
         _table(
             ["criterion", "unit", "usage", "embodied", "end of life", "total"],
             [
-                [CRITERIA[k][0], CRITERIA[k][1]]
+                [CRITERION_LABELS[k][0], CRITERION_LABELS[k][1]]
                 + [fmt_estimate(getattr(sp, p)) for p in PHASES]
                 + [fmt_estimate(sp.total)]
                 for k, sp in splits
@@ -154,7 +154,7 @@ def html(report: Report) -> str:
         fu = pu.functional_unit
         rows = [["energy", "kWh", fmt_estimate(pu.energy_kwh)]]
         rows += [
-            [CRITERIA[k][0], CRITERIA[k][1], fmt_estimate(sp.total)]
+            [CRITERION_LABELS[k][0], CRITERION_LABELS[k][1], fmt_estimate(sp.total)]
             for k, sp in iter_criteria(pu.impacts)
         ]
         parts.append(f"<h2>Per {_e(fu.type)} ({_e(f'{fu.count:g}')} in total)</h2>")
@@ -164,7 +164,7 @@ def html(report: Report) -> str:
         parts.append('<p class="note">Beside the footprint, not subtracted from it.</p>')
         avoided_rows = [
             [
-                f"{CRITERIA[a.criterion][0]} ({CRITERIA[a.criterion][1]})",
+                f"{CRITERION_LABELS[a.criterion][0]} ({CRITERION_LABELS[a.criterion][1]})",
                 fmt_estimate(a.value),
                 a.tier,
                 a.baseline,

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from empreinte.report.exporters._common import CRITERIA, PHASES, Exported, hardware_summary
+from empreinte.report.exporters._common import CRITERION_LABELS, PHASES, Exported, hardware_summary
 from empreinte.report.models import METHOD_TIER, Estimate, Report
 
 __all__ = ["FORMAT", "export", "l1801_document", "stage_of_phase"]
@@ -56,7 +56,7 @@ def _stages(report: Report) -> tuple[dict[str, Any], list[dict[str, str]]]:
     for phase in PHASES:
         stage = mapping[phase]
         values: dict[str, Any] = {}
-        for key, (label, unit) in CRITERIA.items():
+        for key, (label, unit) in CRITERION_LABELS.items():
             split = getattr(report.impacts, key)
             e = None if split is None else getattr(split, phase)
             if e is not None:
@@ -80,7 +80,7 @@ def l1801_document(report: Report) -> dict[str, Any]:
     tier = METHOD_TIER[report.measurement.method]
     categories = {
         key: {"label": label, "unit": unit} | (_est(split.total) or {})
-        for key, (label, unit) in CRITERIA.items()
+        for key, (label, unit) in CRITERION_LABELS.items()
         if (split := getattr(report.impacts, key)) is not None
     }
     per_unit = None
@@ -90,7 +90,7 @@ def l1801_document(report: Report) -> dict[str, Any]:
             "energy_kwh": _est(report.per_unit.energy_kwh),
         } | {
             key: _est(split.total)
-            for key in CRITERIA
+            for key in CRITERION_LABELS
             if (split := getattr(report.per_unit.impacts, key)) is not None
         }
     return {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from empreinte.report.exporters._common import (
-    CRITERIA,
+    CRITERION_LABELS,
     Exported,
     fmt_estimate,
     hardware_summary,
@@ -76,7 +76,7 @@ def markdown(report: Report) -> str:
         "|---|---|---|---|---|---|",
     ]
     for key, split in iter_criteria(report.impacts):
-        label, unit = CRITERIA[key]
+        label, unit = CRITERION_LABELS[key]
         cells = [fmt_estimate(getattr(split, p)) for p in ("usage", "embodied", "end_of_life")]
         lines.append(f"| {label} | {unit} | {' | '.join(cells)} | {fmt_estimate(split.total)} |")
     lines += ["", "## Energy by component", "", "| component | kWh |", "|---|---|"]
@@ -91,7 +91,7 @@ def markdown(report: Report) -> str:
         lines += ["| quantity | unit | value |", "|---|---|---|"]
         lines.append(f"| energy | kWh | {fmt_estimate(pu.energy_kwh)} |")
         for key, split in iter_criteria(pu.impacts):
-            label, unit = CRITERIA[key]
+            label, unit = CRITERION_LABELS[key]
             lines.append(f"| {label} | {unit} | {fmt_estimate(split.total)} |")
     if report.avoided:
         lines += ["", "## Avoided elsewhere, as declared (ITU-T L.1480)", ""]
@@ -101,7 +101,7 @@ def markdown(report: Report) -> str:
             "|---|---|---|---|---|---|",
         ]
         for a in report.avoided:
-            label, unit = CRITERIA[a.criterion]
+            label, unit = CRITERION_LABELS[a.criterion]
             lines.append(
                 f"| {label} ({unit}) | {fmt_estimate(a.value)} | {a.tier} | {_cell(a.baseline)} "
                 f"| {_cell(a.scope)} | {_cell(a.rebound)} |"

@@ -5,6 +5,8 @@
 - ``M`` embodied emissions, gCO2e: embodied + end-of-life GWP (SCI counts creation and disposal);
 - ``R`` the functional unit (``functional_unit``; one whole job when the report has none).
 
+``ewaste_kg_per_unit`` (the e-waste mass allocated per R) is given beside the score, not in it.
+
 The score is computed from the report's own GWP figures, so it equals
 ``(usage GWP + M) / R`` with the same bounds. When no embodied GWP was assessed ``M`` is null,
 ``m_included`` is false and the score covers operational emissions only (said in ``notes``).
@@ -69,6 +71,7 @@ def sci(report: Report) -> dict[str, Any]:
     total = _add(operational, m)
     assert total is not None
     per_unit = G_PER_KG / r_count
+    ewaste = report.impacts.ewaste_kg  # beside the score (a mass), never in it
     return {
         "formula": "((E * I) + M) per R",
         "E_kwh": _est(energy),
@@ -79,6 +82,7 @@ def sci(report: Report) -> dict[str, Any]:
         "sci_gco2e_per_unit": _est(total, per_unit),
         "unit": f"gCO2e per {r_type}",
         "m_included": m is not None,
+        "ewaste_kg_per_unit": None if ewaste is None else _est(ewaste.total, 1 / r_count),
         "location_zone": report.location.zone,
         "report_id": report.report_id,
         "notes": notes,
