@@ -226,6 +226,28 @@ def test_ranges_widen_outside_the_data_with_a_warning_naming_the_axis():
     assert "GPUs" in next(w for w in many.warnings if w.code == "extrapolated").message
 
 
+def test_an_moe_is_held_between_dense_models_of_its_active_and_total_size():
+    def acc(total: float, active: float) -> float:
+        e = estimate_inference(
+            params_total=total, params_active=active, output_tokens=300, batch=64, count=2
+        )
+        return float(e.per_request.accelerators.value)
+
+    # a 47B-total / 13B-active MoE (sparsity 3.6, below the data's MoE span 6.4-23.5)
+    moe = estimate_inference(
+        params_total=47e9, params_active=13e9, output_tokens=300, batch=64, count=2
+    )
+    value = float(moe.per_request.accelerators.value)
+    assert acc(13e9, 13e9) <= value <= acc(47e9, 47e9) * (1 + 1e-12)
+    w = next(w for w in moe.warnings if w.code == "extrapolated")
+    assert "MoE sparsity" in w.message
+    # inside the span no sparsity warning: Qwen3-235B-A22B-like
+    inside = estimate_inference(
+        params_total=235e9, params_active=22e9, output_tokens=300, batch=64, count=8
+    )
+    assert not any("MoE sparsity" in w.message for w in inside.warnings)
+
+
 def test_grid_gwp_reaches_the_inference_report():
     e = estimate_inference(model="llama-3.1-8b", output_tokens=300, pue=1.0, grid_gwp=0.5)
     r = e.to_report()
