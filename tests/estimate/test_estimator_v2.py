@@ -117,6 +117,23 @@ def test_operator_preset_replaces_the_default_pue():
     assert "pue-default" not in [w.code for w in meta.warnings]
 
 
+def test_operator_preset_of_the_run_year_through_the_cli(capsys):
+    # AWS's 2024 global PUE 1.15 (best site 1.04): facility energy = IT energy x 1.15
+    rc, out, _ = cli(
+        capsys, "estimate", "training", "--hardware", "H100", "--accelerator-hours", "1000",
+        "--location", "USA", "--datacenter", "aws:2024", "--json",
+    )  # fmt: skip
+    assert rc == 0
+    d = json.loads(out)
+    assert d["pue"] == {"value": 1.15, "low": 1.04, "high": 1.15}
+    assert "aws-sustainability-2024" in d["sources"]
+    rc, _, err = cli(
+        capsys, "estimate", "training", "--hardware", "H100", "--accelerator-hours", "1000",
+        "--datacenter", "aws:2019",
+    )  # fmt: skip
+    assert rc != 0 and "aws:2024" in err  # the published years are named, none invented
+
+
 def test_teacher_flops_add_to_the_student():
     base = estimate_training(hardware="nvidia-h100-sxm", flops=1e21, mfu=0.4, power_w=700)
     dist = estimate_training(

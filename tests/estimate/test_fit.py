@@ -114,8 +114,10 @@ def test_same_fit_tolerates_rounding_and_nothing_else():
 
 def test_moe_indicator_is_set_by_total_above_active():
     kw = {"precision": "bfloat16", "batch": 64, "gpus": 1, "gpu": "H100", "output_len": 500}
-    dense = dict(zip(FEATURES, design_matrix(active_b=8, total_b=8, task="gpqa", **kw)[0]))
-    moe = dict(zip(FEATURES, design_matrix(active_b=3, total_b=30, task="gpqa", **kw)[0]))
+    x_dense = design_matrix(active_b=8, total_b=8, task="gpqa", **kw)[0]
+    x_moe = design_matrix(active_b=3, total_b=30, task="gpqa", **kw)[0]
+    dense = dict(zip(FEATURES, x_dense, strict=True))
+    moe = dict(zip(FEATURES, x_moe, strict=True))
     assert dense["moe"] == 0 and dense["ln_sparsity_ln_batch"] == 0
     assert moe["moe"] == 1 and moe["ln_sparsity_ln_batch"] == pytest.approx(np.log(10) * np.log(64))
 
