@@ -117,6 +117,23 @@ def test_operator_preset_replaces_the_default_pue():
     assert "pue-default" not in [w.code for w in meta.warnings]
 
 
+def test_operator_preset_of_the_run_year_through_the_cli(capsys):
+    # AWS's 2024 global PUE 1.15 (best site 1.04): facility energy = IT energy x 1.15
+    rc, out, _ = cli(
+        capsys, "estimate", "training", "--hardware", "H100", "--accelerator-hours", "1000",
+        "--location", "USA", "--datacenter", "aws:2024", "--json",
+    )  # fmt: skip
+    assert rc == 0
+    d = json.loads(out)
+    assert d["pue"] == {"value": 1.15, "low": 1.04, "high": 1.15}
+    assert "aws-sustainability-2024" in d["sources"]
+    rc, _, err = cli(
+        capsys, "estimate", "training", "--hardware", "H100", "--accelerator-hours", "1000",
+        "--datacenter", "aws:2019",
+    )  # fmt: skip
+    assert rc != 0 and "aws:2024" in err  # the published years are named, none invented
+
+
 def test_teacher_flops_add_to_the_student():
     base = estimate_training(hardware="nvidia-h100-sxm", flops=1e21, mfu=0.4, power_w=700)
     dist = estimate_training(
@@ -224,6 +241,28 @@ def test_ranges_widen_outside_the_data_with_a_warning_naming_the_axis():
     assert width(outside.per_request.accelerators) > width(inside.per_request.accelerators)
     many = estimate_inference(model="llama-3.1-70b", output_tokens=300, count=32)
     assert "GPUs" in next(w for w in many.warnings if w.code == "extrapolated").message
+
+
+def test_an_moe_is_held_between_dense_models_of_its_active_and_total_size():
+    def acc(total: float, active: float) -> float:
+        e = estimate_inference(
+            params_total=total, params_active=active, output_tokens=300, batch=64, count=2
+        )
+        return float(e.per_request.accelerators.value)
+
+    # a 47B-total / 13B-active MoE (sparsity 3.6, below the data's MoE span 6.4-23.5)
+    moe = estimate_inference(
+        params_total=47e9, params_active=13e9, output_tokens=300, batch=64, count=2
+    )
+    value = float(moe.per_request.accelerators.value)
+    assert acc(13e9, 13e9) <= value <= acc(47e9, 47e9) * (1 + 1e-12)
+    w = next(w for w in moe.warnings if w.code == "extrapolated")
+    assert "MoE sparsity" in w.message
+    # inside the span no sparsity warning: Qwen3-235B-A22B-like
+    inside = estimate_inference(
+        params_total=235e9, params_active=22e9, output_tokens=300, batch=64, count=8
+    )
+    assert not any("MoE sparsity" in w.message for w in inside.warnings)
 
 
 def test_grid_gwp_reaches_the_inference_report():

@@ -110,3 +110,41 @@ def test_same_fit_tolerates_rounding_and_nothing_else():
     assert not same_fit(doc, {"c": [1.0, -2.5e-3], "rows": 694, "source": "ml-energy-v3"})
     assert not same_fit(doc, {"c": [1.0], "rows": 695, "source": "ml-energy-v3"})
     assert not same_fit(doc, {"c": [1.0, -2.5e-3], "rows": 695, "source": "other"})
+
+
+def test_moe_indicator_is_set_by_total_above_active():
+    kw = {"precision": "bfloat16", "batch": 64, "gpus": 1, "gpu": "H100", "output_len": 500}
+    x_dense = design_matrix(active_b=8, total_b=8, task="gpqa", **kw)[0]
+    x_moe = design_matrix(active_b=3, total_b=30, task="gpqa", **kw)[0]
+    dense = dict(zip(FEATURES, x_dense, strict=True))
+    moe = dict(zip(FEATURES, x_moe, strict=True))
+    assert dense["moe"] == 0 and dense["ln_sparsity_ln_batch"] == 0
+    assert moe["moe"] == 1 and moe["ln_sparsity_ln_batch"] == pytest.approx(np.log(10) * np.log(64))
+
+
+def test_held_out_models_within_x1_5_at_the_median(shipped):
+    # issue 12: 25 of 28 held-out models within x1.5 (21 before the MoE term); the three
+    # outside are explained in methodology.md (an FP8 kernel anomaly, a task run by one
+    # family only, a hybrid architecture the inputs cannot name)
+    per = shipped["leave_one_model_out"]["per_model"]
+    outside = sorted(p["model_id"] for p in per if not 1 / 1.5 <= p["median_ratio"] <= 1.5)
+    assert outside == [
+        "Qwen/Qwen3-Coder-30B-A3B-Instruct",
+        "Qwen/Qwen3-Coder-480B-A35B-Instruct-FP8",
+        "nvidia/NVIDIA-Nemotron-Nano-12B-v2-VL-BF16",
+    ]
+    assert shipped["leave_one_model_out"]["median_abs_error_by_model"] <= 0.185
+
+
+def test_methodology_error_table_is_the_shipped_one(shipped):
+    # the "now" column of methodology.md's before/after table equals the shipped fit
+    text = (ROOT / "docs" / "methodology.md").read_text()
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip().strip("*") for c in line.strip("|").split("|")]
+        if len(cells) == 6 and "/" in cells[0]:
+            rows[cells[0]] = float(cells[3])
+    per = shipped["leave_one_model_out"]["per_model"]
+    assert len(rows) == len(per) == 28
+    for p in per:
+        assert rows[p["model_id"]] == pytest.approx(p["median_ratio"], abs=0.005)

@@ -123,3 +123,27 @@ def test_injectable_regions() -> None:
     assert repo.resolve_location("cloud:amazon:x-1").zone == "FRA"
     with pytest.raises(DataError):
         CloudRegionRepository(lambda: {"regions": [row, row]}).list()
+
+
+def test_operator_pue_by_year_with_its_source():
+    meta = get_datacenter("meta:2023")
+    assert meta.year == 2023 and meta.pue.value == 1.08
+    assert meta.pue.sources == ["meta-sustainability-2024"]
+    assert get_datacenter("google-cloud@2023").pue.value == 1.10
+    assert get_datacenter("google-cloud:2024").pue.value == 1.09
+    aws = get_datacenter("aws:2024")
+    assert (aws.pue.value, aws.pue.range.low) == (1.15, 1.04)
+    # the WUE stays the fleet's; a bare id is the undated fleet preset
+    assert aws.wue_onsite_l_per_kwh == get_datacenter("aws").wue_onsite_l_per_kwh
+    assert get_datacenter("aws").year is None
+    # a year the operator did not publish is an error naming the years it did
+    with pytest.raises(UnknownKeyError, match="aws:2023"):
+        get_datacenter("aws:2019")
+    with pytest.raises(UnknownKeyError, match="published for: none"):
+        get_datacenter("azure:2023")
+
+
+def test_meta_wue_is_a_range():
+    wue = get_datacenter("meta").wue_onsite_l_per_kwh
+    assert wue is not None
+    assert (wue.low, wue.value, wue.high) == (0.2, 0.26, 0.36)

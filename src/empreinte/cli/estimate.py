@@ -34,7 +34,12 @@ _IDLE = typer.Option(None, "--idle-ratio", help="Idle capacity per active IT ene
 _GRID = typer.Option(
     None, "--grid-gwp", help="Stated grid factor, kgCO2e/kWh (range); replaces the zone's."
 )
-_DC = typer.Option(None, "--datacenter", help="Operator preset for PUE and WUE (meta, aws...).")
+_DC = typer.Option(
+    None,
+    "--datacenter",
+    help="Operator preset for PUE and WUE (meta, aws...); meta:2023 takes the PUE it published "
+    "for that year.",
+)
 
 
 def parse_range(text: str | None) -> Any:

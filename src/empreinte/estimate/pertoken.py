@@ -16,6 +16,10 @@ Outside the fitted data the curves are bounded by physics rather than extrapolat
   energy whatever the batch, so energy per token grows as ``B_min / B``;
 - output length outside the data: energy per token stays at the edge's value (no
   ``L^0.41`` towards implausibly cheap 10-token answers);
+- a mixture of experts costs at least a dense model of its active size and at most one of
+  its total size on the same GPUs (same FLOP per token as the first, at most the weights of
+  the second): the fitted value is held between the two, which matters for sparsities
+  outside the data's MoE span (a 47B/13B MoE would otherwise cost 1.5× a dense 47B);
 - parameters and GPU count: the log-linear form is extrapolated.
 
 On every axis outside the data the range widens by ``1 + 0.5 × e-folds`` on each side (an
@@ -95,6 +99,10 @@ def data_domain() -> dict[str, tuple[float, float]]:
     for axis, col in (("GPUs", "num_gpus"), ("output length", "avg_output_len")):
         v = np.asarray(data[col], dtype=float)
         out[axis] = (float(v.min()), float(v.max()))
+    total = np.asarray(data["total_params_billions"], dtype=float)
+    sparsity = total / np.asarray(data["activated_params_billions"], dtype=float)
+    moe = sparsity[sparsity > 1.0]
+    out["MoE sparsity"] = (float(moe.min()), float(moe.max()))
     return out
 
 
@@ -185,7 +193,12 @@ def _bounded(
     """``exp(base)`` with the batch bounded by physics outside the data (module docstring)."""
     lo, hi = data_domain()["batch"]
     b = min(max(batch, lo), hi)
-    return math.exp(_base(fm, active, total, precision, b, gpus, gpu, task)) * max(lo / batch, 1.0)
+    value = math.exp(_base(fm, active, total, precision, b, gpus, gpu, task))
+    if total > active:  # MoE: between the dense model of its active and of its total size
+        dense_active = math.exp(_base(fm, active, active, precision, b, gpus, gpu, task))
+        dense_total = math.exp(_base(fm, total, total, precision, b, gpus, gpu, task))
+        value = min(max(value, dense_active), dense_total)
+    return value * max(lo / batch, 1.0)
 
 
 def profile(
@@ -222,14 +235,15 @@ def profile(
         if a > t:
             continue
         vals.append(_bounded(fm, a, t, precision, b, g(t), gpu, task))
-    widen, axes = extrapolation(
-        {
-            "active parameters": float(active.value) / 1e9,
-            "total parameters": float(total.value) / 1e9,
-            "batch": float(batch.value),
-            "GPUs": float(central_gpus),
-        }
-    )
+    drivers = {
+        "active parameters": float(active.value) / 1e9,
+        "total parameters": float(total.value) / 1e9,
+        "batch": float(batch.value),
+        "GPUs": float(central_gpus),
+    }
+    if total.value > active.value:  # total / active of a mixture of experts
+        drivers["MoE sparsity"] = float(total.value) / float(active.value)
+    widen, axes = extrapolation(drivers)
     if axes and warnings is not None:
         warnings.append(extrapolation_warning(axes, widen))
     low = min(vals) / fm.ratio_high / widen
