@@ -7,7 +7,9 @@ two Spark jobs.
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 
 import pytest
 
@@ -29,6 +31,9 @@ KEYS = ("model", "day", "provider", "grid_zone")
 def spark():
     from pyspark.sql import SparkSession
 
+    # the workers run this interpreter (with empreinte and pyarrow), not whatever `python3`
+    # is first on PATH
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (
         SparkSession.builder.master("local[1]")
         .appName("empreinte-tests")
