@@ -14,7 +14,9 @@ from enum import StrEnum
 
 __all__ = [
     "ATTRIBUTIONS",
+    "BOUNDARIES",
     "COMPONENTS",
+    "END_TO_END_LAYERS",
     "J_PER_KWH",
     "LAYERS",
     "METHODS",
@@ -22,6 +24,7 @@ __all__ = [
     "PHASES",
     "STAGES",
     "TIERS",
+    "Boundary",
     "Component",
     "Layer",
     "Method",
@@ -67,12 +70,24 @@ class Component(StrEnum):
 
 
 class Layer(StrEnum):
-    """Boundary layers of a job's energy (measurement boundary, estimators' layers)."""
+    """Boundary layers, from the chips outwards: the data centre's four (measurement boundary,
+    estimators' layers), then the two beyond its wall that the end-to-end boundary of a request
+    adds (the network that carries it and the user's device)."""
 
     ACCELERATORS = "accelerators"
     HOST = "host"
     IDLE = "idle"
     FACILITY = "facility"
+    NETWORK = "network"
+    DEVICE = "device"
+
+
+class Boundary(StrEnum):
+    """System boundary of a per-request figure: the data centre's, or end to end (data centre,
+    network and the user's device)."""
+
+    DATACENTER = "datacenter"
+    END_TO_END = "end-to-end"
 
 
 class Phase(StrEnum):
@@ -98,8 +113,14 @@ METHOD_TIER: dict[str, str] = dict(zip(METHODS, TIERS, strict=True))
 COMPONENTS: tuple[str, ...] = tuple(c.value for c in Component)
 """Components of the energy split in a report, in order."""
 
-LAYERS: tuple[str, ...] = tuple(la.value for la in Layer)
-"""Boundary layers, from the chips outwards."""
+END_TO_END_LAYERS: tuple[str, ...] = (Layer.NETWORK.value, Layer.DEVICE.value)
+"""Layers beyond the data centre's wall, added by the end-to-end boundary of a request."""
+
+LAYERS: tuple[str, ...] = tuple(la.value for la in Layer if la.value not in END_TO_END_LAYERS)
+"""The data centre's boundary layers, from the chips outwards."""
+
+BOUNDARIES: tuple[str, ...] = tuple(b.value for b in Boundary)
+"""System boundaries of a per-request figure (``--boundary``)."""
 
 PHASES: tuple[str, ...] = tuple(p.value for p in Phase)
 """Impact phases, in order."""

@@ -17,6 +17,9 @@ def test_report_schema_spells_the_vocabulary() -> None:
     assert get_args(models.Method) == vocabulary.METHODS
     assert get_args(models.MTier) == vocabulary.TIERS
     assert get_args(models.Layer) == vocabulary.LAYERS
+    assert get_args(models.EndToEndLayer) == vocabulary.END_TO_END_LAYERS
+    assert get_args(models.Boundary) == vocabulary.BOUNDARIES
+    assert (*vocabulary.LAYERS, *vocabulary.END_TO_END_LAYERS) == tuple(vocabulary.Layer)
     assert models.METHOD_TIER is vocabulary.METHOD_TIER
     assert [m.tier for m in vocabulary.Method] == list(vocabulary.TIERS)
     phases = set(models.PhaseSplit.model_fields) - {"total"}
@@ -33,7 +36,16 @@ def test_j_per_kwh_is_one_kilowatt_hour() -> None:
 
 
 def test_each_constant_is_defined_once() -> None:
-    names = ("J_PER_KWH", "COMPONENTS", "STAGES", "METHOD_TIER", "ATTRIBUTIONS", "LAYERS")
+    names = (
+        "J_PER_KWH",
+        "COMPONENTS",
+        "STAGES",
+        "METHOD_TIER",
+        "ATTRIBUTIONS",
+        "LAYERS",
+        "END_TO_END_LAYERS",
+        "BOUNDARIES",
+    )
     where: dict[str, list[str]] = {n: [] for n in names}
     literal = []
     for f in SRC.rglob("*.py"):
