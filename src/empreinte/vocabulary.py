@@ -14,7 +14,7 @@ from enum import StrEnum
 
 __all__ = [
     "ATTRIBUTIONS",
-    "BOUNDARIES",
+    "SYSTEM_BOUNDARIES",
     "COMPONENTS",
     "END_TO_END_LAYERS",
     "J_PER_KWH",
@@ -24,7 +24,7 @@ __all__ = [
     "PHASES",
     "STAGES",
     "TIERS",
-    "Boundary",
+    "SystemBoundary",
     "Component",
     "Layer",
     "Method",
@@ -82,7 +82,7 @@ class Layer(StrEnum):
     DEVICE = "device"
 
 
-class Boundary(StrEnum):
+class SystemBoundary(StrEnum):
     """System boundary of a per-request figure: the data centre's, or end to end (data centre,
     network and the user's device)."""
 
@@ -119,7 +119,7 @@ END_TO_END_LAYERS: tuple[str, ...] = (Layer.NETWORK.value, Layer.DEVICE.value)
 LAYERS: tuple[str, ...] = tuple(la.value for la in Layer if la.value not in END_TO_END_LAYERS)
 """The data centre's boundary layers, from the chips outwards."""
 
-BOUNDARIES: tuple[str, ...] = tuple(b.value for b in Boundary)
+SYSTEM_BOUNDARIES: tuple[str, ...] = tuple(b.value for b in SystemBoundary)
 """System boundaries of a per-request figure (``--boundary``)."""
 
 PHASES: tuple[str, ...] = tuple(p.value for p in Phase)

@@ -18,7 +18,7 @@ def test_report_schema_spells_the_vocabulary() -> None:
     assert get_args(models.MTier) == vocabulary.TIERS
     assert get_args(models.Layer) == vocabulary.LAYERS
     assert get_args(models.EndToEndLayer) == vocabulary.END_TO_END_LAYERS
-    assert get_args(models.Boundary) == vocabulary.BOUNDARIES
+    assert get_args(models.SystemBoundary) == vocabulary.SYSTEM_BOUNDARIES
     assert (*vocabulary.LAYERS, *vocabulary.END_TO_END_LAYERS) == tuple(vocabulary.Layer)
     assert models.METHOD_TIER is vocabulary.METHOD_TIER
     assert [m.tier for m in vocabulary.Method] == list(vocabulary.TIERS)
@@ -44,7 +44,7 @@ def test_each_constant_is_defined_once() -> None:
         "ATTRIBUTIONS",
         "LAYERS",
         "END_TO_END_LAYERS",
-        "BOUNDARIES",
+        "SYSTEM_BOUNDARIES",
     )
     where: dict[str, list[str]] = {n: [] for n in names}
     literal = []

@@ -614,10 +614,12 @@ def _end_to_end_layers(
     output_tokens: Range | float,
 ) -> list[Any]:
     """The network and device layers of the end-to-end boundary (none for the data centre's)."""
-    from empreinte.vocabulary import BOUNDARIES
+    from empreinte.vocabulary import SYSTEM_BOUNDARIES
 
-    if boundary not in BOUNDARIES:
-        raise EstimateError(f"unknown boundary {boundary!r}: use one of {', '.join(BOUNDARIES)}")
+    if boundary not in SYSTEM_BOUNDARIES:
+        raise EstimateError(
+            f"unknown boundary {boundary!r}: use one of {', '.join(SYSTEM_BOUNDARIES)}"
+        )
     given = [
         n
         for n, v in (

@@ -58,7 +58,7 @@ Stage = Literal[
 Method = Literal["external_meter", "hw_counter", "software_model", "proxy_model", "declared"]
 Layer = Literal["accelerators", "host", "idle", "facility"]
 EndToEndLayer = Literal["network", "device"]
-Boundary = Literal["datacenter", "end-to-end"]
+SystemBoundary = Literal["datacenter", "end-to-end"]
 MTier = Literal["M1", "M2", "M3", "M4", "M5"]
 ATier = Literal["A0", "A1", "A2", "A3"]
 
@@ -554,7 +554,7 @@ class EndToEnd(_Model):
     boundary (docs/methodology.md, "End-to-end boundary of a request")."""
 
     layers: list[EndToEndItem] = Field(min_length=1, max_length=len(get_args(EndToEndLayer)))
-    per_unit: dict[Boundary, BoundaryFigure] = Field(
+    per_unit: dict[SystemBoundary, BoundaryFigure] = Field(
         description="per functional unit on the data-centre and the end-to-end boundary"
     )
 
@@ -623,7 +623,7 @@ class Report(_Model):
         max_length=50,
         description="storage and transfer of data, beside the compute footprint",
     )
-    system_boundary: Boundary | None = Field(
+    system_boundary: SystemBoundary | None = Field(
         default=None,
         description="boundary of the per-unit figure: 'datacenter', or 'end-to-end' (then "
         "end_to_end holds the network and device layers and both per-unit figures)",
