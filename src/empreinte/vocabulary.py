@@ -14,7 +14,6 @@ from enum import StrEnum
 
 __all__ = [
     "ATTRIBUTIONS",
-    "SYSTEM_BOUNDARIES",
     "COMPONENTS",
     "END_TO_END_LAYERS",
     "J_PER_KWH",
@@ -23,13 +22,14 @@ __all__ = [
     "METHOD_TIER",
     "PHASES",
     "STAGES",
+    "SYSTEM_BOUNDARIES",
     "TIERS",
-    "SystemBoundary",
     "Component",
     "Layer",
     "Method",
     "Phase",
     "Stage",
+    "SystemBoundary",
 ]
 
 
