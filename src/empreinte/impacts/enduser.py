@@ -188,7 +188,7 @@ def network_layer(
             )
         )
     return EndToEndLayer(
-        Layer.NETWORK.value,  # type: ignore[arg-type]
+        Layer.NETWORK.value,
         access,
         float(gb.value),
         "GB",
@@ -241,7 +241,7 @@ def device_layer(
     if missing:
         note += f"; embodied {', '.join(missing)} not assessed (no sourced value)"
     return EndToEndLayer(
-        Layer.DEVICE.value,  # type: ignore[arg-type]
+        Layer.DEVICE.value,
         device,
         float(t.value),
         "s",
