@@ -77,7 +77,7 @@ def _shot(page: Any, name: str, width: int) -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_avoided_beside_the_footprint(
     server16: tuple[str, str, str],
-    browser: Any,  # noqa: F811
+    browser: Any,
     width: int,
 ) -> None:
     url, avoided_id, _ = server16
@@ -110,7 +110,7 @@ def test_avoided_beside_the_footprint(
 @pytest.mark.parametrize("width", WIDTHS)
 def test_end_to_end_layers_and_both_boundaries(
     server16: tuple[str, str, str],
-    browser: Any,  # noqa: F811
+    browser: Any,
     width: int,
 ) -> None:
     url, _, e2e_id = server16
