@@ -191,3 +191,52 @@ def test_cli_end_to_end_json_table_and_errors(tmp_path: object) -> None:
     assert "--boundary end-to-end" in bad.stderr and "Traceback" not in bad.stderr
     dev = _run(*base, "--boundary", "end-to-end", "--device-seconds", "3", "--device", "fridge")
     assert dev.returncode != 0 and "unknown device 'fridge'" in dev.stderr
+
+
+def test_every_export_carries_the_end_to_end_layers() -> None:
+    """md, html, csv and l1801 show the layers and both per-request figures; the other
+    formats (hf, boamps, sci, spdx, ai-act) follow fixed external schemas and still export."""
+    from importlib.resources import files
+
+    import jsonschema
+
+    from empreinte.report.exporters import FORMATS, export_report
+
+    rep = estimate_inference(
+        model="llama-3.1-8b",
+        output_tokens=400,
+        location="FRA",
+        boundary="end-to-end",
+        device_seconds=30,
+        bytes_per_request=1e6,
+    ).to_report()
+    net_kwh = 1.875e-6  # 0.001 GB × 0.001875 kWh/GB, fixed access
+    for fmt in ("md", "html"):
+        text = export_report(rep, fmt).content
+        assert isinstance(text, str)
+        assert "End-to-end boundary of a request" in text, fmt
+        assert "network (fixed)" in text and "device (smartphone)" in text, fmt
+        assert "boavizta-user-terminals" in text, fmt
+    csv_text = export_report(rep, "csv").content
+    assert isinstance(csv_text, str)
+    import csv as csvmod
+    import io
+
+    row = next(csvmod.DictReader(io.StringIO(csv_text)))
+    assert row["system_boundary"] == "end-to-end"
+    assert float(row["network_kwh"]) == pytest.approx(net_kwh)
+    assert float(row["device_kwh_high"]) == pytest.approx(90 / 3.6e6)
+    assert float(row["per_unit_end_to_end_energy_kwh"]) > float(
+        row["per_unit_datacenter_energy_kwh"]
+    )
+    doc = json.loads(export_report(rep, "l1801").content)
+    schema = json.loads(
+        files("empreinte.report.exporters").joinpath("schemas", "l1801-1.json").read_text()
+    )
+    jsonschema.validate(doc, schema)
+    sb = doc["goal_and_scope"]["system_boundary"]
+    assert sb["boundary"] == "end-to-end"
+    assert sb["end_to_end"]["layers"][0]["energy_kwh"]["value"] == pytest.approx(net_kwh)
+    assert set(sb["end_to_end"]["per_functional_unit"]) == {"datacenter", "end-to-end"}
+    for fmt in FORMATS:
+        assert export_report(rep, fmt).content, fmt
