@@ -203,6 +203,15 @@ class InferenceEstimate:
                 rows.append(row | (to_json_range(v) or {}))
                 rows[-1]["sources"] = [] if len(rows) > 1 else srcs
         steps: list[dict[str, Any]] = self.impact_result().explain()
+        for la in self.end_to_end:  # beyond the data centre: its own rows and sources
+            for k, v, u in (
+                (f"per_request_{la.layer}_{la.unit.lower()}", la.quantity_range, la.unit),
+                (f"per_request_{la.layer}_kwh", la.energy_kwh, "kWh"),
+                (f"per_request_{la.layer}_gwp_kgco2e", la.total("gwp_kgco2e"), "kgCO2e"),
+            ):
+                if v is not None:
+                    row = {"phase": "end-to-end", "name": k, "unit": u} | (to_json_range(v) or {})
+                    steps.append(row | {"sources": list(dict.fromkeys(la.sources))})
         return rows + steps
 
     def to_report(self, name: str | None = None) -> Any:

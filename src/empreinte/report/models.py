@@ -565,6 +565,17 @@ class EndToEnd(_Model):
             raise ValueError("each layer at most once")
         return v
 
+    @field_validator("per_unit")
+    @classmethod
+    def _both_boundaries(
+        cls, v: dict[SystemBoundary, BoundaryFigure]
+    ) -> dict[SystemBoundary, BoundaryFigure]:
+        if set(v) != {"datacenter", "end-to-end"}:
+            raise ValueError(
+                "give the per-unit figure on both boundaries, datacenter and end-to-end"
+            )
+        return v
+
 
 class Report(_Model):
     """A footprint report, schema ``empreinte.report/1``."""
