@@ -168,6 +168,7 @@ class WarningCode(StrEnum):
     PROVISIONED_SATURATED = "provisioned-saturated"  # requests need more than the provisioned fleet
     DATA_NOT_ASSESSED = "data-not-assessed"  # a storage medium without a sourced factor
     NETWORK_AVERAGE_INTENSITY = "network-average-intensity"  # transfer at an average kWh/GB
+    BYTES_FROM_TOKENS = "bytes-from-tokens"  # a request's bytes derived from its tokens
     TOKENS_IMPLAUSIBLE = "tokens-implausible"  # log rows with absurd token counts (unit?)
     REUSE_EFFICIENCY_FROM_SPECS = "reuse-efficiency-from-specs"  # old vs new from peak FLOP/s, TDP
     SERIES_MISSING = "series-missing"  # a selected exporter series vanished from some scrapes

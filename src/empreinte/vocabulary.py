@@ -17,12 +17,14 @@ __all__ = [
     "ATTRIBUTIONS",
     "COMPONENTS",
     "CRITERIA",
+    "END_TO_END_LAYERS",
     "J_PER_KWH",
     "LAYERS",
     "METHODS",
     "METHOD_TIER",
     "PHASES",
     "STAGES",
+    "SYSTEM_BOUNDARIES",
     "TIERS",
     "USAGE_CRITERIA",
     "Component",
@@ -31,6 +33,7 @@ __all__ = [
     "Method",
     "Phase",
     "Stage",
+    "SystemBoundary",
 ]
 
 
@@ -71,12 +74,24 @@ class Component(StrEnum):
 
 
 class Layer(StrEnum):
-    """Boundary layers of a job's energy (measurement boundary, estimators' layers)."""
+    """Boundary layers, from the chips outwards: the data centre's four (measurement boundary,
+    estimators' layers), then the two beyond its wall that the end-to-end boundary of a request
+    adds (the network that carries it and the user's device)."""
 
     ACCELERATORS = "accelerators"
     HOST = "host"
     IDLE = "idle"
     FACILITY = "facility"
+    NETWORK = "network"
+    DEVICE = "device"
+
+
+class SystemBoundary(StrEnum):
+    """System boundary of a per-request figure: the data centre's, or end to end (data centre,
+    network and the user's device)."""
+
+    DATACENTER = "datacenter"
+    END_TO_END = "end-to-end"
 
 
 class Phase(StrEnum):
@@ -141,8 +156,14 @@ METHOD_TIER: dict[str, str] = dict(zip(METHODS, TIERS, strict=True))
 COMPONENTS: tuple[str, ...] = tuple(c.value for c in Component)
 """Components of the energy split in a report, in order."""
 
-LAYERS: tuple[str, ...] = tuple(la.value for la in Layer)
-"""Boundary layers, from the chips outwards."""
+END_TO_END_LAYERS: tuple[str, ...] = (Layer.NETWORK.value, Layer.DEVICE.value)
+"""Layers beyond the data centre's wall, added by the end-to-end boundary of a request."""
+
+LAYERS: tuple[str, ...] = tuple(la.value for la in Layer if la.value not in END_TO_END_LAYERS)
+"""The data centre's boundary layers, from the chips outwards."""
+
+SYSTEM_BOUNDARIES: tuple[str, ...] = tuple(b.value for b in SystemBoundary)
+"""System boundaries of a per-request figure (``--boundary``)."""
 
 PHASES: tuple[str, ...] = tuple(p.value for p in Phase)
 """Impact phases, in order."""

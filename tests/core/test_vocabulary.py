@@ -17,6 +17,9 @@ def test_report_schema_spells_the_vocabulary() -> None:
     assert get_args(models.Method) == vocabulary.METHODS
     assert get_args(models.MTier) == vocabulary.TIERS
     assert get_args(models.Layer) == vocabulary.LAYERS
+    assert get_args(models.EndToEndLayer) == vocabulary.END_TO_END_LAYERS
+    assert get_args(models.SystemBoundary) == vocabulary.SYSTEM_BOUNDARIES
+    assert (*vocabulary.LAYERS, *vocabulary.END_TO_END_LAYERS) == tuple(vocabulary.Layer)
     assert models.METHOD_TIER is vocabulary.METHOD_TIER
     assert [m.tier for m in vocabulary.Method] == list(vocabulary.TIERS)
     phases = set(models.PhaseSplit.model_fields) - {"total", "end_of_life_by_component"}
@@ -47,6 +50,8 @@ def test_each_constant_is_defined_once() -> None:
         "LAYERS",
         "CRITERIA",
         "USAGE_CRITERIA",
+        "END_TO_END_LAYERS",
+        "SYSTEM_BOUNDARIES",
     )
     where: dict[str, list[str]] = {n: [] for n in names}
     literal = []

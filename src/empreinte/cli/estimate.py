@@ -136,6 +136,27 @@ def _impact_rows(report: Any) -> list[tuple[str, str]]:
     return rows
 
 
+def _boundary_rows(est: Any, report: Any) -> list[tuple[str, str]]:
+    """Per request: the end-to-end layers (energy, GWP) then the figure on each boundary."""
+    from empreinte.estimate.common import to_json_range
+    from empreinte.units import with_bounds
+
+    def shown(r: Any, unit: str) -> str:
+        return "-" if r is None else with_bounds(r.value, r.low, r.high, unit, 4)
+
+    rows: list[tuple[str, str]] = []
+    for la in est.end_to_end:
+        q = _fmt(to_json_range(la.quantity_range))
+        what = f"{la.layer} ({la.name}, {q} {la.unit})"
+        rows.append((f"per request: {what}, energy", shown(la.energy_kwh, "kWh")))
+        rows.append((f"per request: {la.layer}, GWP", shown(la.total("gwp_kgco2e"), "kgCO2e")))
+        rows.append((f"  {la.layer}: sources", ", ".join(dict.fromkeys(la.sources))))
+    for b, fig in est.boundary_figures(report).items():
+        rows.append((f"per request, {b} boundary: energy", shown(fig["energy_kwh"], "kWh")))
+        rows.append((f"per request, {b} boundary: GWP", shown(fig["gwp_kgco2e"], "kgCO2e")))
+    return rows
+
+
 # Data options (storage and transfer), shared by `estimate training` and `estimate lifecycle`
 _DATASET_TB = typer.Option(None, "--dataset-tb", help="Dataset size, TB.", min=0)
 _CHECKPOINTS_TB = typer.Option(None, "--checkpoints-tb", help="Checkpoints kept, TB.", min=0)
@@ -328,6 +349,26 @@ def inference(
     fleet: float | None = typer.Option(
         None, "--fleet", min=1, help="Accelerators provisioned (default: one replica)."
     ),
+    boundary: str = typer.Option(
+        "datacenter",
+        "--boundary",
+        help="datacenter, or end-to-end (adds the network and the user's device).",
+    ),
+    device: str | None = typer.Option(
+        None, "--device", help="End-to-end: smartphone (default), tablet, laptop or desktop."
+    ),
+    device_seconds: str | None = typer.Option(
+        None, "--device-seconds", help="End-to-end: time on the user's device, s (range)."
+    ),
+    bytes_moved: str | None = typer.Option(
+        None, "--bytes", help="End-to-end: bytes per request (default: from the tokens)."
+    ),
+    network: str | None = typer.Option(
+        None, "--network", help="End-to-end: network access, fixed (default) or mobile."
+    ),
+    user_location: str | None = typer.Option(
+        None, "--user-location", help="End-to-end: the user's grid zone (default: --location)."
+    ),
     explain: bool = _EXPLAIN,
     as_json: bool = _JSON,
     out: Path | None = _OUT,
@@ -364,6 +405,12 @@ def inference(
         location=site.query,
         host_ratio=parse_range(host_ratio),
         idle_ratio=parse_range(idle_ratio),
+        boundary=boundary,
+        device=device,
+        device_seconds=parse_range(device_seconds),
+        bytes_per_request=parse_range(bytes_moved),
+        network_access=network,
+        user_location=user_location,
     )
     report = est.to_report()
     data = est.to_dict()
@@ -393,6 +440,7 @@ def inference(
                 )
             )
         rows += _impact_rows(report)
+        rows += _boundary_rows(est, report)
         _table(
             f"inference estimate ({method}): {est.params.model_id or 'explicit parameters'}", rows
         )

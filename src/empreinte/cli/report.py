@@ -202,6 +202,24 @@ def _print_report(report: object) -> None:
                 "not assessed" if d.gwp_kgco2e is None else shown(d.gwp_kgco2e.total, "kgCO2e"),
             )
         console.print(data)
+    e2e = report.end_to_end
+    if e2e is not None:
+        table = Table(title="End-to-end boundary of a request: network and device, per request")
+        for col in ("layer", "quantity", "energy \\[low–high]", "GWP \\[low–high]", "sources"):
+            table.add_column(col)
+        for la in e2e.layers:
+            g = la.impacts.gwp_kgco2e
+            table.add_row(
+                escape(f"{la.layer} ({la.name})"),
+                f"{la.quantity:,.4g} {la.unit}",
+                shown(la.energy_kwh, "kWh"),
+                "not assessed" if g is None else shown(g.total, "kgCO2e"),
+                escape(", ".join(la.sources)),
+            )
+        for b, f in e2e.per_unit.items():
+            gwp = "-" if f.gwp_kgco2e is None else shown(f.gwp_kgco2e, "kgCO2e")
+            table.add_row(f"{b} boundary", "per request", shown(f.energy_kwh, "kWh"), gwp, "")
+        console.print(table)
     for w in report.warnings:
         console.print(f"[yellow]warning[/] {escape(w.code)}: {escape(w.message)}")
 

@@ -123,6 +123,26 @@ class InferenceEstimate:
     provisioned_accelerator_hours: float | None = None  # fixed fleet x hours (provisioned mode)
     cross_check: Range | None = None  # accelerator Wh per request by the other method
     prefill: Range | None = None  # accelerator Wh per request of the input tokens (fitted)
+    boundary: str = "datacenter"  # or "end-to-end": with the network and device layers below
+    end_to_end: list[Any] = field(default_factory=list)  # impacts.enduser.EndToEndLayer
+
+    def boundary_figures(self, report: Any) -> dict[str, dict[str, Range | None]]:
+        """Per request, on the data-centre boundary (full layers; the report's per-unit GWP)
+        and, when asked, end to end (+ network + device): ``{boundary: {energy_kwh, gwp}}``."""
+        pu = report.per_unit
+        g = None if pu is None else pu.impacts.gwp_kgco2e
+        gwp = None if g is None else Range(g.total.value, g.total.low, g.total.high)
+        out: dict[str, dict[str, Range | None]] = {
+            "datacenter": {"energy_kwh": self.per_request.full, "gwp_kgco2e": gwp}
+        }
+        if self.end_to_end:
+            energy = self.per_request.full
+            for la in self.end_to_end:
+                energy = energy + la.energy_kwh
+                t = la.total("gwp_kgco2e")
+                gwp = None if gwp is None or t is None else gwp + t
+            out["end-to-end"] = {"energy_kwh": energy, "gwp_kgco2e": gwp}
+        return out
 
     @property
     def agreement_ratio(self) -> float | None:
@@ -183,6 +203,15 @@ class InferenceEstimate:
                 rows.append(row | (to_json_range(v) or {}))
                 rows[-1]["sources"] = [] if len(rows) > 1 else srcs
         steps: list[dict[str, Any]] = self.impact_result().explain()
+        for la in self.end_to_end:  # beyond the data centre: its own rows and sources
+            for k, v, u in (
+                (f"per_request_{la.layer}_{la.unit.lower()}", la.quantity_range, la.unit),
+                (f"per_request_{la.layer}_kwh", la.energy_kwh, "kWh"),
+                (f"per_request_{la.layer}_gwp_kgco2e", la.total("gwp_kgco2e"), "kgCO2e"),
+            ):
+                if v is not None:
+                    row = {"phase": "end-to-end", "name": k, "unit": u} | (to_json_range(v) or {})
+                    steps.append(row | {"sources": list(dict.fromkeys(la.sources))})
         return rows + steps
 
     def to_report(self, name: str | None = None) -> Any:
@@ -231,7 +260,31 @@ class InferenceEstimate:
                 "output_tokens": self.output_tokens * self.requests,
             },
         )
+        report = report.model_copy(update={"system_boundary": self.boundary})
+        if self.end_to_end:
+            report = self._attach_end_to_end(report)
         return with_sources(report, self.sources)
+
+    def _attach_end_to_end(self, report: Any) -> Any:
+        from empreinte.report.models import EndToEnd, WarningItem
+
+        figures = {
+            b: {k: to_json_range(v) for k, v in f.items() if v is not None}
+            for b, f in self.boundary_figures(report).items()
+        }
+        block = EndToEnd.model_validate(
+            {"layers": [la.to_dict() for la in self.end_to_end], "per_unit": figures}
+        )
+        warnings = list(report.warnings)
+        seen = {(w.code, w.message) for w in warnings}
+        for la in self.end_to_end:
+            for w in la.warnings:
+                if (str(w.code), w.message) not in seen:
+                    seen.add((str(w.code), w.message))
+                    warnings.append(WarningItem(code=str(w.code), message=w.message))
+        sources = [s for la in self.end_to_end for s in la.sources]
+        report = report.model_copy(update={"end_to_end": block, "warnings": warnings})
+        return with_sources(report, sources)
 
     def to_dict(self) -> dict[str, Any]:
         def wh(layers: Layers) -> dict[str, Any]:
@@ -265,6 +318,16 @@ class InferenceEstimate:
                 "agreement_ratio": self.agreement_ratio,
             },
             "grid_gwp_kgco2e_per_kwh": to_json_range(self.grid_gwp),
+            "boundary": self.boundary,
+            "end_to_end": None
+            if not self.end_to_end
+            else {
+                "layers": [la.to_dict() for la in self.end_to_end],
+                "per_request": {
+                    b: {k: to_json_range(v) for k, v in f.items()}
+                    for b, f in self.boundary_figures(self.to_report()).items()
+                },
+            },
             "warnings": [w.as_dict() for w in self.warnings],
             "sources": list(dict.fromkeys(self.sources)),
         }
@@ -297,6 +360,12 @@ def estimate_inference(
     server: str | None = None,
     provisioned_hours: float | None = None,
     fleet: float | None = None,
+    boundary: str = "datacenter",
+    device: str | None = None,
+    device_seconds: Range | float | None = None,
+    bytes_per_request: Range | float | None = None,
+    network_access: str | None = None,
+    user_location: str | None = None,
 ) -> InferenceEstimate:
     """Estimate the energy of ``requests`` requests of ``input_tokens`` + ``output_tokens``.
 
@@ -310,8 +379,24 @@ def estimate_inference(
     ``count``) is provisioned for that many hours to serve the ``requests``: the idle layer is
     then the provisioned capacity left idle (:func:`provisioned_layers`), not a ratio of the
     active energy.
+
+    ``boundary="end-to-end"`` adds, per request, the network layer (``bytes_per_request``
+    over ``network_access``, fixed or mobile; derived from the tokens when not given) and the
+    user's device layer (``device_seconds`` on a ``device`` preset, default smartphone), on
+    the grid of ``user_location`` (default: ``location``); :mod:`empreinte.impacts.enduser`.
     """
     from empreinte.factors.hardware import get_accelerator
+
+    end_to_end = _end_to_end_layers(
+        boundary,
+        device=device,
+        device_seconds=device_seconds,
+        bytes_per_request=bytes_per_request,
+        network_access=network_access,
+        user_location=user_location if user_location is not None else location,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+    )
 
     if count is not None and gpus is not None and count != gpus:
         raise EstimateError(f"count ({count}) and gpus ({gpus}) disagree: give count only")
@@ -521,4 +606,61 @@ def estimate_inference(
         else float(fleet if fleet is not None else (n_gpus or 1)) * float(provisioned_hours),
         cross_check=cross,
         prefill=prefill_wh,
+        boundary=boundary,
+        end_to_end=end_to_end,
     )
+
+
+def _end_to_end_layers(
+    boundary: str,
+    *,
+    device: str | None,
+    device_seconds: Range | float | None,
+    bytes_per_request: Range | float | None,
+    network_access: str | None,
+    user_location: str | None,
+    input_tokens: Range | float,
+    output_tokens: Range | float,
+) -> list[Any]:
+    """The network and device layers of the end-to-end boundary (none for the data centre's)."""
+    from empreinte.vocabulary import SYSTEM_BOUNDARIES
+
+    if boundary not in SYSTEM_BOUNDARIES:
+        raise EstimateError(
+            f"unknown boundary {boundary!r}: use one of {', '.join(SYSTEM_BOUNDARIES)}"
+        )
+    given = [
+        n
+        for n, v in (
+            ("device", device),
+            ("device-seconds", device_seconds),
+            ("bytes", bytes_per_request),
+            ("network", network_access),
+        )
+        if v is not None
+    ]
+    if boundary == "datacenter":
+        if given:
+            raise EstimateError(
+                f"{', '.join(given)} belong to the end-to-end boundary: add boundary "
+                "'end-to-end' (--boundary end-to-end) or drop them"
+            )
+        return []
+    if device_seconds is None:
+        raise EstimateError(
+            "the end-to-end boundary needs the time on the user's device: give device seconds "
+            "(--device-seconds, e.g. 30 or 10:60)"
+        )
+    check_input("device-seconds", device_seconds, strict=False)
+    check_input("bytes", bytes_per_request, strict=False)
+    from empreinte.impacts.enduser import bytes_from_tokens, device_layer, network_layer
+
+    derived = bytes_per_request is None
+    moved = bytes_from_tokens(input_tokens, output_tokens) if derived else bytes_per_request
+    assert moved is not None
+    return [
+        network_layer(
+            moved, access=network_access or "fixed", location=user_location, derived=derived
+        ),
+        device_layer(device or "smartphone", device_seconds, location=user_location),
+    ]

@@ -63,6 +63,7 @@ def get_filters(
     ),
     q: str | None = Query(None, max_length=200, description="text in model, name, task, hardware"),
     include_superseded: bool = Query(False),
+    avoided: bool = Query(False, description="only reports declaring avoided impacts"),
 ) -> Filters:
     return Filters(
         stage=stage or None,
@@ -76,4 +77,5 @@ def get_filters(
         date_to=_date("to", date_to),
         q=q or None,
         include_superseded=include_superseded,
+        avoided=avoided,
     )

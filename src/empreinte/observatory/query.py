@@ -48,6 +48,7 @@ class Filters:
     date_to: date | None = None
     q: str | None = None
     include_superseded: bool = False
+    avoided: bool = False  # only reports that declare avoided impacts (report.avoided)
 
     def key(self) -> tuple[Any, ...]:
         return tuple(asdict(self).values())
@@ -84,6 +85,8 @@ class Filters:
             )
         if not self.include_superseded:
             c.append(ReportRow.superseded_by.is_(None))
+        if self.avoided:  # the stored body is compact JSON: a declared claim opens the list
+            c.append(ReportRow.body.contains('"avoided":[{', autoescape=True))
         return c
 
     def query_string(self) -> dict[str, str]:

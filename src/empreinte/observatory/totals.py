@@ -154,6 +154,7 @@ def serves(filters: Filters) -> bool:
         or filters.date_to
         or filters.q
         or filters.include_superseded
+        or filters.avoided
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -21,8 +21,11 @@ __all__ = [
     "MAX_MAGNITUDE",
     "SCHEMA_VERSION",
     "Avoided",
+    "BoundaryFigure",
     "DataItem",
     "Datacenter",
+    "EndToEnd",
+    "EndToEndItem",
     "Energy",
     "Estimate",
     "FunctionalUnit",
@@ -54,6 +57,8 @@ Stage = Literal[
 ]
 Method = Literal["external_meter", "hw_counter", "software_model", "proxy_model", "declared"]
 Layer = Literal["accelerators", "host", "idle", "facility"]
+EndToEndLayer = Literal["network", "device"]
+SystemBoundary = Literal["datacenter", "end-to-end"]
 MTier = Literal["M1", "M2", "M3", "M4", "M5"]
 ATier = Literal["A0", "A1", "A2", "A3"]
 
@@ -526,6 +531,61 @@ class DataItem(_Model):
     note: str | None = Field(default=None, max_length=500)
 
 
+class EndToEndItem(_Model):
+    """A layer beyond the data centre's wall, per functional unit (one request): the network
+    that carries it (``quantity`` in GB) or the user's device (``quantity`` in seconds on it),
+    with its energy and impacts by phase (usage on the user's grid; the device's embodied
+    share). A criterion or phase not assessed is absent, never zero."""
+
+    layer: EndToEndLayer
+    name: str = Field(min_length=1, max_length=100, description="access or device preset")
+    quantity: NonNegNum
+    quantity_low: NonNegNum | None = None
+    quantity_high: NonNegNum | None = None
+    unit: Literal["GB", "s"]
+    energy_kwh: NonNegEstimate
+    impacts: Impacts = Field(default_factory=Impacts)
+    sources: list[str] = Field(default_factory=list, max_length=50)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class BoundaryFigure(_Model):
+    """A per-unit figure on one system boundary (energy includes the facility overhead)."""
+
+    energy_kwh: NonNegEstimate
+    gwp_kgco2e: NonNegEstimate | None = None
+
+
+class EndToEnd(_Model):
+    """The end-to-end boundary of a request: the network and device layers beside the data
+    centre's, and the per-unit figure on both boundaries so that they can be compared. Not
+    included in ``energy``, ``impacts`` or ``per_unit``, which stay on the data centre's
+    boundary (docs/methodology.md, "End-to-end boundary of a request")."""
+
+    layers: list[EndToEndItem] = Field(min_length=1, max_length=len(get_args(EndToEndLayer)))
+    per_unit: dict[SystemBoundary, BoundaryFigure] = Field(
+        description="per functional unit on the data-centre and the end-to-end boundary"
+    )
+
+    @field_validator("layers")
+    @classmethod
+    def _one_each(cls, v: list[EndToEndItem]) -> list[EndToEndItem]:
+        if len({x.layer for x in v}) != len(v):
+            raise ValueError("each layer at most once")
+        return v
+
+    @field_validator("per_unit")
+    @classmethod
+    def _both_boundaries(
+        cls, v: dict[SystemBoundary, BoundaryFigure]
+    ) -> dict[SystemBoundary, BoundaryFigure]:
+        if set(v) != {"datacenter", "end-to-end"}:
+            raise ValueError(
+                "give the per-unit figure on both boundaries, datacenter and end-to-end"
+            )
+        return v
+
+
 class Report(_Model):
     """A footprint report, schema ``empreinte.report/1``."""
 
@@ -583,6 +643,20 @@ class Report(_Model):
         max_length=50,
         description="storage and transfer of data, beside the compute footprint",
     )
+    system_boundary: SystemBoundary | None = Field(
+        default=None,
+        description="boundary of the per-unit figure: 'datacenter', or 'end-to-end' (then "
+        "end_to_end holds the network and device layers and both per-unit figures)",
+    )
+    end_to_end: EndToEnd | None = None
+
+    @model_validator(mode="after")
+    def _end_to_end_boundary(self) -> Report:
+        if self.end_to_end is not None and self.system_boundary != "end-to-end":
+            raise ValueError("end_to_end: give system_boundary 'end-to-end' with it")
+        if self.system_boundary == "end-to-end" and self.end_to_end is None:
+            raise ValueError("system_boundary 'end-to-end' needs the end_to_end layers")
+        return self
 
     @model_validator(mode="after")
     def _killed_is_incomplete(self) -> Report:

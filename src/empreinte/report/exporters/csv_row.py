@@ -12,7 +12,7 @@ import io
 from empreinte.report.exporters._common import Exported, hardware_summary, spreadsheet_safe
 from empreinte.report.models import Estimate, Report
 from empreinte.report.published import reconcile
-from empreinte.vocabulary import USAGE_CRITERIA, Criterion, Layer
+from empreinte.vocabulary import END_TO_END_LAYERS, USAGE_CRITERIA, Criterion, Layer
 
 __all__ = ["CSV_COLUMNS", "csv_row", "export"]
 
@@ -64,6 +64,15 @@ def _columns() -> tuple[str, ...]:
     cols += [_EWASTE, f"{_EWASTE}_low", f"{_EWASTE}_high"]
     cols += [f"{_EWASTE}_{comp}" for comp in _EWASTE_COMPONENTS]
     cols += [f"per_unit_{_EWASTE}", f"per_unit_{_EWASTE}_low", f"per_unit_{_EWASTE}_high"]
+    cols += ["system_boundary"]
+    for la in END_TO_END_LAYERS:
+        cols += [f"{la}_kwh", f"{la}_kwh_low", f"{la}_kwh_high"]
+        cols += [f"{la}_gwp_kgco2e", f"{la}_gwp_kgco2e_low", f"{la}_gwp_kgco2e_high"]
+    for b in ("datacenter", "end_to_end"):
+        cols += [f"per_unit_{b}_energy_kwh", f"per_unit_{b}_energy_kwh_low"]
+        cols += [f"per_unit_{b}_energy_kwh_high"]
+        cols += [f"per_unit_{b}_gwp_kgco2e", f"per_unit_{b}_gwp_kgco2e_low"]
+        cols += [f"per_unit_{b}_gwp_kgco2e_high"]
     return tuple(cols)
 
 
@@ -140,6 +149,18 @@ def csv_row(report: Report) -> dict[str, Cell]:
         row[f"{_EWASTE}_{comp}"] = e.value if e else None
     pu_ew = pu.impacts.ewaste_kg if pu else None
     _put(row, f"per_unit_{_EWASTE}", pu_ew.total if pu_ew else None)
+    row["system_boundary"] = report.system_boundary
+    e2e = report.end_to_end
+    items = {la.layer: la for la in e2e.layers} if e2e else {}
+    for name in END_TO_END_LAYERS:
+        item = items.get(name)  # type: ignore[call-overload]
+        _put(row, f"{name}_kwh", item.energy_kwh if item else None)
+        g = item.impacts.gwp_kgco2e if item else None
+        _put(row, f"{name}_gwp_kgco2e", g.total if g else None)
+    for b, key in (("datacenter", "datacenter"), ("end_to_end", "end-to-end")):
+        fig = e2e.per_unit.get(key) if e2e else None  # type: ignore[call-overload]
+        _put(row, f"per_unit_{b}_energy_kwh", fig.energy_kwh if fig else None)
+        _put(row, f"per_unit_{b}_gwp_kgco2e", fig.gwp_kgco2e if fig else None)
     assert tuple(row) == CSV_COLUMNS, "csv_row and CSV_COLUMNS disagree"
     return row
 

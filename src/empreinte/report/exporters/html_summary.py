@@ -189,6 +189,35 @@ def html(report: Report) -> str:
             for d in report.data
         ]
         parts.append(_table(["component", "quantity", "energy (kWh)", "GWP (kgCO2e)"], data_rows))
+    e2e = report.end_to_end
+    if e2e is not None:
+        parts.append("<h2>End-to-end boundary of a request: network and device</h2>")
+        parts.append(
+            '<p class="note">Per request, beside the data centre&#39;s footprint above, which '
+            "does not include them.</p>"
+        )
+        layer_rows = [
+            [
+                f"{la.layer} ({la.name})",
+                f"{la.quantity:,.4g} {la.unit}",
+                fmt_estimate(la.energy_kwh),
+                "-" if la.impacts.gwp_kgco2e is None else fmt_estimate(la.impacts.gwp_kgco2e.total),
+                ", ".join(la.sources),
+            ]
+            for la in e2e.layers
+        ]
+        parts.append(
+            _table(["layer", "quantity", "energy (kWh)", "GWP (kgCO2e)", "sources"], layer_rows)
+        )
+        fig_rows = [
+            [
+                b,
+                fmt_estimate(f.energy_kwh),
+                "-" if f.gwp_kgco2e is None else fmt_estimate(f.gwp_kgco2e),
+            ]
+            for b, f in e2e.per_unit.items()
+        ]
+        parts.append(_table(["boundary", "energy per request (kWh)", "GWP (kgCO2e)"], fig_rows))
     if report.warnings:
         items = "".join(
             f'<li class="warn"><code>{_e(w.code)}</code>: {_e(w.message)}</li>'

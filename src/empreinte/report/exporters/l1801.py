@@ -112,6 +112,8 @@ def l1801_document(report: Report) -> dict[str, Any]:
                 "facility_overhead_included": report.energy.facility_kwh is not None,
                 "hardware": hardware_summary(report) or None,
                 "location": report.location.zone,
+                "boundary": report.system_boundary or "datacenter",
+                "end_to_end": _end_to_end(report),
             },
             "effects_assessed": "first-order (L.1801 clause 8.1-8.2)",
             "effects_not_assessed": "second- and higher-order effects (L.1801 clause 8.3)",
@@ -137,6 +139,33 @@ def l1801_document(report: Report) -> dict[str, Any]:
             "citation": report.provenance.citation,
         },
     }
+
+
+def _end_to_end(report: Report) -> dict[str, Any] | None:
+    """The network and device layers beyond the data centre, per functional unit, and the
+    per-unit figure on both boundaries (``None`` on the data centre's boundary)."""
+    e2e = report.end_to_end
+    if e2e is None:
+        return None
+    layers = []
+    for la in e2e.layers:
+        g = la.impacts.gwp_kgco2e
+        layers.append(
+            {
+                "layer": la.layer,
+                "name": la.name,
+                "quantity": la.quantity,
+                "unit": la.unit,
+                "energy_kwh": _est(la.energy_kwh),
+                "gwp_kgco2e": None if g is None else _est(g.total),
+                "sources": list(la.sources),
+            }
+        )
+    per_unit = {
+        b: {"energy_kwh": _est(f.energy_kwh), "gwp_kgco2e": _est(f.gwp_kgco2e)}
+        for b, f in e2e.per_unit.items()
+    }
+    return {"layers": layers, "per_functional_unit": per_unit}
 
 
 def export(report: Report) -> Exported:

@@ -115,6 +115,25 @@ def markdown(report: Report) -> str:
             energy = "-" if d.energy_kwh is None else fmt_estimate(d.energy_kwh)
             gwp = "-" if d.gwp_kgco2e is None else fmt_estimate(d.gwp_kgco2e.total)
             lines.append(f"| {_cell(what)} | {d.quantity:,.4g} {d.unit} | {energy} | {gwp} |")
+    e2e = report.end_to_end
+    if e2e is not None:
+        lines += ["", "## End-to-end boundary of a request: network and device", ""]
+        lines += ["Per request, beside the data centre's footprint above, not included in it.", ""]
+        lines += [
+            "| layer | quantity | energy (kWh) | GWP (kgCO2e) | sources |",
+            "|---|---|---|---|---|",
+        ]
+        for la in e2e.layers:
+            g = la.impacts.gwp_kgco2e
+            gwp = "-" if g is None else fmt_estimate(g.total)
+            lines.append(
+                f"| {la.layer} ({_cell(la.name)}) | {la.quantity:,.4g} {la.unit} "
+                f"| {fmt_estimate(la.energy_kwh)} | {gwp} | {_cell(', '.join(la.sources))} |"
+            )
+        lines += ["", "| boundary | energy per request (kWh) | GWP (kgCO2e) |", "|---|---|---|"]
+        for b, f in e2e.per_unit.items():
+            gwp = "-" if f.gwp_kgco2e is None else fmt_estimate(f.gwp_kgco2e)
+            lines.append(f"| {b} | {fmt_estimate(f.energy_kwh)} | {gwp} |")
     if report.warnings:
         lines += ["", "## Warnings", ""]
         lines += [f"- `{w.code}`: {_cell(w.message)}" for w in report.warnings]
