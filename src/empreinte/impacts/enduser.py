@@ -26,7 +26,7 @@ from typing import Any, Literal
 from empreinte.errors import CodedWarning, ConfigError, WarningCode
 from empreinte.factors._base import SourcedValue, read_data_text
 from empreinte.ranges import Range, as_range
-from empreinte.vocabulary import J_PER_KWH, Layer
+from empreinte.vocabulary import J_PER_KWH, Criterion, Layer
 
 __all__ = [
     "ACCESSES",
@@ -39,7 +39,8 @@ __all__ = [
 
 ACCESSES = ("fixed", "mobile")
 BYTES_PER_GB = 1e9
-_CRITERIA = (("gwp_kgco2e", "gwp"), ("adpe_kgsbe", "adpe"), ("pe_mj", "pe"))
+# the criteria the user's grid and device data carry (water and e-waste are not assessed here)
+_CRITERIA = tuple((c.value, c.short) for c in (Criterion.GWP, Criterion.ADPE, Criterion.PE))
 
 
 @cache
