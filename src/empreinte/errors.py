@@ -169,6 +169,10 @@ class WarningCode(StrEnum):
     NETWORK_AVERAGE_INTENSITY = "network-average-intensity"  # transfer at an average kWh/GB
     TOKENS_IMPLAUSIBLE = "tokens-implausible"  # log rows with absurd token counts (unit?)
     REUSE_EFFICIENCY_FROM_SPECS = "reuse-efficiency-from-specs"  # old vs new from peak FLOP/s, TDP
+    USAGE_AGGREGATED = "usage-aggregated"  # rows are buckets of requests: mean tokens per request
+    REQUESTS_UNKNOWN = "requests-unknown"  # an export gives tokens without a request count
+    MODEL_BRACKETED = "model-bracketed"  # model not in the catalog: its provider's bracket used
+    PROVIDER_SITE_ASSUMED = "provider-site-assumed"  # an export's site from the provider preset
 
 
 @dataclass(frozen=True, slots=True)
