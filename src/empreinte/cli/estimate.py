@@ -501,7 +501,8 @@ def log_cmd(
             le = estimate_log(data_in, **opts, fleet=fleet, provisioned_hours=provisioned_hours)
         report = le.to_report(name=file.name)
     except (ConfigError, EstimateError) as exc:
-        raise type(exc)(f"{file}: {exc}") from exc
+        msg = str(exc)  # an export's errors name the file already
+        raise type(exc)(msg if msg.startswith(f"{file}:") else f"{file}: {msg}") from exc
     if rows_out is not None and not streamed:
         with _writing(rows_out):
             le.write_rows(rows_out)
@@ -530,13 +531,13 @@ def log_cmd(
             t.add_column(escape(c))
         for r in rows[:50]:
             n, done = r["requests"], r["estimated"]
-            count = f"{n:,}" if done == n else f"{n:,} ({n - done:,} not estimated)"
+            shown = f"{n:,}" if done == n else f"{n:,} ({n - done:,} not estimated)"
             if r.get("rows_without_request_count"):
                 uncounted = f"{r['rows_without_request_count']:,} rows with no request count"
-                count = f"not reported ({uncounted})" if n == 0 else f"{count} + {uncounted}"
+                shown = f"not reported ({uncounted})" if n == 0 else f"{shown} + {uncounted}"
             t.add_row(
                 escape(str(r[key])),
-                count,
+                shown,
                 _fmt(r["energy_kwh"], missing="not estimated"),
                 _fmt(r["gwp_kgco2e"], missing="not estimated"),
             )

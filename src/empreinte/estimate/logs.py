@@ -18,6 +18,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -256,12 +257,14 @@ class LogEstimate:
         return int((~np.isfinite(np.asarray(self.requests, dtype=float))).sum())
 
     def totals_by(self, key: str) -> list[dict[str, Any]]:
-        """Totals grouped by a column: requests, rows estimated, energy kWh and GWP kgCO2e.
+        """Totals grouped by a column (model, day, provider or zone): requests, rows estimated,
+        energy kWh and GWP kgCO2e.
 
         Energy and GWP are value/low/high over the estimated rows, ``None`` for a group
         with no estimated row.
         """
-        col = {"model": self.model, "day": self.day, "provider": self.provider}.get(key)
+        cols = {"model": self.model, "day": self.day, "provider": self.provider, "zone": self.zone}
+        col = cols.get(key)
         if col is None:
             return []
         ok = np.isfinite(self.energy_kwh.value)
@@ -282,7 +285,7 @@ class LogEstimate:
         counts = np.bincount(inv, weights=weight, minlength=len(uniq))
         done = np.bincount(inv, weights=np.where(ok, weight, 0.0), minlength=len(uniq))
         any_ok = np.bincount(inv, weights=ok.astype(float), minlength=len(uniq))
-        uncounted = np.zeros(len(uniq))
+        uncounted: Any = np.zeros(len(uniq))
         if self.requests is not None:
             no_count = ~np.isfinite(np.asarray(self.requests, dtype=float))
             uncounted = np.bincount(inv, weights=no_count.astype(float), minlength=len(uniq))
@@ -640,6 +643,7 @@ def estimate_log(
     return le
 
 
+@cache
 def typical_output_length(task: str) -> float:
     """The median mean output length (tokens per request) of ``task`` in the per-token model's
     data (ML.ENERGY v3), the length assumed where a usage export gives no request count."""
