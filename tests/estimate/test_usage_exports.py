@@ -96,6 +96,7 @@ def test_openai_usage_api_golden(tmp_path: Path) -> None:
     }
     assert data["report"]["functional_unit"] == {"type": "inference", "count": 19}
     assert data["report"]["location"]["zone"] == "USA"
+    assert data["report"]["datacenter"]["preset"] == "azure"  # OpenAI's preset: PUE and WUE
     assert {"usage-aggregated", "model-bracketed", "provider-site-assumed"} <= codes(data)
     rows = rows_csv(rows_out)
     mini = [r for r in rows if r["model"] == "openai/gpt-4o-mini"]
@@ -301,6 +302,27 @@ def test_aggregate_scale_bounds_by_hand() -> None:
     with pytest.raises(EstimateError, match="positive"):
         aggregate_scale(out, np.array([1.0, 0.0, 1.0, 1.0]), "lm-arena-chat", [])
     assert math.isfinite(typical_output_length("lm-arena-chat"))
+
+
+def test_any_split_of_a_bucket_lies_within_its_range() -> None:
+    """Whatever the lengths of a bucket's requests (short, long, beyond the data on either
+    side, all in one), ``Σ g(L_i)`` lies in [low, high] of the bucket's (N, T), and a bucket
+    without a count lies in its range too."""
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        n = int(rng.integers(1, 60))
+        scale = float(rng.choice([20.0, 300.0, 2000.0, 20000.0]))
+        lengths = np.maximum(1.0, rng.lognormal(np.log(scale), float(rng.uniform(0, 2.5)), n))
+        if rng.random() < 0.2:  # all but one request nearly empty
+            lengths[1:] = 1.0
+        total = float(lengths.sum())
+        got = float(length_scale(lengths).sum())
+        _, value, low, high = aggregate_scale(
+            np.array([total, total]), np.array([float(n), np.nan]), "lm-arena-chat", []
+        )
+        for j in (0, 1):
+            assert low[j] * (1 - 1e-12) <= got <= high[j] * (1 + 1e-12), (n, lengths)
+            assert low[j] <= value[j] <= high[j] * (1 + 1e-12)
 
 
 def test_detection_and_forced_format(tmp_path: Path) -> None:

@@ -576,8 +576,12 @@ def _estimate_export(
     exp = read_export(file, export)
     if opts["location"] is not None:  # a stated location replaces the providers' sites
         exp.data.pop("zone", None)
-    elif "zone" not in exp.data:
+    elif "zone" not in exp.data:  # one provider: its site, and its data-centre preset
         opts = opts | {"location": exp.location}
+        if exp.location is not None and opts["pue"] is None and opts["datacenter"] is None:
+            from empreinte.factors.grid import resolve_location
+
+            opts["datacenter"] = resolve_location(exp.location).datacenter
     le = estimate_log(exp.data, **opts, requests=exp.requests, brackets=exp.brackets)
     le.warnings[:0] = exp.warnings
     return le, exp.token_totals()
