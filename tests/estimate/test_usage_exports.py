@@ -371,6 +371,11 @@ def _openai_page(**result: Any) -> dict[str, Any]:
         (_openai_page(model=None), "openai-usage", ["result 1", "'model'", "group_by=model"]),
         (_openai_page(num_model_requests=-1), "openai-usage", ["'num_model_requests'"]),
         (
+            _openai_page(num_model_requests=0),
+            "openai-usage",
+            ["result 1", "'num_model_requests' is 0 but input_tokens is 10"],
+        ),
+        (
             _openai_page(input_cached_tokens=11),
             "openai-usage",
             ["input_cached_tokens (11) exceed input_tokens (10)"],
@@ -409,6 +414,38 @@ def test_bad_files_name_the_file_page_and_field(
     assert msg.startswith(f"{p}: ")
     for w in words:
         assert w in msg, msg
+
+
+def test_empty_rows_are_left_out_and_dates_are_utc(tmp_path: Path) -> None:
+    """A bucket row of no request and no token ran nothing: left out, not a zero row. A
+    ``YYYY-MM-DD`` date is a UTC day whatever the machine's time zone."""
+    page = _openai_page()
+    empty = page["data"][0]["results"][0] | {
+        "num_model_requests": 0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "input_cached_tokens": 0,
+    }
+    page["data"][0]["results"].append(empty)
+    exp = read_export(_write(tmp_path, "u.json", page), "openai-usage")
+    assert exp.rows == 1 and exp.requests.tolist() == [1.0]
+    item = {
+        "date": "2025-08-24",
+        "model": "openai/gpt-4o",
+        "provider_name": "OpenAI",
+        "requests": 1,
+        "prompt_tokens": 1,
+        "completion_tokens": 1,
+        "reasoning_tokens": 0,
+    }
+    p = _write(tmp_path, "or.json", {"data": [item]})
+    code = "from empreinte.genai.exports import read_export as r; import sys; "
+    code += "print(r(sys.argv[1]).data['timestamp'][0])"
+    env = {**os.environ, "TZ": "Pacific/Kiritimati"}  # UTC+14
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(p)], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert out.stdout.strip() == "2025-08-24", out.stderr
 
 
 def test_bad_file_through_the_cli(tmp_path: Path) -> None:

@@ -185,11 +185,22 @@ def _day_from_unix(w: _Where, v: Any, key: str) -> str:
 
 def _day_from_iso(w: _Where, v: Any, key: str) -> str:
     try:
-        return (
-            datetime.fromisoformat(str(v).replace("Z", "+00:00")).astimezone(UTC).date().isoformat()
-        )
+        t = datetime.fromisoformat(str(v).replace("Z", "+00:00"))
     except ValueError:
         raise w.error(f"field {key!r} must be an RFC 3339 date or time, found {v!r}") from None
+    return (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(UTC).date().isoformat()
+
+
+def _append(w: _Where, rows: list[dict[str, Any]], row: dict[str, Any], key: str) -> None:
+    """Add a row; a row of no request and no token is left out (nothing ran), and tokens
+    without a request are an error naming the field (``key``: the request count's)."""
+    if row["requests"] == 0:
+        tokens = {k: row[k] for k in _TOKEN_COLUMNS if k in row and row[k] == row[k]}
+        if any(tokens.values()):
+            some = next(k for k, v in tokens.items() if v)
+            raise w.error(f"field {key!r} is 0 but {some} is {tokens[some]:g}")
+        return
+    rows.append(row)
 
 
 def _openai(p: Path, rows: list[dict[str, Any]]) -> None:
@@ -209,7 +220,9 @@ def _openai(p: Path, rows: list[dict[str, Any]]) -> None:
                 cached = _count(w, res, "input_cached_tokens", required=False)
                 if cached > inp:
                     raise w.error(f"input_cached_tokens ({cached:g}) exceed input_tokens ({inp:g})")
-                rows.append(
+                _append(
+                    w,
+                    rows,
                     {
                         "timestamp": day,
                         "model": _model(w, res, "model", "group_by=model"),
@@ -218,7 +231,8 @@ def _openai(p: Path, rows: list[dict[str, Any]]) -> None:
                         "input_tokens": inp,
                         "cached_input_tokens": cached,
                         "output_tokens": _count(w, res, "output_tokens"),
-                    }
+                    },
+                    "num_model_requests",
                 )
 
 
@@ -266,7 +280,9 @@ def _openrouter(p: Path, rows: list[dict[str, Any]]) -> None:
             if not isinstance(item, dict):
                 raise w.error(f"expected a JSON object, found {type(item).__name__}")
             name = str(item.get("provider_name") or "").strip().lower()
-            rows.append(
+            _append(
+                w,
+                rows,
                 {
                     "timestamp": _day_from_iso(w, item.get("date"), "date"),
                     "model": _model(w, item, "model", "one item per model"),
@@ -276,7 +292,8 @@ def _openrouter(p: Path, rows: list[dict[str, Any]]) -> None:
                     "cached_input_tokens": float("nan"),
                     "output_tokens": _count(w, item, "completion_tokens"),
                     "reasoning_tokens": _count(w, item, "reasoning_tokens", required=False),
-                }
+                },
+                "requests",
             )
 
 
