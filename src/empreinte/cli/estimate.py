@@ -510,7 +510,7 @@ def log_cmd(
     data = {
         "format": export or "log",
         "rows": le.rows,
-        "requests": le.rows if tokens is None else tokens["total"]["requests"],
+        "requests": le.rows if tokens is None else le.request_count if le.request_count else None,
         "unestimated": le.unestimated,
         "energy_kwh": report.energy.model_dump()["layers"],
         "totals": {k: v for k, v in groups.items() if v},
