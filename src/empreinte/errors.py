@@ -174,6 +174,10 @@ class WarningCode(StrEnum):
     SERIES_MISSING = "series-missing"  # a selected exporter series vanished from some scrapes
     SERIES_SAMPLED = "series-sampled"  # exporter energy from gauges sampled at each scrape
     ENERGY_PARTIAL = "energy-partial"  # measured energy covers part of the job's hardware
+    USAGE_AGGREGATED = "usage-aggregated"  # rows are buckets of requests: mean tokens per request
+    REQUESTS_UNKNOWN = "requests-unknown"  # an export gives tokens without a request count
+    MODEL_BRACKETED = "model-bracketed"  # model not in the catalog: its provider's bracket used
+    PROVIDER_SITE_ASSUMED = "provider-site-assumed"  # an export's site from the provider preset
 
 
 @dataclass(frozen=True, slots=True)

@@ -452,7 +452,15 @@ def inference(
 @app.command("log")
 def log_cmd(
     file: Path = typer.Argument(
-        ..., help="CSV, JSONL or Parquet log: a file, a directory or a quoted glob."
+        ...,
+        help="CSV, JSONL or Parquet log: a file, a directory or a quoted glob; or a provider's "
+        "usage export (JSON).",
+    ),
+    fmt: str = typer.Option(
+        "auto",
+        "--format",
+        help="auto (a usage export is recognised), log, openai-usage, anthropic-usage or "
+        "openrouter-activity.",
     ),
     hardware: str = typer.Option("nvidia-h100-sxm", "--hardware"),
     location: str | None = _LOC,
@@ -488,10 +496,18 @@ def log_cmd(
 
     Streams the log in batches through DuckDB when it is installed (pip install
     'empreinte[logs]'), in memory bounded whatever the log's size; else reads it whole.
+    A provider's usage export (OpenAI Usage API, Anthropic usage report, OpenRouter activity)
+    is read as rows of N requests each, estimated at their mean tokens per request.
     """
     from empreinte.errors import ConfigError, EstimateError
     from empreinte.estimate.logs import estimate_log, read_log
+    from empreinte.genai.exports import EXPORT_FORMATS, detect_export
 
+    if fmt not in ("auto", "log", *EXPORT_FORMATS):
+        raise typer.BadParameter(
+            f"{fmt!r}: use auto, log, {', '.join(EXPORT_FORMATS)}", param_hint="--format"
+        )
+    export = detect_export(file) if fmt == "auto" else (None if fmt == "log" else fmt)
     site = _site(location, pue)
     opts: dict[str, Any] = {
         "hardware": hardware,
@@ -504,10 +520,15 @@ def log_cmd(
     # Provisioned fleets spread idle energy over the whole log, and skipping bad rows needs the
     # CSV reader's line numbers: both read the log whole; everything else streams.
     whole = skip_bad_rows or fleet is not None or provisioned_hours is not None
-    streamed = _has_duckdb() and not whole
+    streamed = _has_duckdb() and not whole and export is None
     le: Any = None
+    tokens: dict[str, Any] | None = None
     try:
-        if streamed:
+        if export is not None:
+            le, tokens = _estimate_export(
+                file, export, opts, fleet, provisioned_hours, skip_bad_rows
+            )
+        elif streamed:
             from empreinte.estimate.logstream import stream_log
 
             progress = _progress()
@@ -528,7 +549,7 @@ def log_cmd(
                 streamed = False
             if progress is not None:
                 typer.echo("", err=True)
-        if not streamed:
+        if not streamed and export is None:
             skipped: list[int] = []
             data_in = read_log(file, skip_bad_rows=skip_bad_rows, skipped=skipped)
             if skipped:
@@ -541,17 +562,22 @@ def log_cmd(
             le = estimate_log(data_in, **opts, fleet=fleet, provisioned_hours=provisioned_hours)
         report = le.to_report(name=file.name)
     except (ConfigError, EstimateError) as exc:
-        raise type(exc)(f"{file}: {exc}") from exc
+        msg = str(exc)  # an export's errors name the file already
+        raise type(exc)(msg if msg.startswith(f"{file}:") else f"{file}: {msg}") from exc
     if rows_out is not None and not streamed:
         with _writing(rows_out):
             le.write_rows(rows_out)
     groups = {k: le.totals_by(k) for k in ("model", "day", "provider", "zone")}
     data = {
+        "format": export or "log",
         "rows": le.rows,
+        "requests": le.rows if tokens is None else le.request_count if le.request_count else None,
         "unestimated": le.unestimated,
         "energy_kwh": report.energy.model_dump()["layers"],
         "totals": {k: v for k, v in groups.items() if v},
     }
+    if tokens is not None:
+        data["tokens"] = tokens
     _emit(report, data, out, as_json)
     if as_json:
         return
@@ -566,18 +592,60 @@ def log_cmd(
             t.add_column(escape(c))
         for r in rows[:50]:
             n, done = r["requests"], r["estimated"]
+            shown = f"{n:,}" if done == n else f"{n:,} ({n - done:,} not estimated)"
+            if r.get("rows_without_request_count"):
+                uncounted = f"{r['rows_without_request_count']:,} rows with no request count"
+                shown = f"not reported ({uncounted})" if n == 0 else f"{shown} + {uncounted}"
             t.add_row(
                 escape(str(r[key])),
-                f"{n:,}" if done == n else f"{n:,} ({n - done:,} not estimated)",
+                shown,
                 _fmt(r["energy_kwh"], missing="not estimated"),
                 _fmt(r["gwp_kgco2e"], missing="not estimated"),
             )
         con.print(t)
-    _table(
-        f"{file.name}: {le.rows:,} requests ({le.unestimated:,} not estimated)",
-        _impact_rows(report),
-    )
+    if export is None:
+        title = f"{file.name}: {le.rows:,} requests ({le.unestimated:,} not estimated)"
+    else:
+        n = "requests not reported" if le.request_count == 0 else f"{le.request_count:,} requests"
+        title = (
+            f"{file.name} ({export}): {n} in {le.rows:,} rows ({le.unestimated:,} not estimated)"
+        )
+        if le.rows_without_count and le.request_count:
+            title += f"; {le.rows_without_count:,} rows with no request count"
+    _table(title, _impact_rows(report))
     _warnings(report)
+
+
+def _estimate_export(
+    file: Path,
+    export: str,
+    opts: dict[str, Any],
+    fleet: float | None,
+    provisioned_hours: float | None,
+    skip_bad_rows: bool,
+) -> tuple[Any, dict[str, Any]]:
+    """A provider's usage export estimated in memory (its rows are few: buckets × models)."""
+    from empreinte.errors import ConfigError
+    from empreinte.estimate.logs import estimate_log
+    from empreinte.genai.exports import read_export
+
+    if fleet is not None or provisioned_hours is not None or skip_bad_rows:
+        raise ConfigError(
+            "--fleet, --provisioned-hours and --skip-bad-rows apply to request logs, not to a "
+            "usage export"
+        )
+    exp = read_export(file, export)
+    if opts["location"] is not None:  # a stated location replaces the providers' sites
+        exp.data.pop("zone", None)
+    elif "zone" not in exp.data:  # one provider: its site, and its data-centre preset
+        opts = opts | {"location": exp.location}
+        if exp.location is not None and opts["pue"] is None and opts["datacenter"] is None:
+            from empreinte.factors.grid import resolve_location
+
+            opts["datacenter"] = resolve_location(exp.location).datacenter
+    le = estimate_log(exp.data, **opts, requests=exp.requests, brackets=exp.brackets)
+    le.warnings[:0] = exp.warnings
+    return le, exp.token_totals()
 
 
 def _has_duckdb() -> bool:

@@ -18,6 +18,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,15 @@ from empreinte.estimate.common import default_or, resolve_pue
 from empreinte.ranges import Range
 from empreinte.vocabulary import J_PER_KWH, USAGE_CRITERIA
 
-__all__ = ["MAX_PLAUSIBLE_TOKENS", "Categorical", "LogEstimate", "estimate_log", "read_log"]
+__all__ = [
+    "MAX_PLAUSIBLE_TOKENS",
+    "Categorical",
+    "LogEstimate",
+    "aggregate_scale",
+    "estimate_log",
+    "read_log",
+    "typical_output_length",
+]
 
 _NUMERIC = ("input_tokens", "output_tokens")
 
@@ -229,14 +238,33 @@ class LogEstimate:
     sources: list[str] = field(default_factory=list)
     grid_gwp: Range | float | None = None
     datacenter: str | None = None
+    requests: Any | None = None  # aggregated rows: requests per row (NaN: not reported)
+    unit: tuple[str, float] | None = None  # functional unit when rows are not one request each
+
+    @property
+    def request_count(self) -> int:
+        """Requests in the log: its rows, or the sum of aggregated rows' reported counts."""
+        if self.requests is None:
+            return self.rows
+        r = np.asarray(self.requests, dtype=float)
+        return int(r[np.isfinite(r)].sum())
+
+    @property
+    def rows_without_count(self) -> int:
+        """Aggregated rows whose export reported no request count."""
+        if self.requests is None:
+            return 0
+        return int((~np.isfinite(np.asarray(self.requests, dtype=float))).sum())
 
     def totals_by(self, key: str) -> list[dict[str, Any]]:
-        """Totals grouped by a column: requests, rows estimated, energy kWh and GWP kgCO2e.
+        """Totals grouped by a column (model, day, provider or zone): requests, rows estimated,
+        energy kWh and GWP kgCO2e.
 
         Energy and GWP are value/low/high over the estimated rows, ``None`` for a group
         with no estimated row.
         """
-        col = {"model": self.model, "day": self.day, "provider": self.provider}.get(key)
+        cols = {"model": self.model, "day": self.day, "provider": self.provider, "zone": self.zone}
+        col = cols.get(key)
         if col is None:
             return []
         ok = np.isfinite(self.energy_kwh.value)
@@ -250,19 +278,32 @@ class LogEstimate:
                 ("gwp_kgco2e", _fields(self.impacts["gwp_kgco2e"])),
             )
         }
-        counts = np.bincount(inv, minlength=len(uniq))
-        done = np.bincount(inv, weights=ok.astype(float), minlength=len(uniq))
+        if self.requests is None:
+            weight = np.ones(self.rows)
+        else:  # aggregated rows count their requests; a row without a count adds none
+            weight = np.nan_to_num(np.asarray(self.requests, dtype=float), nan=0.0)
+        counts = np.bincount(inv, weights=weight, minlength=len(uniq))
+        done = np.bincount(inv, weights=np.where(ok, weight, 0.0), minlength=len(uniq))
+        any_ok = np.bincount(inv, weights=ok.astype(float), minlength=len(uniq))
+        uncounted: Any = np.zeros(len(uniq))
+        if self.requests is not None:
+            no_count = ~np.isfinite(np.asarray(self.requests, dtype=float))
+            uncounted = np.bincount(inv, weights=no_count.astype(float), minlength=len(uniq))
         for i, u in enumerate(uniq.tolist()):
             row: dict[str, Any] = {
                 key: u,
-                "requests": int(counts[i]),
-                "estimated": int(done[i]),
+                "requests": round(float(counts[i])),
+                "estimated": round(float(done[i])),
             }
+            if self.requests is not None:
+                row["rows"] = int(np.sum(inv == i))
+                if uncounted[i]:
+                    row["rows_without_request_count"] = int(uncounted[i])
             for name, (v, lo, hi) in sums.items():
                 # a group with no estimated row has no total (unknown, not zero)
                 row[name] = (
                     {"value": float(v[i]), "low": float(lo[i]), "high": float(hi[i])}
-                    if done[i]
+                    if any_ok[i]
                     else None
                 )
             out.append(row)
@@ -300,12 +341,12 @@ class LogEstimate:
             pue=self.pue,
             grid_gwp=self.grid_gwp,
             datacenter=self.datacenter,
-            functional_unit=("inference", done),
+            functional_unit=self.unit or ("inference", done),
             layers=lay,
             measurement={"boundary": list(LAYERS)},
             warnings=warnings,
             name=name,
-            counters={"requests": float(self.rows), "requests_estimated": float(done)},
+            counters=self._counters(done),
         )
         from empreinte.estimate.common import with_sources
 
@@ -330,6 +371,18 @@ class LogEstimate:
         data["location"]["zone"] = "WOR" if len(zones) > 1 else zones[0]
         return Report.model_validate(data)
 
+    def _counters(self, done: int) -> dict[str, float]:
+        if self.requests is None:
+            return {"requests": float(self.rows), "requests_estimated": float(done)}
+        ok = np.isfinite(self.energy_kwh.value)
+        r = np.asarray(self.requests, dtype=float)
+        return {
+            "rows": float(self.rows),
+            "rows_estimated": float(done),
+            "requests": float(r[np.isfinite(r)].sum()),
+            "requests_estimated": float(r[ok & np.isfinite(r)].sum()),
+        }
+
     def write_rows(self, path: str | Path) -> None:
         """Per-row CSV: model, day, provider, zone, energy (Wh) and GWP (g) with bounds."""
         cols: dict[str, Any] = {"model": self.model}
@@ -338,6 +391,8 @@ class LogEstimate:
         if self.provider is not None:
             cols["provider"] = self.provider
         cols["zone"] = self.zone
+        if self.requests is not None:
+            cols["requests"] = np.asarray(self.requests, dtype=float)
         for name, r, k in (
             ("energy_wh", self.energy_kwh, 1e3),
             ("gwp_gco2e", self.impacts["gwp_kgco2e"], 1e3),
@@ -388,6 +443,8 @@ def estimate_log(
     datacenter: str | None = None,
     fleet: float | None = None,
     provisioned_hours: float | None = None,
+    requests: Any | None = None,
+    brackets: Mapping[str, tuple[Range, Range, tuple[str, ...]]] | None = None,
 ) -> LogEstimate:
     """Estimate every row of a log (columns as returned by :func:`read_log`).
 
@@ -397,7 +454,20 @@ def estimate_log(
     fleet over the log's period): the idle layer is the provisioned capacity left idle
     (as :func:`empreinte.estimate.inference.provisioned_layers`), shared by the rows in
     proportion to their active energy.
+
+    ``requests`` makes the rows aggregates (a provider's usage export: one row per time bucket
+    and model): the request count of each row, ``NaN`` where the export reports none. A row of
+    ``N`` requests and ``T`` output tokens is estimated as ``N`` requests of ``T / N`` tokens
+    (the mean); since the lengths within a bucket are unknown, its range runs from all requests
+    of equal length (low, the convex envelope of the per-token curve) to all ``T`` tokens in
+    one request (high) (:func:`aggregate_scale`). ``brackets`` gives parameter brackets (total,
+    active, sources) for model names not in the catalog (warning ``model-bracketed``).
     """
+    if requests is not None and (fleet is not None or provisioned_hours is not None):
+        raise EstimateError(
+            "a provisioned fleet shares its idle energy per request; aggregated rows (a usage "
+            "export) do not give each request: leave out --fleet and --provisioned-hours"
+        )
     if provisioned_hours is not None and fleet is None:
         raise EstimateError("provisioned hours need the fleet size (accelerators provisioned)")
     from empreinte.estimate.common import model_params
@@ -428,12 +498,24 @@ def estimate_log(
     for i, name in enumerate(models.uniques.tolist()):
         try:
             params = model_params(name, None, None, [])
+            active, total = params.active, params.total
         except UnknownKeyError:
-            unknown.append(name)
-            continue
+            if brackets is None or name not in brackets:
+                unknown.append(name)
+                continue
+            total, active, srcs = brackets[name]
+            sources.extend(s for s in srcs if s not in sources)
+            warnings.append(
+                CodedWarning(
+                    WarningCode.MODEL_BRACKETED,
+                    f"{name}: not in the model catalog; parameters bracketed by the catalog's "
+                    f"models of its provider ({active.low / 1e9:,.4g}-{active.high / 1e9:,.4g}B "
+                    f"active, {total.low / 1e9:,.4g}-{total.high / 1e9:,.4g}B total)",
+                )
+            )
         pr, _ = profile(
-            active=params.active,
-            total=params.total,
+            active=active,
+            total=total,
             precision="bfloat16",
             batch=batch_r,
             gpus=count,
@@ -443,7 +525,9 @@ def estimate_log(
             warnings=warnings,
         )
         prof[:, i] = (pr.value, pr.low, pr.high)
-    huge = out_tok[out_tok > MAX_PLAUSIBLE_TOKENS]
+    agg = None if requests is None else aggregate_scale(out_tok, requests, task, warnings)
+    per_req = out_tok if agg is None else agg[0]
+    huge = per_req[per_req > MAX_PLAUSIBLE_TOKENS]
     if huge.size:
         warnings.append(
             CodedWarning(
@@ -452,8 +536,11 @@ def estimate_log(
                 f"{huge.max():.3g}): check the column's unit; they are estimated as given",
             )
         )
-    tok = np.where(out_tok > 0, out_tok, np.nan)
-    scale = length_scale(tok)
+    tok = np.where(out_tok > 0, per_req, np.nan)
+    if agg is None:
+        scale = scale_low = scale_high = length_scale(tok)
+    else:
+        scale, scale_low, scale_high = (np.where(out_tok > 0, a, np.nan) for a in agg[1:])
     # outside the data's output lengths the range widens as in estimate_inference
     l_lo, l_hi = data_domain()["output length"]
     with np.errstate(invalid="ignore"):
@@ -470,8 +557,8 @@ def estimate_log(
         )
     acc_kwh = Range(
         prof[0][models.codes] * scale / J_PER_KWH,
-        prof[1][models.codes] * scale / J_PER_KWH / widen,
-        prof[2][models.codes] * scale / J_PER_KWH * widen,
+        prof[1][models.codes] * scale_low / J_PER_KWH / widen,
+        prof[2][models.codes] * scale_high / J_PER_KWH * widen,
     )
     host = default_or(None, "host_ratio", sources)
     if provisioned_hours is None:
@@ -533,6 +620,17 @@ def estimate_log(
         grid_gwp=grid_gwp,
         datacenter=datacenter,
     )
+    if requests is not None:
+        le.requests = np.asarray(requests, dtype=float)
+        ok = np.isfinite(acc_kwh.value)
+        counted = np.isfinite(le.requests)
+        le.unit = (
+            ("inference", float(le.requests[ok].sum()))
+            if counted[ok].all()
+            else ("output-token", float(out_tok[ok].sum()))  # requests unknown: per token
+        )
+        if le.unit[1] <= 0:
+            le.unit = None
     acc_t = le.total(acc_kwh)
     host_t = acc_t * host
     idle_t = (acc_t + host_t) * idle
@@ -543,6 +641,86 @@ def estimate_log(
         "facility": (acc_t + host_t + idle_t) * (pue_r - 1.0),
     }
     return le
+
+
+@cache
+def typical_output_length(task: str) -> float:
+    """The median mean output length (tokens per request) of ``task`` in the per-token model's
+    data (ML.ENERGY v3), the length assumed where a usage export gives no request count."""
+    from empreinte.estimate.assumptions import read_estimate_data
+    from empreinte.estimate.fit import read_ml_energy
+
+    data = read_ml_energy(read_estimate_data("ml-energy-v3-llm.csv"))
+    lengths = np.asarray(data["avg_output_len"], dtype=float)[np.asarray(data["task"]) == task]
+    if not lengths.size:
+        raise EstimateError(f"task {task!r} has no output lengths in the per-token model's data")
+    return float(np.median(lengths))
+
+
+def aggregate_scale(
+    output_tokens: Any, requests: Any, task: str, warnings: list[CodedWarning]
+) -> tuple[Any, Any, Any, Any]:
+    """Per aggregated row: (mean output tokens per request, energy scale value, low, high).
+
+    The energy of one request over its model's profile is ``g(L) = L × h(L)`` with
+    ``h(L) = clip(L, L_min, L_max)^c_L`` non-decreasing (:func:`.pertoken.length_scale`). A row
+    of ``N`` requests and ``T`` output tokens whose split is unknown has ``Σ g(L_i)``:
+
+    - value ``N × g(T / N)``: every request at the mean;
+    - low ``N × ĝ(T / N)``, with ``ĝ`` the convex envelope of ``g`` (``g`` up to the tangent
+      point ``L₁ = L_max (1 + c_L)^(-1/c_L)``, then the tangent of slope ``h(L_max)``): the least
+      ``Σ g(L_i)`` of any split of ``T`` into ``N`` requests (Jensen);
+    - high ``g(T)``: all tokens in one request (``Σ L_i h(L_i) ≤ T h(T)``).
+
+    A row without a request count (``NaN``) is taken at the task's typical length (capped at
+    ``T``): value ``T × h(L_task)``, low ``T × h(L_min)`` (any number of short requests), high
+    ``g(T)``. Each case adds its coded warning.
+    """
+    from empreinte.estimate.pertoken import data_domain, fitted_model, length_scale
+
+    out = np.asarray(output_tokens, dtype=float)
+    req = np.asarray(requests, dtype=float)
+    if req.shape != out.shape:
+        raise EstimateError("one request count per row is needed")
+    bad = req[np.isfinite(req) & (req <= 0)]
+    if bad.size:
+        raise EstimateError(f"request counts must be positive, found {bad[0]:g}")
+    c = fitted_model().output_len_exponent
+    lo, hi = data_domain()["output length"]
+    counted = np.isfinite(req)
+    typical = typical_output_length(task)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(counted, out / np.where(counted, req, 1.0), np.minimum(typical, out))
+        n = np.where(counted, req, out / mean)
+    tangent = hi * (1.0 + c) ** (-1.0 / c)
+    envelope = np.where(
+        mean <= tangent,
+        length_scale(mean),
+        length_scale(tangent) + hi**c * (mean - tangent),
+    )
+    value = n * length_scale(mean)
+    low = np.where(counted, n * envelope, out * lo**c)
+    high = length_scale(out)
+    if counted.any():
+        warnings.append(
+            CodedWarning(
+                WarningCode.USAGE_AGGREGATED,
+                f"{int(counted.sum())} rows are buckets of requests (a usage export): each "
+                "estimated as its requests at the mean output tokens per request; the lengths "
+                "within a bucket are unknown, so the range runs from equal lengths (low) to "
+                "all of a bucket's output in one request (high)",
+            )
+        )
+    if not counted.all():
+        warnings.append(
+            CodedWarning(
+                WarningCode.REQUESTS_UNKNOWN,
+                f"{int((~counted).sum())} rows with no request count: requests assumed of "
+                f"{typical:.0f} output tokens (median of task {task!r} in the per-token model's "
+                "data); the range covers any split of the tokens into requests",
+            )
+        )
+    return mean, value, low, high
 
 
 def _provisioned_idle_ratio(
