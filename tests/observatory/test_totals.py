@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from obs_samples import sample_report
 
-from empreinte.observatory import admin, store, totals
-from empreinte.observatory.admin import open_db
-from empreinte.observatory.aggregates import Aggregates, full_stats
-from empreinte.observatory.query import Filters
 from empreinte.observatory.settings import Settings
+from empreinte.observatory.storage import admin, store
+from empreinte.observatory.storage.admin import open_db
+from empreinte.observatory.storage.query import Filters
+from empreinte.observatory.summaries import totals
+from empreinte.observatory.summaries.aggregates import Aggregates, full_stats
 from empreinte.report.validate import validate_report
 
 GPUS = ["NVIDIA H100 80GB HBM3", "NVIDIA L4", "Mystery Accelerator 9000"]

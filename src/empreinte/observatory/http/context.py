@@ -1,0 +1,79 @@
+"""What one app instance holds: settings, engine, sessions, caches, rate limiter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from fastapi import Query, Request
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from empreinte.observatory.http.security import RateLimiter
+from empreinte.observatory.settings import Settings
+from empreinte.observatory.storage.query import Filters
+from empreinte.observatory.summaries.aggregates import Aggregates
+
+__all__ = ["Ctx", "get_ctx", "get_filters"]
+
+
+@dataclass
+class Ctx:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    aggregates: Aggregates
+    limiter: RateLimiter
+    exporters: dict[str, Any]
+
+
+def get_ctx(request: Request) -> Ctx:
+    ctx: Ctx = request.app.state.ctx
+    return ctx
+
+
+def _date(name: str, value: str | None) -> date | None:
+    """An ISO date; an empty form field means no date."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        from empreinte.observatory.http.errors import ApiError
+
+        raise ApiError(
+            422, f"{name}: not a date (YYYY-MM-DD)", fields=[(name, "expected YYYY-MM-DD")]
+        ) from None
+
+
+def get_filters(
+    stage: str | None = Query(None, max_length=40, description="life-cycle stage"),
+    task: str | None = Query(None, max_length=100),
+    model: str | None = Query(None, max_length=300, description="model id, exact"),
+    hardware: str | None = Query(None, max_length=200, description="catalog id or name"),
+    zone: str | None = Query(None, max_length=40, description="grid zone"),
+    tier: str | None = Query(None, max_length=20, description="M tier(s), e.g. M1 or M1,M2"),
+    unit: str | None = Query(None, max_length=60, description="functional unit type"),
+    date_from: str | None = Query(
+        None, alias="from", max_length=10, description="created on or after (YYYY-MM-DD)"
+    ),
+    date_to: str | None = Query(
+        None, alias="to", max_length=10, description="created on or before (YYYY-MM-DD)"
+    ),
+    q: str | None = Query(None, max_length=200, description="text in model, name, task, hardware"),
+    include_superseded: bool = Query(False),
+) -> Filters:
+    return Filters(
+        stage=stage or None,
+        task=task or None,
+        model=model or None,
+        hardware=hardware or None,
+        zone=zone or None,
+        tier=tier or None,
+        unit=unit or None,
+        date_from=_date("from", date_from),
+        date_to=_date("to", date_to),
+        q=q or None,
+        include_superseded=include_superseded,
+    )
