@@ -40,7 +40,7 @@ from empreinte.observatory.settings import Settings
 from empreinte.observatory.storage import store
 from empreinte.observatory.storage.admin import open_db
 from empreinte.observatory.storage.db import ReportRow
-from empreinte.observatory.summaries import cohorts, fronts, totals
+from empreinte.observatory.summaries import maintain
 from empreinte.report.validate import validate_report
 from empreinte.report.verification import verify
 
@@ -168,9 +168,7 @@ def fill(url: str, rows: int, chunk: int = 20_000) -> float:
             c.execute(insert(ReportRow), batch)
         todo -= len(batch)
     with eng.begin() as c:
-        cohorts.rebuild(c)  # the summaries ingestion keeps, rebuilt after the bulk insert
-        fronts.rebuild(c)
-        totals.rebuild(c)
+        maintain.rebuild(c)  # the summaries ingestion keeps, rebuilt after the bulk insert
         c.execute(text("UPDATE meta SET value = value + 1 WHERE key = 'data_version'"))
         if url.startswith("postgresql"):
             c.execute(text("ANALYZE reports"))

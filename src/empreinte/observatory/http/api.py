@@ -11,18 +11,23 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic_core import from_json
 
 from empreinte.errors import ReportError
-from empreinte.observatory.http.context import Ctx, get_ctx, get_filters
+from empreinte.observatory.http.context import (
+    ITL_QUERY,
+    VIEW_QUERY,
+    Ctx,
+    authenticate,
+    get_ctx,
+    get_filters,
+)
 from empreinte.observatory.http.errors import ApiError
 from empreinte.observatory.storage import exports, store
-from empreinte.observatory.storage.db import WITHDRAWN
 from empreinte.observatory.storage.gcpause import gc_paused
 from empreinte.observatory.storage.query import Filters, get_report, list_reports
-from empreinte.report import verification as verify
+from empreinte.observatory.views.reports import detail, summary
 from empreinte.report.models import Report
-from empreinte.report.published import reconcile
 from empreinte.report.validate import validate_report
 
-__all__ = ["ITL_QUERY", "REPORT_BODY", "VIEW_QUERY", "report_detail", "router"]
+__all__ = ["REPORT_BODY", "router"]
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -49,27 +54,6 @@ REPORT_BODY: dict[str, Any] = {
         }
     },
 }
-
-
-def _authenticate(ctx: Ctx, authorization: str | None) -> int:
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise ApiError(
-            401,
-            "a bearer token is required to submit (empreinte server token create --name NAME)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    with ctx.sessions() as s:
-        tok = store.find_token(s, authorization[7:].strip())
-    if tok is None:
-        raise ApiError(401, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
-    wait = ctx.limiter.check(tok.id)
-    if wait > 0:
-        raise ApiError(
-            429,
-            f"rate limit of {ctx.settings.rate_limit_per_minute} requests per minute reached",
-            headers={"Retry-After": str(int(wait) + 1)},
-        )
-    return tok.id
 
 
 def _parse(ctx: Ctx, raw: bytes) -> tuple[list[tuple[Report, dict[str, Any]]], bool]:
@@ -134,7 +118,7 @@ async def post_reports(
     authorization: str | None = Header(None),
     idempotency_key: str | None = Header(None, max_length=200),
 ) -> JSONResponse:
-    token_id = await run_in_threadpool(_authenticate, ctx, authorization)
+    token_id = await run_in_threadpool(authenticate, ctx, authorization)
     raw = await request.body()
 
     def work() -> tuple[list[store.Ingested], bool]:
@@ -176,13 +160,6 @@ async def post_reports(
     )
 
 
-def summary(row: Any) -> dict[str, Any]:
-    d = exports.row_summary(row)
-    d["flags"] = verify.split_flags(row.flags)
-    d["url"] = f"/reports/{row.report_id}"
-    return d
-
-
 @router.get("/reports", summary="List reports (filters, sort, cursor pagination)")
 def get_reports(
     request: Request,
@@ -201,38 +178,11 @@ def get_reports(
     return {"reports": [summary(r) for r in rows], "next_cursor": nxt, "next": next_url}
 
 
-def _detail(ctx: Ctx, report_id: str) -> tuple[dict[str, Any], str]:
-    """The observatory's metadata of a report and its stored JSON body."""
-    with ctx.sessions() as s:
-        row = get_report(s, report_id)
-        w = store.withdrawal(s, report_id) if row and row.superseded_by == WITHDRAWN else None
-    if row is None:
-        raise ApiError(404, f"no report with id {report_id!r}")
-    comparison = None
-    if '"published":{"' in row.body:  # a publisher's figures: reconciled (else no parse at all)
-        comparison = reconcile(validate_report(json.loads(row.body)))
-    meta = {
-        "id": row.report_id,
-        "received_at": row.received_at.isoformat() + "Z",
-        "superseded_by": None if w else row.superseded_by,
-        "withdrawn": (
-            {"reason": w.reason, "withdrawn_at": w.withdrawn_at.isoformat() + "Z"} if w else None
-        ),
-        "published": comparison.to_dict() if comparison else None,
-    }
-    return meta, row.body
-
-
-def report_detail(ctx: Ctx, report_id: str) -> dict[str, Any]:
-    meta, body = _detail(ctx, report_id)
-    return {**meta, "report": json.loads(body)}
-
-
 @router.get("/reports/{report_id}", summary="One report, whole, with the observatory's metadata")
 def get_one(report_id: str, ctx: Ctx = Depends(get_ctx)) -> Response:
     # the stored body is already JSON: spliced in as is, never parsed and re-encoded (a 15 MiB
     # report costs a copy, not a walk), in the worker thread that runs this endpoint
-    meta, body = _detail(ctx, report_id)
+    meta, body = detail(ctx.sessions, report_id)
     head = json.dumps(meta, ensure_ascii=False)[:-1]
     return Response(f'{head}, "report": {body}}}'.encode(), media_type="application/json")
 
@@ -243,22 +193,6 @@ def get_stats(
 ) -> dict[str, Any]:
     with ctx.sessions() as s:
         return ctx.aggregates.stats(s, filters)
-
-
-VIEW_QUERY = Query(
-    "models",
-    pattern="^(models|configurations)$",
-    description="models: one row per model (its lowest-energy configuration passing the gate "
-    "and the latency constraint); configurations: every configuration",
-)
-ITL_QUERY = Query(
-    None,
-    gt=0,
-    le=1e6,
-    allow_inf_nan=False,
-    description="latency constraint: keep configurations whose median inter-token latency "
-    "is at most this many milliseconds (none: no constraint)",
-)
 
 
 @router.get("/leaderboard", summary="Quality-gated ranking and Pareto front per task and unit")

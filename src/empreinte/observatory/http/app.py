@@ -13,9 +13,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from empreinte._version import __version__
-from empreinte.observatory.http import api, sites
-from empreinte.observatory.http import pages as web
-from empreinte.observatory.http.context import Ctx
+from empreinte.observatory.http import api, pages, sites
+from empreinte.observatory.http.context import Ctx, Exporter
 from empreinte.observatory.http.errors import install_handlers
 from empreinte.observatory.http.security import RateLimiter, SecurityMiddleware
 from empreinte.observatory.settings import Settings
@@ -26,20 +25,13 @@ __all__ = ["app_from_env", "available_exporters", "create_app"]
 
 log = logging.getLogger("empreinte.observatory")
 
-EXPORT_FORMATS = ("hf", "boamps", "sci", "spdx", "csv", "md", "html", "ai-act", "l1801")
 
+def available_exporters() -> dict[str, Exporter]:
+    """``{format: export function}``: every format of :data:`empreinte.report.exporters.FORMATS`
+    (``json``, the stored report itself, is served apart)."""
+    from empreinte.report.exporters import FORMATS, export_report
 
-def available_exporters() -> dict[str, Any]:
-    """``{format: export function}`` for the report exporters present in this build."""
-    try:
-        from empreinte.report import exporters
-    except ImportError:  # pragma: no cover
-        return {}
-    fn = getattr(exporters, "export_report", None)
-    if fn is None:
-        return {}
-    names = getattr(exporters, "FORMATS", EXPORT_FORMATS)
-    return {f: fn for f in names if f in EXPORT_FORMATS}
+    return dict.fromkeys(FORMATS, export_report)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -109,11 +101,11 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     templates_dir = resources.files("empreinte.observatory").joinpath("templates")
     static_dir = resources.files("empreinte.observatory").joinpath("static")
     app.state.templates = Jinja2Templates(directory=str(templates_dir))
-    web.configure_templates(app.state.templates)
+    pages.configure_templates(app.state.templates)
     install_handlers(app)
     app.include_router(api.router)
     app.include_router(sites.router)
-    app.include_router(web.router)
+    app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
     app.add_middleware(SecurityMiddleware, max_body=settings.max_body_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

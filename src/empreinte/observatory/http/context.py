@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from fastapi import Query, Request
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from empreinte.observatory.http.errors import ApiError
 from empreinte.observatory.http.security import RateLimiter
 from empreinte.observatory.settings import Settings
+from empreinte.observatory.storage import store
 from empreinte.observatory.storage.query import Filters
 from empreinte.observatory.summaries.aggregates import Aggregates
+from empreinte.report.exporters import Exported
+from empreinte.report.models import Report
 
-__all__ = ["Ctx", "get_ctx", "get_filters"]
+__all__ = ["ITL_QUERY", "VIEW_QUERY", "Ctx", "Exporter", "authenticate", "get_ctx", "get_filters"]
+
+
+Exporter = Callable[[Report, str], Exported]
+"""A report exporter: ``(report, format) -> Exported``."""
 
 
 @dataclass
@@ -25,12 +33,34 @@ class Ctx:
     sessions: sessionmaker[Session]
     aggregates: Aggregates
     limiter: RateLimiter
-    exporters: dict[str, Any]
+    exporters: dict[str, Exporter]
 
 
 def get_ctx(request: Request) -> Ctx:
     ctx: Ctx = request.app.state.ctx
     return ctx
+
+
+def authenticate(ctx: Ctx, authorization: str | None) -> int:
+    """The id of the live token a request carries (401 without one, 429 over its rate)."""
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise ApiError(
+            401,
+            "a bearer token is required to submit (empreinte server token create --name NAME)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    with ctx.sessions() as s:
+        tok = store.find_token(s, authorization[7:].strip())
+    if tok is None:
+        raise ApiError(401, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
+    wait = ctx.limiter.check(tok.id)
+    if wait > 0:
+        raise ApiError(
+            429,
+            f"rate limit of {ctx.settings.rate_limit_per_minute} requests per minute reached",
+            headers={"Retry-After": str(int(wait) + 1)},
+        )
+    return tok.id
 
 
 def _date(name: str, value: str | None) -> date | None:
@@ -40,8 +70,6 @@ def _date(name: str, value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        from empreinte.observatory.http.errors import ApiError
-
         raise ApiError(
             422, f"{name}: not a date (YYYY-MM-DD)", fields=[(name, "expected YYYY-MM-DD")]
         ) from None
@@ -77,3 +105,19 @@ def get_filters(
         q=q or None,
         include_superseded=include_superseded,
     )
+
+
+VIEW_QUERY = Query(
+    "models",
+    pattern="^(models|configurations)$",
+    description="models: one row per model (its lowest-energy configuration passing the gate "
+    "and the latency constraint); configurations: every configuration",
+)
+ITL_QUERY = Query(
+    None,
+    gt=0,
+    le=1e6,
+    allow_inf_nan=False,
+    description="latency constraint: keep configurations whose median inter-token latency "
+    "is at most this many milliseconds (none: no constraint)",
+)

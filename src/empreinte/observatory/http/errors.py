@@ -17,7 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from empreinte.errors import ConfigError, ReportError
-from empreinte.observatory.storage.store import Conflict
+from empreinte.observatory.storage.errors import Conflict
 
 __all__ = ["ApiError", "error_body", "install_handlers", "is_transient"]
 

@@ -14,12 +14,12 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from empreinte import units
-from empreinte.observatory.http.api import VIEW_QUERY, report_detail, summary
-from empreinte.observatory.http.context import Ctx, get_ctx, get_filters
+from empreinte.observatory.http.context import VIEW_QUERY, Ctx, get_ctx, get_filters
 from empreinte.observatory.http.errors import ApiError
 from empreinte.observatory.storage.query import SORTS, Filters, list_reports
 from empreinte.observatory.summaries.cohorts import VIEWS
 from empreinte.observatory.views import analyses, analyses_view, board_view, charts
+from empreinte.observatory.views.reports import report_detail, summary
 from empreinte.report import verification as verify
 from empreinte.report.validate import validate_report
 
@@ -202,7 +202,7 @@ def _criteria_rows(impacts: dict[str, Any]) -> list[tuple[str, str, dict[str, fl
 
 @_twin("/reports/{report_id}", "report.html")
 def report_page(report_id: str, ctx: Ctx = Depends(get_ctx)) -> dict[str, Any]:
-    d = report_detail(ctx, report_id)
+    d = report_detail(ctx.sessions, report_id)
     rep = d["report"]
     energy = rep.get("energy", {})
     components = [
@@ -255,7 +255,7 @@ def _site(ctx: Ctx, dc: dict[str, Any]) -> dict[str, str] | None:
 
 @router.get("/reports/{report_id}/download/{fmt}")
 async def download(report_id: str, fmt: str, ctx: Ctx = Depends(get_ctx)) -> Response:
-    d = await run_in_threadpool(report_detail, ctx, report_id)
+    d = await run_in_threadpool(report_detail, ctx.sessions, report_id)
     if fmt == "json":
         return Response(
             json.dumps(d["report"], indent=2, ensure_ascii=False),
@@ -266,14 +266,11 @@ async def download(report_id: str, fmt: str, ctx: Ctx = Depends(get_ctx)) -> Res
     if fn is None:
         raise ApiError(404, f"no exporter {fmt!r} (available: json, {', '.join(ctx.exporters)})")
     exported = await run_in_threadpool(fn, validate_report(d["report"]), fmt)
-    if isinstance(exported, tuple):
-        content, media_type, ext = exported
-    else:
-        content, media_type, ext = exported.content, exported.media_type, exported.extension
+    ext = exported.extension.lstrip(".")
     return Response(
-        content,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{report_id}.{ext.lstrip(".")}"'},
+        exported.content,
+        media_type=exported.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{report_id}.{ext}"'},
     )
 
 
@@ -285,7 +282,7 @@ def compare_page(
     wanted = list(dict.fromkeys(x.strip() for x in wanted))
     if len(wanted) > 5:
         raise ApiError(400, "compare at most 5 reports", fields=[("ids", "at most 5")])
-    reports = [report_detail(ctx, i) for i in wanted]
+    reports = [report_detail(ctx.sessions, i) for i in wanted]
     rows = []
     for d in reports:
         r = d["report"]

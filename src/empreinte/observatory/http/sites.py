@@ -11,13 +11,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from pydantic_core import from_json
 
-from empreinte.observatory.http.api import _authenticate
-from empreinte.observatory.http.context import Ctx, get_ctx
+from empreinte.observatory.http.context import Ctx, authenticate, get_ctx
 from empreinte.observatory.http.errors import ApiError
 from empreinte.observatory.http.pages import _render
 from empreinte.observatory.storage import registry, store
+from empreinte.observatory.views.sites import site_detail, site_list
 
-__all__ = ["router", "site_detail", "site_list"]
+__all__ = ["router"]
 
 router = APIRouter()
 
@@ -40,7 +40,7 @@ def _decl(raw: bytes) -> registry.DatacenterDecl:
 async def post_datacenter(
     request: Request, ctx: Ctx = Depends(get_ctx), authorization: str | None = Header(None)
 ) -> JSONResponse:
-    token_id = await run_in_threadpool(_authenticate, ctx, authorization)
+    token_id = await run_in_threadpool(authenticate, ctx, authorization)
     decl = _decl(await request.body())
 
     def work() -> bool:
@@ -58,67 +58,31 @@ async def post_datacenter(
     )
 
 
-def _summary(d: registry.DatacenterDecl) -> dict[str, Any]:
-    latest = d.years[-1]
-    return {
-        "id": d.id,
-        "name": d.name,
-        "operator": d.operator,
-        "kind": d.kind,
-        "zone": d.zone,
-        "latest_year": latest.year,
-        "pue": None if latest.pue is None else latest.pue.model_dump(),
-        "wue_l_per_kwh": None
-        if latest.wue_l_per_kwh is None
-        else latest.wue_l_per_kwh.model_dump(),
-        "url": f"/datacenters/{d.id}",
-    }
-
-
-def site_list(ctx: Ctx) -> dict[str, Any]:
-    with ctx.sessions() as s:
-        sites = registry.list_sites(s)
-    return {"datacenters": [_summary(d) for d in sites], "kpis": registry.KPIS}
-
-
-def site_detail(ctx: Ctx, site_id: str) -> dict[str, Any]:
-    with ctx.sessions() as s:
-        site = registry.get_site(s, site_id)
-        reports = registry.site_reports(s, site_id) if site else []
-    if site is None:
-        raise ApiError(404, f"no data centre {site_id!r} in the registry")
-    return {
-        "datacenter": site.model_dump(exclude_none=True),
-        "kpis": registry.KPIS,
-        "reports": [r | {"url": f"/reports/{r['report_id']}"} for r in reports],
-    }
-
-
 @router.get("/api/v1/datacenters", tags=["api"], summary="List the data-centre registry")
 def get_datacenters(ctx: Ctx = Depends(get_ctx)) -> dict[str, Any]:
-    return site_list(ctx)
+    return site_list(ctx.sessions)
 
 
 @router.get("/api/v1/datacenters/{site_id}", tags=["api"], summary="One data centre")
 def get_datacenter(site_id: str, ctx: Ctx = Depends(get_ctx)) -> dict[str, Any]:
-    return site_detail(ctx, site_id)
+    return site_detail(ctx.sessions, site_id)
 
 
 @router.get("/datacenters", include_in_schema=False)
 def sites_page(request: Request, ctx: Ctx = Depends(get_ctx)) -> Response:
-    return _render(request, "datacenters.html", site_list(ctx), False)
+    return _render(request, "datacenters.html", site_list(ctx.sessions), False)
 
 
 @router.get("/datacenters.json", include_in_schema=False)
 def sites_json(request: Request, ctx: Ctx = Depends(get_ctx)) -> Response:
-    return _render(request, "datacenters.html", site_list(ctx), True)
+    return _render(request, "datacenters.html", site_list(ctx.sessions), True)
 
 
 @router.get("/datacenters/{site_id}.json", include_in_schema=False)
 def site_json(site_id: str, request: Request, ctx: Ctx = Depends(get_ctx)) -> Response:
-    return _render(request, "datacenter.html", site_detail(ctx, site_id), True)
+    return _render(request, "datacenter.html", site_detail(ctx.sessions, site_id), True)
 
 
 @router.get("/datacenters/{site_id}", include_in_schema=False)
 def site_page(site_id: str, request: Request, ctx: Ctx = Depends(get_ctx)) -> Response:
-    return _render(request, "datacenter.html", site_detail(ctx, site_id), False)
+    return _render(request, "datacenter.html", site_detail(ctx.sessions, site_id), False)

@@ -25,7 +25,7 @@ from empreinte.observatory.storage.db import (
     make_sessionmaker,
     open_error,
 )
-from empreinte.observatory.summaries import cohorts, fronts, totals
+from empreinte.observatory.summaries import maintain as summaries
 from empreinte.report.models import MAX_MAGNITUDE, Report
 
 __all__ = ["DUMP_FORMAT", "count_reports", "dump", "load", "open_db", "seed", "unstorable"]
@@ -210,9 +210,7 @@ def load(
         ]
         if rows:
             session.execute(insert(ReportRow), rows)
-            cohorts.add_rows(session, rows)
-            fronts.add_rows(session, rows)
-            totals.add_rows(session, rows)
+            summaries.add_rows(session, rows)
             store.bump_version(session)
         session.commit()
         n_rep += len(rows)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from empreinte.errors import ConfigError
 from empreinte.observatory.storage.db import ReportRow
+from empreinte.vocabulary import TIERS
 
 __all__ = ["SORTS", "Filters", "decode_cursor", "get_report", "iter_rows", "list_reports"]
 
@@ -29,8 +30,6 @@ SORTS: dict[str, Any] = {
     "energy_per_unit_kwh": ReportRow.energy_per_unit_kwh,
 }
 """Sortable columns (prefix ``-`` for descending)."""
-
-TIERS = ("M1", "M2", "M3", "M4", "M5")
 
 
 @dataclass(frozen=True)
@@ -52,6 +51,14 @@ class Filters:
     def key(self) -> tuple[Any, ...]:
         return tuple(asdict(self).values())
 
+    def tiers(self) -> list[str]:
+        """The M tiers of ``tier`` (``m1, M2`` -> ``["M1", "M2"]``); an unknown one is refused."""
+        tiers = [t.strip().upper() for t in (self.tier or "").split(",") if t.strip()]
+        bad = [t for t in tiers if t not in TIERS]
+        if bad:
+            raise ConfigError(f"tier: unknown {bad[0]!r} (expected M1 to M5)")
+        return tiers
+
     def where(self) -> list[ColumnElement[bool]]:
         c: list[ColumnElement[bool]] = []
         for name in ("stage", "task", "model", "hardware", "zone"):
@@ -61,11 +68,7 @@ class Filters:
         if self.unit:
             c.append(ReportRow.fu_type == self.unit)
         if self.tier:
-            tiers = [t.strip().upper() for t in self.tier.split(",") if t.strip()]
-            bad = [t for t in tiers if t not in TIERS]
-            if bad:
-                raise ConfigError(f"tier: unknown {bad[0]!r} (expected M1 to M5)")
-            c.append(ReportRow.m_tier.in_(tiers))
+            c.append(ReportRow.m_tier.in_(self.tiers()))
         if self.date_from:
             c.append(ReportRow.created_at >= datetime.combine(self.date_from, datetime.min.time()))
         if self.date_to and self.date_to < date.max:  # to=9999-12-31: no upper bound

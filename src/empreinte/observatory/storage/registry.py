@@ -169,7 +169,7 @@ def upsert_site(
         session.add(DatacenterRow(created_at=now, **_row(decl, token_id, now)))
         return True
     if row.token_id != token_id:
-        from empreinte.observatory.storage.store import Conflict
+        from empreinte.observatory.storage.errors import Conflict
 
         raise Conflict(
             "this data centre was declared by another token",

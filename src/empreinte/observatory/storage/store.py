@@ -18,17 +18,19 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from empreinte.errors import ConfigError, ServerError
-from empreinte.observatory.storage import columns as config
+from empreinte.errors import ConfigError
+from empreinte.observatory.storage import columns
 from empreinte.observatory.storage.db import WITHDRAWN, Meta, ReportRow, TokenRow, WithdrawalRow
+from empreinte.observatory.storage.errors import Conflict, NotFound
 from empreinte.observatory.storage.registry import inherit
-from empreinte.observatory.summaries import cohorts, fronts, totals
+from empreinte.observatory.summaries import maintain as summaries
 from empreinte.report.models import Report
 from empreinte.report.verification import catalog_entry, join_flags, verify
 
 __all__ = [
     "Conflict",
     "Ingested",
+    "NotFound",
     "bump_version",
     "content_hash",
     "create_token",
@@ -117,7 +119,7 @@ def report_columns(r: Report) -> dict[str, Any]:
     water = r.impacts.water_l
     pu = r.per_unit
     pu_gwp = pu.impacts.gwp_kgco2e if pu is not None else None
-    quality = config.quality_column(r.task, r.quality_metrics)
+    quality = columns.quality_column(r.task, r.quality_metrics)
     v = r.verification
     assert v is not None
     created = _naive_utc(r.created_at)
@@ -148,7 +150,7 @@ def report_columns(r: Report) -> dict[str, Any]:
         "gwp_per_unit_kgco2e": pu_gwp.total.value if pu_gwp else None,
         "quality_metric": quality[0],
         "quality_value": quality[1],
-        **config.config_columns(r.counters),
+        **columns.config_columns(r.counters),
         "supersedes": r.supersedes,
         "datacenter_id": r.datacenter.id or r.datacenter.preset,
     }
@@ -159,14 +161,6 @@ class Ingested:
     index: int
     report_id: str
     created: bool  # False: the same report was already stored (idempotent resubmission)
-
-
-class Conflict(ServerError):
-    """Submissions that cannot be stored: ``fields`` lists ``(field, message)``."""
-
-    def __init__(self, message: str, fields: list[tuple[str, str]], status: int = 409) -> None:
-        self.fields = fields
-        super().__init__(message, status)
 
 
 def bump_version(session: Session) -> None:
@@ -198,7 +192,7 @@ def ingest(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _key(prefix: str, idem: str | None, i: int, n: int) -> str | None:
+def _key(idem: str | None, i: int, n: int) -> str | None:
     if idem is None:
         return None
     return idem if n == 1 else f"{idem}#{i}"
@@ -213,7 +207,7 @@ def _ingest_once(
 ) -> list[Ingested]:
     n = len(items)
     hashes = [content_hash(raw) for _, raw in items]
-    keys = [_key(prefix, idem, i, n) for i in range(n)]
+    keys = [_key(idem, i, n) for i in range(n)]
     by_hash: dict[str, str] = {
         h: rid
         for h, rid in session.execute(
@@ -276,10 +270,8 @@ def _ingest_once(
         raise Conflict("some reports cannot be stored", errors)
     if rows:
         session.connection().execute(_INSERT_REPORT, rows)
-        cohorts.add_rows(session, rows)
-        fronts.add_rows(session, rows)
-        totals.add_rows(session, rows)
-        totals.remove(session, [old for old, _ in supersede])
+        summaries.add_rows(session, rows)
+        summaries.retiring(session, [old for old, _ in supersede])
         for old, new in supersede:
             # conditional: of concurrent corrections of one report, exactly one commits (the
             # row is locked by the first UPDATE; the others then match no row and get 409)
@@ -292,8 +284,7 @@ def _ingest_once(
                 session.rollback()
                 msg = f"{old!r} was superseded meanwhile by another report"
                 raise Conflict("some reports cannot be stored", [(supersede_loc[new], msg)])
-        cohorts.recount(session, [old for old, _ in supersede])
-        fronts.retire(session, [old for old, _ in supersede])
+        summaries.retired(session, [old for old, _ in supersede])
         bump_version(session)
         if token_id is not None:
             session.execute(
@@ -322,7 +313,7 @@ def withdraw(
         raise ConfigError(
             f"report {report_id!r} was superseded by {row.superseded_by!r}: withdraw that one"
         )
-    totals.remove(session, [report_id])
+    summaries.retiring(session, [report_id])
     done = session.execute(
         update(ReportRow)
         .where(ReportRow.report_id == report_id, ReportRow.superseded_by.is_(None))
@@ -331,8 +322,7 @@ def withdraw(
     if done.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         raise ConfigError(f"report {report_id!r} changed meanwhile: try again")
-    cohorts.recount(session, [report_id])
-    fronts.retire(session, [report_id])
+    summaries.retired(session, [report_id])
     w = WithdrawalRow(report_id=report_id, reason=reason, withdrawn_at=utcnow(), operator=operator)
     session.add(w)
     bump_version(session)

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, delete, func, select
+from sqlalchemy import ColumnElement, and_, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from empreinte import ranking
@@ -25,6 +25,7 @@ from empreinte.measure.base import J_PER_KWH
 from empreinte.observatory.storage import columns as config
 from empreinte.observatory.storage.db import CohortRow, ReportRow
 from empreinte.observatory.summaries import fronts
+from empreinte.observatory.summaries.base import BOARD_KEY, Db, board_key, board_where, upsert
 
 __all__ = [
     "KEY",
@@ -35,18 +36,14 @@ __all__ = [
     "default_board",
     "leaderboard",
     "rebuild",
-    "recount",
+    "retired",
+    "retiring",
 ]
 
-KEY = ("task", "fu_type", "hardware", "precision", "boundary", "m_tier", "quality_metric")
-"""The columns of a cohort key (``None`` is stored as ``""`` so that the key is unique)."""
-
+KEY = BOARD_KEY
+_key = board_key
+cohort_where = board_where
 _Key = tuple[str, ...]
-_Db = Session | Connection
-
-
-def _key(row: Mapping[str, Any]) -> _Key:
-    return tuple("" if row.get(c) is None else str(row[c]) for c in KEY)
 
 
 def _counted(row: Mapping[str, Any]) -> bool:
@@ -57,38 +54,13 @@ def _counted(row: Mapping[str, Any]) -> bool:
     )
 
 
-def cohort_where(key: Mapping[str, str]) -> list[ColumnElement[bool]]:
-    """Conditions selecting the live reports of one summary key (``""`` matches ``NULL``)."""
-    out: list[ColumnElement[bool]] = [
-        ReportRow.superseded_by.is_(None),
-        ReportRow.energy_per_unit_kwh.is_not(None),
-    ]
-    for c in KEY:
-        col = getattr(ReportRow, c)
-        v = key.get(c, "")
-        out.append(col.is_(None) if v == "" else col == v)
-    return out
+def _upsert(session: Db, values: list[dict[str, Any]], *, add: bool) -> None:
+    """Insert cohort rows, or on a key conflict add the counts (``add``) or replace them."""
 
-
-def _upsert(session: _Db, values: list[dict[str, Any]], *, add: bool) -> None:
-    """Insert summary rows, or on a key conflict add the counts (``add``) or replace them."""
-    if not values:
-        return
-    bind = session.get_bind() if isinstance(session, Session) else session
-    dialect = bind.dialect.name
-    stmt: Any
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt = pg_insert(CohortRow)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(CohortRow)
-    ex = stmt.excluded
-    t = CohortRow.__table__.c
-    if add:
-        updates = {
+    def updates(t: Any, ex: Any) -> dict[str, Any]:
+        if not add:
+            return {"reports": ex.reports, "q_max": ex.q_max, "q_min": ex.q_min}
+        return {
             "reports": t.reports + ex.reports,
             "q_max": case(
                 (t.q_max.is_(None), ex.q_max),
@@ -101,12 +73,11 @@ def _upsert(session: _Db, values: list[dict[str, Any]], *, add: bool) -> None:
                 else_=t.q_min,
             ),
         }
-    else:
-        updates = {"reports": ex.reports, "q_max": ex.q_max, "q_min": ex.q_min}
-    session.execute(stmt.on_conflict_do_update(index_elements=list(KEY), set_=updates), values)
+
+    upsert(session, CohortRow, KEY, values, updates)
 
 
-def add_rows(session: _Db, rows: Iterable[Mapping[str, Any]]) -> None:
+def add_rows(session: Db, rows: Iterable[Mapping[str, Any]]) -> None:
     """Count newly inserted report rows (column dicts) into their cohorts."""
     acc: dict[_Key, list[Any]] = {}
     for r in rows:
@@ -125,7 +96,11 @@ def add_rows(session: _Db, rows: Iterable[Mapping[str, Any]]) -> None:
     _upsert(session, values, add=True)
 
 
-def recount(session: _Db, report_ids: Iterable[str]) -> None:
+def retiring(session: Db, report_ids: Iterable[str]) -> None:
+    """Nothing to do before a supersession: :func:`retired` recounts from ``reports``."""
+
+
+def retired(session: Db, report_ids: Iterable[str]) -> None:
     """Recount, from ``reports``, the cohorts of these reports (after a supersession)."""
     ids = list(report_ids)
     if not ids:
@@ -149,7 +124,7 @@ def recount(session: _Db, report_ids: Iterable[str]) -> None:
     _upsert(session, values, add=False)
 
 
-def rebuild(session: _Db) -> None:
+def rebuild(session: Db) -> None:
     """Recompute the whole summary from ``reports`` (after a bulk load); does not commit."""
     session.execute(delete(CohortRow))
     cols = [func.coalesce(getattr(ReportRow, c), "") for c in KEY]

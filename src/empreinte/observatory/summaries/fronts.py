@@ -15,30 +15,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select
+from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.orm import Session
 
 from empreinte import ranking
 from empreinte.observatory.storage.db import CohortRow, FrontRow, ReportRow
+from empreinte.observatory.summaries.base import BOARD_KEY, Db, board_key, board_where
 
-__all__ = ["add_rows", "read", "rebuild", "retire"]
+__all__ = ["add_rows", "read", "rebuild", "retired", "retiring"]
 
-_Db = Session | Connection
 _Key = tuple[str, ...]
-
-
-def _keycols() -> tuple[str, ...]:
-    from empreinte.observatory.summaries.cohorts import KEY
-
-    return KEY
-
-
-def _key(row: Mapping[str, Any]) -> _Key:
-    return tuple("" if row.get(c) is None else str(row[c]) for c in _keycols())
+_keycols = BOARD_KEY
+_key = board_key
 
 
 def _match(key: _Key) -> Any:
-    return and_(*(getattr(FrontRow, c) == v for c, v in zip(_keycols(), key, strict=True)))
+    return and_(*(getattr(FrontRow, c) == v for c, v in zip(_keycols, key, strict=True)))
 
 
 def _entry(r: Any) -> ranking.Entry:
@@ -50,19 +42,19 @@ def _entry(r: Any) -> ranking.Entry:
     )
 
 
-def _stored(session: _Db, key: _Key) -> list[ranking.Entry]:
+def _stored(session: Db, key: _Key) -> list[ranking.Entry]:
     stmt = select(
         FrontRow.report_id, FrontRow.energy_per_unit_kwh, FrontRow.quality_value, FrontRow.model
     ).where(_match(key))
     return [_entry(r._mapping) for r in session.execute(stmt)]
 
 
-def _write(session: _Db, key: _Key, old: list[ranking.Entry], new: list[ranking.Entry]) -> None:
+def _write(session: Db, key: _Key, old: list[ranking.Entry], new: list[ranking.Entry]) -> None:
     gone = {e.id for e in old} - {e.id for e in new}
     have = {e.id for e in old}
     if gone:
         session.execute(delete(FrontRow).where(_match(key), FrontRow.report_id.in_(sorted(gone))))
-    named = dict(zip(_keycols(), key, strict=True))
+    named = dict(zip(_keycols, key, strict=True))
     added = [
         {**named, "report_id": e.id, "energy_per_unit_kwh": e.energy,
          "quality_value": e.quality, "model": e.extra.get("model")}
@@ -72,7 +64,7 @@ def _write(session: _Db, key: _Key, old: list[ranking.Entry], new: list[ranking.
         session.execute(insert(FrontRow), added)
 
 
-def add_rows(session: _Db, rows: Iterable[Mapping[str, Any]]) -> None:
+def add_rows(session: Db, rows: Iterable[Mapping[str, Any]]) -> None:
     """Fold newly inserted report rows (column dicts) into the fronts of their keys."""
     new: dict[_Key, list[ranking.Entry]] = {}
     for r in rows:
@@ -91,12 +83,10 @@ def add_rows(session: _Db, rows: Iterable[Mapping[str, Any]]) -> None:
         _write(session, key, old, ranking.pareto_front([*old, *points], higher=higher))
 
 
-def _recompute(session: _Db, key: _Key) -> list[ranking.Entry]:
+def _recompute(session: Db, key: _Key) -> list[ranking.Entry]:
     """The front of ``key`` from ``reports``, one index seek per point."""
-    from empreinte.observatory.summaries.cohorts import cohort_where
-
     higher = ranking.higher_is_better(key[-1])
-    where = cohort_where(dict(zip(_keycols(), key, strict=True)))
+    where = board_where(dict(zip(_keycols, key, strict=True)))
     q, e = ReportRow.quality_value, ReportRow.energy_per_unit_kwh
     order = (e.asc(), q.desc() if higher else q.asc(), ReportRow.report_id.asc())
     cols = (ReportRow.report_id, e, q, ReportRow.model)
@@ -112,21 +102,25 @@ def _recompute(session: _Db, key: _Key) -> list[ranking.Entry]:
         cond = [e >= p.energy, q > p.quality if higher else q < p.quality]
 
 
-def retire(session: _Db, report_ids: Iterable[str]) -> None:
+def retiring(session: Db, report_ids: Iterable[str]) -> None:
+    """Nothing to do before a supersession: :func:`retired` recomputes the fronts."""
+
+
+def retired(session: Db, report_ids: Iterable[str]) -> None:
     """Recompute the fronts these (now superseded) reports were on; call after marking them."""
     ids = sorted(set(report_ids))
     if not ids:
         return
-    cols = [getattr(FrontRow, c) for c in _keycols()]
+    cols = [getattr(FrontRow, c) for c in _keycols]
     keys = {tuple(r) for r in session.execute(select(*cols).where(FrontRow.report_id.in_(ids)))}
     for key in sorted(keys):
         _write(session, key, _stored(session, key), _recompute(session, key))
 
 
-def rebuild(session: _Db) -> None:
+def rebuild(session: Db) -> None:
     """Recompute every front from ``reports`` (after a bulk load); does not commit."""
     session.execute(delete(FrontRow))
-    cols = [getattr(CohortRow, c) for c in _keycols()]
+    cols = [getattr(CohortRow, c) for c in _keycols]
     stmt = select(*cols).where(CohortRow.reports > 0, CohortRow.quality_metric != "")
     for key in sorted(tuple(r) for r in session.execute(stmt)):
         _write(session, key, [], _recompute(session, key))

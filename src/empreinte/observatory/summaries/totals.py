@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from empreinte.observatory.storage.db import ReportRow, TotalRow
-from empreinte.observatory.storage.query import TIERS, Filters
+from empreinte.observatory.storage.query import Filters
+from empreinte.observatory.summaries.base import Db, upsert
+from empreinte.vocabulary import TIERS
 
 __all__ = [
     "KEY",
@@ -26,7 +28,8 @@ __all__ = [
     "add_rows",
     "by_energy",
     "rebuild",
-    "remove",
+    "retired",
+    "retiring",
     "serves",
     "stats",
     "tier_breakdown",
@@ -44,7 +47,6 @@ KEY = ("year", "stage", "task", "fu_type", "hardware", "m_tier")
 
 _SUMS = ("reports", "energy_kwh", "gwp_kgco2e", "gwp_n", "water_l", "water_n")
 _Key = tuple[Any, ...]
-_Db = Session | Connection
 
 
 def _key(row: Mapping[str, Any]) -> _Key:
@@ -53,28 +55,16 @@ def _key(row: Mapping[str, Any]) -> _Key:
     )
 
 
-def _upsert(session: _Db, values: list[dict[str, Any]], *, add: bool) -> None:
+def _upsert(session: Db, values: list[dict[str, Any]], *, add: bool) -> None:
     """Insert summary rows, or on a key conflict add the sums (``add``) or replace them."""
-    if not values:
-        return
-    bind = session.get_bind() if isinstance(session, Session) else session
-    stmt: Any
-    if bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt = pg_insert(TotalRow)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(TotalRow)
-    ex = stmt.excluded
-    t = TotalRow.__table__.c
-    if add:
+    def updates(t: Any, ex: Any) -> dict[str, Any]:
+        if not add:
+            return {c: getattr(ex, c) for c in _SUMS}
         empty = t.reports + ex.reports <= 0  # back to nothing: no float residue
-        updates = {c: case((empty, 0), else_=getattr(t, c) + getattr(ex, c)) for c in _SUMS}
-    else:
-        updates = {c: getattr(ex, c) for c in _SUMS}
-    session.execute(stmt.on_conflict_do_update(index_elements=list(KEY), set_=updates), values)
+        return {c: case((empty, 0), else_=getattr(t, c) + getattr(ex, c)) for c in _SUMS}
+
+    upsert(session, TotalRow, KEY, values, updates)
 
 
 def _accumulate(rows: Iterable[Mapping[str, Any]], sign: int) -> list[dict[str, Any]]:
@@ -97,7 +87,7 @@ def _accumulate(rows: Iterable[Mapping[str, Any]], sign: int) -> list[dict[str, 
     ]
 
 
-def add_rows(session: _Db, rows: Iterable[Mapping[str, Any]]) -> None:
+def add_rows(session: Db, rows: Iterable[Mapping[str, Any]]) -> None:
     """Count newly inserted live report rows (column dicts) into the summary."""
     _upsert(session, _accumulate(rows, 1), add=True)
 
@@ -105,7 +95,7 @@ def add_rows(session: _Db, rows: Iterable[Mapping[str, Any]]) -> None:
 _ROW_COLS = [getattr(ReportRow, c) for c in (*KEY, "energy_kwh", "gwp_kgco2e", "water_l")]
 
 
-def remove(session: _Db, report_ids: Iterable[str]) -> None:
+def retiring(session: Db, report_ids: Iterable[str]) -> None:
     """Take these reports out of the summary if they are live; call it before retiring them."""
     ids = sorted(set(report_ids))
     if not ids:
@@ -115,7 +105,11 @@ def remove(session: _Db, report_ids: Iterable[str]) -> None:
     _upsert(session, _accumulate(rows, -1), add=True)
 
 
-def rebuild(session: _Db) -> None:
+def retired(session: Db, report_ids: Iterable[str]) -> None:
+    """Nothing to do after a supersession: :func:`retiring` took the reports out."""
+
+
+def rebuild(session: Db) -> None:
     """Recompute the whole summary from ``reports`` (after a bulk load); does not commit."""
     session.execute(delete(TotalRow))
     cols = [
@@ -166,13 +160,7 @@ def _where(filters: Filters) -> list[Any]:
     if filters.unit:
         c.append(TotalRow.fu_type == filters.unit)
     if filters.tier:
-        tiers = [t.strip().upper() for t in filters.tier.split(",") if t.strip()]
-        bad = [t for t in tiers if t not in TIERS]
-        if bad:
-            from empreinte.errors import ConfigError
-
-            raise ConfigError(f"tier: unknown {bad[0]!r} (expected M1 to M5)")
-        c.append(TotalRow.m_tier.in_(tiers))
+        c.append(TotalRow.m_tier.in_(filters.tiers()))
     return c
 
 
