@@ -101,15 +101,14 @@ def retiring(session: Db, report_ids: Iterable[str]) -> None:
 
 
 def retired(session: Db, report_ids: Iterable[str]) -> None:
-    """Recount, from ``reports``, the cohorts of these reports (after a supersession)."""
+    """Recount, from ``reports``, the cohorts of these reports (after a supersession). A report
+    without a task is in no cohort (as :func:`add_rows` and :func:`rebuild` count)."""
     ids = list(report_ids)
     if not ids:
         return
     cols = [getattr(ReportRow, c) for c in KEY]
-    keys = {
-        _key(dict(zip(KEY, r, strict=True)))
-        for r in session.execute(select(*cols).where(ReportRow.report_id.in_(ids)))
-    }
+    stmt = select(*cols).where(ReportRow.report_id.in_(ids), ReportRow.task.is_not(None))
+    keys = {_key(dict(zip(KEY, r, strict=True))) for r in session.execute(stmt)}
     values = []
     for k in sorted(keys):
         named = dict(zip(KEY, k, strict=True))
