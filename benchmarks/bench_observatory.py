@@ -36,12 +36,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "observat
 from obs_samples import sample_report
 from obs_server import free_port, start_server, stop
 
-from empreinte.observatory import cohorts, fronts, store, totals
-from empreinte.observatory.admin import open_db
-from empreinte.observatory.db import ReportRow
 from empreinte.observatory.settings import Settings
-from empreinte.observatory.verify import verify
+from empreinte.observatory.storage import store
+from empreinte.observatory.storage.admin import open_db
+from empreinte.observatory.storage.db import ReportRow
+from empreinte.observatory.summaries import maintain
 from empreinte.report.validate import validate_report
+from empreinte.report.verification import verify
 
 PG_URL = os.environ.get(
     "EMPREINTE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -167,9 +168,7 @@ def fill(url: str, rows: int, chunk: int = 20_000) -> float:
             c.execute(insert(ReportRow), batch)
         todo -= len(batch)
     with eng.begin() as c:
-        cohorts.rebuild(c)  # the summaries ingestion keeps, rebuilt after the bulk insert
-        fronts.rebuild(c)
-        totals.rebuild(c)
+        maintain.rebuild(c)  # the summaries ingestion keeps, rebuilt after the bulk insert
         c.execute(text("UPDATE meta SET value = value + 1 WHERE key = 'data_version'"))
         if url.startswith("postgresql"):
             c.execute(text("ANALYZE reports"))

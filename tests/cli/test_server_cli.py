@@ -25,7 +25,7 @@ from obs_server import free_port, start_server, stop
 
 HEAD = max(  # the newest migration: v0006_x.py -> "0006"
     p.name[1:5]
-    for p in files("empreinte.observatory.migrations").joinpath("versions").iterdir()
+    for p in files("empreinte.observatory.storage.migrations").joinpath("versions").iterdir()
     if p.name.startswith("v0")
 )
 
@@ -49,9 +49,9 @@ def test_token_lifecycle_migrate_dump_load(
     code, out, _ = cli(capsys, "server", "token", "list", "--db", db)
     assert "alice\tactive" in out and secret.strip() not in out
     # a report stored through the library, then a full backup and restore
-    from empreinte.observatory import store
-    from empreinte.observatory.admin import open_db
     from empreinte.observatory.settings import Settings
+    from empreinte.observatory.storage import store
+    from empreinte.observatory.storage.admin import open_db
     from empreinte.report.validate import validate_report
 
     sessions = open_db(Settings(database_url=db, data_dir=tmp_path))
@@ -66,7 +66,7 @@ def test_token_lifecycle_migrate_dump_load(
     assert code == 0 and "loaded 1 reports and 1 tokens" in out
     code, out, _ = cli(capsys, "server", "load", str(dump), "--db", db2)
     assert "loaded 0 reports and 0 tokens" in out  # idempotent
-    from empreinte.observatory.query import get_report
+    from empreinte.observatory.storage.query import get_report
 
     with open_db(Settings(database_url=db2, data_dir=tmp_path))() as s:
         row = get_report(s, rep["report_id"])

@@ -21,9 +21,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from empreinte.observatory import store
-from empreinte.observatory.app import create_app
+from empreinte.observatory.http.app import create_app
 from empreinte.observatory.settings import Settings
+from empreinte.observatory.storage import store
 
 PG_URL = os.environ.get(
     "EMPREINTE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -43,8 +43,8 @@ def pg_schema_url() -> Iterator[str]:
         pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {type(exc).__name__}")
     sep = "&" if "?" in PG_URL else "?"
     url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    from empreinte.observatory.db import make_engine
-    from empreinte.observatory.migrate import upgrade
+    from empreinte.observatory.storage.db import make_engine
+    from empreinte.observatory.storage.migrate import upgrade
 
     eng = make_engine(url)
     upgrade(eng)
@@ -71,8 +71,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         )
     from sqlalchemy.orm import Session
 
-    from empreinte.observatory.registry import seed_sites
-    from empreinte.observatory.store import utcnow
+    from empreinte.observatory.storage.registry import seed_sites
+    from empreinte.observatory.storage.store import utcnow
 
     with Session(eng) as s:  # the registry's seed, as a fresh migration leaves it
         seed_sites(s, utcnow())

@@ -10,8 +10,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from empreinte.observatory import admin
 from empreinte.observatory.seed._mlenergy import load_rows
+from empreinte.observatory.storage import admin
 
 
 @pytest.fixture

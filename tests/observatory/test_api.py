@@ -136,7 +136,7 @@ def test_supersedes(client: TestClient, auth: dict[str, str], app: object) -> No
 def test_supersedes_needs_the_same_token(
     client: TestClient, auth: dict[str, str], app: object
 ) -> None:
-    from empreinte.observatory import store
+    from empreinte.observatory.storage import store
 
     old = sample_report()
     post(client, old, auth)

@@ -24,8 +24,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from obs_samples import sample_report
     from obs_server import free_port, start_server, stop
 
-    from empreinte.observatory import admin, store
     from empreinte.observatory.settings import Settings
+    from empreinte.observatory.storage import admin, store
     from empreinte.report.validate import validate_report
 
     tmp = tmp_path_factory.mktemp("browser")

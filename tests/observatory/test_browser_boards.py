@@ -44,8 +44,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pytest.importorskip("playwright")
     from obs_server import free_port, start_server, stop
 
-    from empreinte.observatory import admin
     from empreinte.observatory.settings import Settings
+    from empreinte.observatory.storage import admin
 
     tmp = tmp_path_factory.mktemp("boards")
     db = f"sqlite:///{tmp / 'ui.sqlite3'}"

@@ -104,7 +104,7 @@ def test_bad_declarations_name_the_field(client: TestClient, auth: dict[str, str
 def test_only_the_declaring_token_changes_a_site(
     client: TestClient, auth: dict[str, str], app: Any
 ) -> None:
-    from empreinte.observatory import store
+    from empreinte.observatory.storage import store
 
     assert client.post("/api/v1/datacenters", json=site(), headers=auth).status_code == 201
     again = client.post("/api/v1/datacenters", json=site(name="ACME Paris One"), headers=auth)

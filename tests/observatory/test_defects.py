@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from obs_samples import post, sample_report
 
 from empreinte.observatory.seed import iter_bench_reports
-from empreinte.observatory.verify import catalog_entry, join_flags, split_flags, verify
+from empreinte.report.verification import catalog_entry, join_flags, split_flags, verify
 
 
 def test_split_flags_keeps_details_with_spaces() -> None:
@@ -47,7 +47,7 @@ def test_lists_and_csv_count_flags_right(client: TestClient, auth: dict[str, str
 
 
 def test_phase_bars_say_not_assessed_never_100_percent() -> None:
-    from empreinte.observatory.charts import phase_bars
+    from empreinte.observatory.views.charts import phase_bars
 
     svg = str(phase_bars([("Water", "L", {"usage": 3.0, "embodied": None}), ("GWP", "kgCO2e", {
         "usage": 1.0, "embodied": 1.0, "end_of_life": 0.0})], "t"))  # fmt: skip

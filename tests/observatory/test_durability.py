@@ -12,9 +12,9 @@ import pytest
 from obs_samples import sample_report
 from obs_server import free_port, start_server, stop
 
-from empreinte.observatory import store
-from empreinte.observatory.admin import open_db
 from empreinte.observatory.settings import Settings
+from empreinte.observatory.storage import store
+from empreinte.observatory.storage.admin import open_db
 
 pytestmark = pytest.mark.slow
 

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from obs_samples import sample_report  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from empreinte.observatory import store  # noqa: E402
-from empreinte.observatory.app import create_app  # noqa: E402
+from empreinte.observatory.http.app import create_app  # noqa: E402
 from empreinte.observatory.settings import Settings  # noqa: E402
+from empreinte.observatory.storage import store  # noqa: E402
 
 TOKEN: dict[str, str] = {}
 

@@ -18,8 +18,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from obs_samples import post, sample_report
 
-from empreinte.observatory import store
-from empreinte.observatory.store import Conflict
+from empreinte.observatory.storage import store
+from empreinte.observatory.storage.store import Conflict
 from empreinte.report.validate import validate_report
 
 PUBLIC = (
@@ -258,7 +258,7 @@ def test_concurrent_corrections_one_wins(app: FastAPI, token: str) -> None:
     with sessions() as s:
         from sqlalchemy import func, select
 
-        from empreinte.observatory.db import ReportRow
+        from empreinte.observatory.storage.db import ReportRow
 
         live = s.scalar(select(func.count(ReportRow.pk)).where(ReportRow.superseded_by.is_(None)))
         assert live == 1
@@ -594,7 +594,7 @@ def test_hostile_corpus(client: TestClient, auth: dict[str, str]) -> None:
 @pytest.mark.parametrize("big", [1e100, 1e300, 1.7e308])
 def test_charts_draw_the_largest_finite_values(big: float) -> None:
     """No OverflowError from 10**x on an axis, whatever finite value reaches a chart."""
-    from empreinte.observatory import charts
+    from empreinte.observatory.views import charts
 
     pts = [("a", big, 0.9), ("b", 1e-300, 0.5), ("c", 1.0, 0.7)]
     svg = charts.scatter(pts, pts[:1], "energy", "quality", "t", gate=0.6)

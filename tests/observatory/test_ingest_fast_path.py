@@ -12,8 +12,8 @@ from obs_samples import sample_report
 from pydantic_core import from_json
 
 from empreinte.errors import ReportError
-from empreinte.observatory.gcpause import gc_paused
-from empreinte.observatory.store import content_hash
+from empreinte.observatory.storage.gcpause import gc_paused
+from empreinte.observatory.storage.store import content_hash
 from empreinte.report.validate import validate_report
 
 

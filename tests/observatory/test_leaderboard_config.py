@@ -18,14 +18,15 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.orm import Session
 
 from empreinte.bench.ratings import load_ratings
-from empreinte.observatory import admin, cohorts, store
-from empreinte.observatory.db import CohortRow, ReportRow, make_engine, make_sessionmaker
-from empreinte.observatory.migrate import upgrade
 from empreinte.observatory.seed import iter_seed_reports
 from empreinte.observatory.seed._mlenergy import load_rows
 from empreinte.observatory.settings import Settings
-from empreinte.observatory.verify import verify
+from empreinte.observatory.storage import admin, store
+from empreinte.observatory.storage.db import CohortRow, ReportRow, make_engine, make_sessionmaker
+from empreinte.observatory.storage.migrate import upgrade
+from empreinte.observatory.summaries import cohorts
 from empreinte.report.validate import validate_report
+from empreinte.report.verification import verify
 
 H100_BF16 = ("nvidia-h100-sxm", "bfloat16")
 COHORT = ("lm-arena-chat", "H100", "bfloat16")

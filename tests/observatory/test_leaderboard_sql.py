@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from empreinte import ranking
-from empreinte.observatory import cohorts, fronts, store
-from empreinte.observatory.admin import open_db
-from empreinte.observatory.db import FrontRow, ReportRow
 from empreinte.observatory.settings import Settings
+from empreinte.observatory.storage import store
+from empreinte.observatory.storage.admin import open_db
+from empreinte.observatory.storage.db import FrontRow, ReportRow
+from empreinte.observatory.summaries import cohorts, fronts
 from empreinte.report.validate import validate_report
 
 GPUS = ["NVIDIA H100 80GB HBM3", "NVIDIA L4"]

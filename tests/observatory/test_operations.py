@@ -28,9 +28,9 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
 from empreinte.cli import main
-from empreinte.observatory import admin, store
-from empreinte.observatory.db import ReportRow, TokenRow, TotalRow, WithdrawalRow
 from empreinte.observatory.settings import Settings
+from empreinte.observatory.storage import admin, store
+from empreinte.observatory.storage.db import ReportRow, TokenRow, TotalRow, WithdrawalRow
 from empreinte.report.validate import validate_report
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -256,7 +256,7 @@ def test_unreachable_postgres_is_one_line(
 
 
 def test_locked_sqlite_answers_503(tmp_path: Path) -> None:
-    from empreinte.observatory.app import create_app
+    from empreinte.observatory.http.app import create_app
 
     db = tmp_path / "locked.sqlite3"
     settings = Settings(database_url=f"sqlite:///{db}", data_dir=tmp_path, busy_timeout_s=0.5)

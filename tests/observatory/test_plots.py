@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from empreinte.observatory.plots import Point, log_ticks, nice_ticks, responsive, scatter
+from empreinte.observatory.views.plots import Point, log_ticks, nice_ticks, responsive, scatter
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_scatter_escapes_and_describes() -> None:
 
 
 def test_energy_text_per_use_in_wh_per_run_in_kwh_and_up() -> None:
-    from empreinte.observatory.energy_fmt import energy_text, joules, sig
+    from empreinte.observatory.views.energy_fmt import energy_text, joules, sig
 
     assert energy_text(0.24e-3, "request") == "0.24 Wh"  # a prompt: Wh, never mWh
     assert energy_text(0.138e-3, "request", 0.13e-3, 0.14e-3) == "0.138 Wh [0.13 – 0.14]"

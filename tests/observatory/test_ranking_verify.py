@@ -6,9 +6,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from obs_samples import sample_report
 
-from empreinte.observatory.verify import verify
 from empreinte.ranking import Entry, higher_is_better, pareto_front, rank
 from empreinte.report.validate import validate_report
+from empreinte.report.verification import verify
 
 
 def test_rank_gates_on_quality() -> None:

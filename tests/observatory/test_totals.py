@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from obs_samples import sample_report
 
-from empreinte.observatory import admin, store, totals
-from empreinte.observatory.admin import open_db
-from empreinte.observatory.aggregates import Aggregates, full_stats
-from empreinte.observatory.query import Filters
 from empreinte.observatory.settings import Settings
+from empreinte.observatory.storage import admin, store
+from empreinte.observatory.storage.admin import open_db
+from empreinte.observatory.storage.query import Filters
+from empreinte.observatory.summaries import totals
+from empreinte.observatory.summaries.aggregates import Aggregates, full_stats
 from empreinte.report.validate import validate_report
 
 GPUS = ["NVIDIA H100 80GB HBM3", "NVIDIA L4", "Mystery Accelerator 9000"]
@@ -104,3 +105,52 @@ def test_totals_match_full_computation(db_url: str, tmp_path: Path) -> None:
             admin.load(s2, tmp_path / "dump.jsonl")
             _check(s2)
             _same(totals.stats(s2, Filters()), before)
+
+
+def _tables(s: Any) -> dict[str, list[list[Any]]]:
+    """The three summary tables as sorted rows (rows that count no report left out)."""
+    from sqlalchemy import select
+
+    from empreinte.observatory.storage.db import CohortRow, FrontRow, TotalRow
+    from empreinte.observatory.summaries.base import BOARD_KEY
+
+    def rows(model: Any, key: tuple[str, ...], values: tuple[str, ...] = ()) -> list[list[Any]]:
+        stmt = select(*(getattr(model, c) for c in (*key, *values)))
+        if values:
+            stmt = stmt.where(model.reports > 0)
+        return sorted((list(r) for r in s.execute(stmt)), key=lambda r: repr(r[: len(key)]))
+
+    sums = ("reports", "energy_kwh", "gwp_kgco2e", "gwp_n", "water_l", "water_n")
+    return {
+        "totals": rows(TotalRow, totals.KEY, sums),
+        "cohorts": rows(CohortRow, BOARD_KEY, ("reports", "q_max", "q_min")),
+        "fronts": rows(FrontRow, (*BOARD_KEY, "report_id")),
+    }
+
+
+def test_every_summary_kept_at_ingestion_is_its_rebuild(db_url: str, tmp_path: Path) -> None:
+    """Ingestion, corrections and a withdrawal drive the summaries through one protocol
+    (``summaries.maintain``); what they keep equals what ``maintain.rebuild`` recomputes."""
+    from empreinte.observatory.summaries import maintain
+
+    names = [getattr(m, "__name__", "").rsplit(".", 1)[-1] for m in maintain.SUMMARIES]
+    assert names == ["cohorts", "fronts", "totals"]
+    sessions = open_db(Settings(database_url=db_url, data_dir=tmp_path))
+    rng = random.Random(7)
+    with sessions() as s:
+        raws = [_report(rng) for _ in range(60)]
+        for r in raws:  # qualities spread, so that fronts hold several points
+            r["quality_metrics"] = {"accuracy": rng.uniform(0.5, 0.95)}
+        store.ingest(s, [(validate_report(r), r) for r in raws], token_id=None)
+        fixes = []
+        for old in raws[:5]:
+            new = _report(rng)
+            new["supersedes"] = old["report_id"]
+            fixes.append(new)
+        store.ingest(s, [(validate_report(r), r) for r in fixes], token_id=None)
+        store.withdraw(s, raws[10]["report_id"], "duplicate of another submission")
+        kept = _tables(s)
+        assert kept["totals"] and kept["cohorts"] and kept["fronts"]
+        maintain.rebuild(s)
+        rebuilt = _tables(s)
+    _same(rebuilt, kept)

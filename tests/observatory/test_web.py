@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from obs_samples import post, sample_report
 
-from empreinte.observatory.app import create_app
+from empreinte.observatory.http.app import create_app
 from empreinte.observatory.settings import Settings
 
 XSS = "<script>alert(1)</script>"
@@ -114,7 +114,7 @@ def test_request_size_limit(db_url: str, tmp_path: object) -> None:
 
 
 def test_rate_limit_per_token(db_url: str, tmp_path: object) -> None:
-    from empreinte.observatory import store
+    from empreinte.observatory.storage import store
 
     s = Settings(database_url=db_url, data_dir=tmp_path, rate_limit_per_minute=3)  # type: ignore[arg-type]
     app = create_app(s)
@@ -140,7 +140,7 @@ def test_rate_limit_per_token(db_url: str, tmp_path: object) -> None:
 
 
 def test_revoked_token_is_refused(client: TestClient, app: object, token: str) -> None:
-    from empreinte.observatory import store
+    from empreinte.observatory.storage import store
 
     with app.state.ctx.sessions() as s:  # type: ignore[attr-defined]
         name = store.list_tokens(s)[0].name
@@ -182,13 +182,13 @@ def test_compare_bounds(client: TestClient, n: int) -> None:
     ],
 )
 def test_human_units(value: float | None, unit: str, shown: str) -> None:
-    from empreinte.observatory.charts import human
+    from empreinte.observatory.views.charts import human
 
     assert human(value, unit) == shown
 
 
 def test_quantity_shows_bounds_in_the_value_prefix_and_exact_value_in_title() -> None:
-    from empreinte.observatory.charts import quantity
+    from empreinte.observatory.views.charts import quantity
 
     html = str(quantity({"value": 277295.0, "low": 269426.0, "high": 343808.0}, "kgCO2e"))
     assert "277 <small>tCO2e</small>" in html and "[269 – 344]" in html
@@ -287,7 +287,7 @@ def test_accessibility_basics(client: TestClient, auth: dict[str, str]) -> None:
 
 
 def test_counts_and_durations_read_as_words() -> None:
-    from empreinte.observatory.charts import count, duration
+    from empreinte.observatory.views.charts import count, duration
 
     assert count(1e9) == "1 billion" and count(1720.9) == "1,721" and count(None) == "—"
     assert duration(90) == "90 s" and duration(7200) == "2 h" and duration(5e6) == "57.9 days"

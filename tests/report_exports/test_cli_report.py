@@ -46,7 +46,9 @@ def bad(tmp_path: Path, training_report: Report) -> Path:
 def test_validate_ok(good: Path) -> None:
     r = run("report", "validate", good)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == f"{good}: OK"
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"{good}: OK"
+    assert lines[1].startswith("  observatory preview (offline): M")
 
 
 def test_validate_names_bad_fields(good: Path, bad: Path) -> None:

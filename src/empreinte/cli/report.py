@@ -24,14 +24,17 @@ FORMAT_NAMES = ("hf", "boamps", "sci", "spdx", "csv", "md", "html", "ai-act", "l
 def validate(
     files: list[Path] = typer.Argument(..., help="Report JSON files.", metavar="FILE..."),
 ) -> None:
-    """Check report files: prints OK, or each bad field; exit code 1 if any is invalid."""
+    """Check report files: prints OK, or each bad field; exit code 1 if any is invalid.
+
+    A valid file is followed by what the observatory would set at submission, computed offline
+    (``empreinte.report.verification``): its M tier, its A tier and each plausibility flag."""
     from empreinte.errors import ReportError
     from empreinte.report import load_report
 
     bad = 0
     for path in files:
         try:
-            load_report(path)
+            report = load_report(path)
         except ReportError as exc:
             bad += 1
             errors = exc.errors or [("(root)", str(exc))]
@@ -39,11 +42,26 @@ def validate(
                 typer.echo(f"{path}: {field}: {msg}")
             continue
         typer.echo(f"{path}: OK")
+        for line in _preview(report):
+            typer.echo(f"  {line}")
     if bad:
         typer.echo(f"{bad} of {len(files)} report(s) invalid", err=True)
         # SystemExit, not typer.Exit: with standalone_mode=False click returns Exit's code
         # from app() instead of raising it, and cli.main() drops that return value.
         raise SystemExit(1)
+
+
+def _preview(report: Any) -> list[str]:
+    """The observatory's verification of a report, as ``report validate`` prints it."""
+    from empreinte.report.verification import BLOCKING, FLAGS, verify
+
+    v = verify(report)
+    lines = [f"observatory preview (offline): {v.m_tier} / {v.a_tier}, {len(v.flags)} flag(s)"]
+    for flag in v.flags:
+        code = flag.split(":", 1)[0]
+        blocking = " (keeps A0)" if code in BLOCKING else ""
+        lines.append(f"flag {flag}: {FLAGS.get(code, code)}{blocking}")
+    return lines
 
 
 @report_app.command("show")

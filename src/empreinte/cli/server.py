@@ -30,7 +30,7 @@ def _settings(db: str | None, data_dir: Path | None, **kw: Any) -> Settings:
 
 
 def _sessions(db: str | None, data_dir: Path | None) -> sessionmaker[Session]:
-    from empreinte.observatory.admin import open_db
+    from empreinte.observatory.storage.admin import open_db
 
     return open_db(_settings(db, data_dir))
 
@@ -53,9 +53,9 @@ def serve(
     import uvicorn
 
     from empreinte.errors import ServerError
-    from empreinte.observatory import admin
-    from empreinte.observatory.app import create_app
+    from empreinte.observatory.http.app import create_app
     from empreinte.observatory.settings import Settings
+    from empreinte.observatory.storage import admin
 
     settings = Settings.from_env(db, data_dir, rate_limit_per_minute=rate_limit)
     rate_limit = settings.rate_limit_per_minute
@@ -81,7 +81,7 @@ def serve(
     os.environ["EMPREINTE_DATA_DIR"] = str(settings.data_dir)
     os.environ["EMPREINTE_RATE_LIMIT"] = str(rate_limit)
     uvicorn.run(
-        "empreinte.observatory.app:app_from_env",
+        "empreinte.observatory.http.app:app_from_env",
         factory=True,
         host=host,
         port=port,
@@ -98,8 +98,8 @@ def migrate(
     """Bring the database schema to the latest revision."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from empreinte.observatory.db import make_engine, open_error
-    from empreinte.observatory.migrate import current_revision, upgrade
+    from empreinte.observatory.storage.db import make_engine, open_error
+    from empreinte.observatory.storage.migrate import current_revision, upgrade
 
     settings = _settings(db, data_dir)
     engine = make_engine(settings.database_url)
@@ -117,7 +117,7 @@ def seed_cmd(
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
 ) -> None:
     """Load the bundled published figures (idempotent)."""
-    from empreinte.observatory import admin
+    from empreinte.observatory.storage import admin
 
     with _sessions(db, data_dir)() as s:
         created, existing = admin.seed(s)
@@ -131,7 +131,7 @@ def dump_cmd(
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
 ) -> None:
     """Write a full, re-importable backup (tokens hashed, reports with their verification)."""
-    from empreinte.observatory import admin
+    from empreinte.observatory.storage import admin
 
     with _sessions(db, data_dir)() as s:
         n_tok, n_rep = admin.dump(s, out)
@@ -145,7 +145,7 @@ def load_cmd(
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
 ) -> None:
     """Restore a backup (rows already present are kept)."""
-    from empreinte.observatory import admin
+    from empreinte.observatory.storage import admin
 
     skipped: list[str] = []
     with _sessions(db, data_dir)() as s:
@@ -165,7 +165,7 @@ def withdraw_cmd(
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
 ) -> None:
     """Withdraw a report (moderation): kept and shown as withdrawn, counted nowhere."""
-    from empreinte.observatory import store
+    from empreinte.observatory.storage import store
 
     with _sessions(db, data_dir)() as s:
         w = store.withdraw(s, report_id, reason, operator=operator)
@@ -179,7 +179,7 @@ def token_create(
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
 ) -> None:
     """Create a token and print it (only this once)."""
-    from empreinte.observatory import store
+    from empreinte.observatory.storage import store
 
     with _sessions(db, data_dir)() as s:
         secret = store.create_token(s, name)
@@ -193,7 +193,7 @@ def token_revoke(
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
 ) -> None:
     """Revoke a token: it can no longer submit."""
-    from empreinte.observatory import store
+    from empreinte.observatory.storage import store
 
     with _sessions(db, data_dir)() as s:
         store.revoke_token(s, name)
@@ -206,7 +206,7 @@ def token_list(
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
 ) -> None:
     """List tokens (names and dates, never the secrets)."""
-    from empreinte.observatory import store
+    from empreinte.observatory.storage import store
 
     with _sessions(db, data_dir)() as s:
         rows = store.list_tokens(s)

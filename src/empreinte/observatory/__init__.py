@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 __all__ = ["Settings", "create_app"]
 
 if TYPE_CHECKING:
-    from empreinte.observatory.app import create_app
+    from empreinte.observatory.http.app import create_app
     from empreinte.observatory.settings import Settings
 
 
 def __getattr__(name: str) -> Any:
     if name == "create_app":
-        from empreinte.observatory.app import create_app
+        from empreinte.observatory.http.app import create_app
 
         return create_app
     if name == "Settings":

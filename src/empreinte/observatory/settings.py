@@ -16,13 +16,7 @@ from typing import Any
 from empreinte.config import DB_FILENAME, Config
 from empreinte.errors import ConfigError
 
-__all__ = ["Settings", "data_dir"]
-
-
-def data_dir(explicit: str | Path | None = None) -> Path:
-    """``explicit``, else the ``data_dir`` setting (``EMPREINTE_DATA_DIR``, config file, the
-    user data directory)."""
-    return Path(Config().get("data_dir", explicit or None))
+__all__ = ["Settings"]
 
 
 @dataclass(frozen=True)
