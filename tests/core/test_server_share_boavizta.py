@@ -69,3 +69,20 @@ def test_dgx_a100_host_share_uses_boaviztas_p4d_host_for_adpe_and_pe() -> None:
     assert adpe.value == pytest.approx(0.00081655, rel=1e-4)
     assert pe.value == pytest.approx(127.418, rel=1e-5)
     assert (gwp.value, gwp.low, gwp.high) == pytest.approx((8.39377, 3.87652, 55.9361), rel=1e-5)
+
+
+def test_bloom_apollo_host_takes_the_p4d_host_adpe_and_pe() -> None:
+    """BLOOM's HPE Apollo 6500 gives GWP only (2,500 kgCO2e); its ADPe and PE are the
+    comparable 8x A100 host's (p4d.24xlarge without GPUs), as for ``dgx-a100``. The engine's
+    share uses the lifecycle defaults (5 years × 0.85 = 37,230 h), 125 server-hours:
+    ADPe 0.2432 × 125 / 37,230 = 8.1655e-4 kgSbeq.
+    """
+    apollo = get_server("hpe-apollo-6500").embodied
+    assert (apollo.adpe_kgsbe.value, apollo.pe_mj.value) == (0.2432, 37950)
+    res = compute_impacts(
+        10.0, location="FRA", hardware=[HardwareShare.server("hpe-apollo-6500", 1, 125.0)]
+    )
+    adpe = res.criteria["adpe_kgsbe"].embodied
+    assert adpe is not None
+    assert adpe.value == pytest.approx(0.2432 * 125 / (5 * 8760 * 0.85), rel=1e-6)
+    assert adpe.value == pytest.approx(8.1655e-4, rel=1e-4)
