@@ -113,7 +113,17 @@ def test_servers() -> None:
     assert {"hgx-8gpu", "cpu-node", "dgx-a100"} <= ids
     hgx = get_server("hgx-8gpu")
     r = hgx.embodied.gwp_kgco2e.range
-    assert (r.low, r.high) == (2500, 5700)  # BLOOM's Apollo 6500, Boavizta's p5.48xlarge host
+    # BLOOM's Apollo 6500 (low); Boavizta's p5.48xlarge without its GPUs (boaviztapi 15878f0):
+    # 5652 [3072, 12198] kgCO2e, ADPe 0.3656 [0.2633, 0.5911] kgSbeq, PE 71466 [39070, 152890] MJ
+    assert (r.low, r.value, r.high) == (2500, 5700, 12200)
+    adpe = hgx.embodied.adpe_kgsbe.range
+    assert (adpe.low, adpe.value, adpe.high) == (0.2633, 0.3656, 0.5911)
+    pe = hgx.embodied.pe_mj.range
+    assert (pe.low, pe.value, pe.high) == (39070, 71470, 152900)
+    # p4d.24xlarge without its GPUs: ADPe 0.2432 [0.1772, 0.3635] kgSbeq, PE 37954 [20976, 74319] MJ
+    a100 = get_server("dgx-a100").embodied
+    assert (a100.adpe_kgsbe.value, a100.pe_mj.value) == (0.2432, 37950)
+    assert (a100.gwp_kgco2e.range.low, a100.gwp_kgco2e.range.high) == (1630, 5880)
     assert (hgx.lifetime_years.range.low, hgx.lifetime_years.range.high) == (3, 6)
     with pytest.raises(UnknownKeyError):
         get_server("hgx-8gpus")
