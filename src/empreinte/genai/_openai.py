@@ -7,6 +7,14 @@ on the last chunk when the stream ends. A Responses stream's ``response.complete
 ``incomplete``/``failed``) event and its ``response`` get ``impacts``. The stream object gets
 ``impacts`` too, when it ends, and so does the helper stream of ``chat.completions.stream()``
 and ``responses.stream()`` (they call ``create``: each call is counted once).
+
+``chat.completions.parse()`` and ``responses.parse()`` (structured outputs) return their
+parsed completion or response with ``impacts``. ``with_raw_response`` returns the client's raw
+response object (no ``impacts``); what its ``.parse()`` returns (a completion, a response, or a
+stream, observed as above) gets ``impacts`` and the call is counted then, once (``parse()``
+returns the same object when called again). ``with_streaming_response`` is left as it is: its
+``APIResponse.parse()`` is also the client's own parser of every call, where ``create``'s
+wrapper counts it already.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from empreinte.genai._patch import (
+    _OBSERVER,
     StreamObserver,
     Target,
     attach,
@@ -84,7 +93,7 @@ def targets() -> list[Target]:
 
     def chat(resource: Any, result: Any) -> Any:
         t = type(result)
-        if t is ChatCompletion:
+        if t is ChatCompletion or (t is not Stream and isinstance(result, ChatCompletion)):
             u = result.usage
             i, o, r = openai_chat_usage(u) if u is not None else (0, 0, 0)
             attach(result, TokenUsage(PROVIDER, result.model, i, o, r, host=host_of(resource)))
@@ -94,12 +103,31 @@ def targets() -> list[Target]:
 
     def responses(resource: Any, result: Any) -> Any:
         t = type(result)
-        if t is response_cls:
+        if t is response_cls or (response_cls is not None and isinstance(result, response_cls)):
             u = result.usage
             i, o, r = openai_responses_usage(u) if u is not None else (0, 0, 0)
             attach(result, TokenUsage(PROVIDER, result.model, i, o, r, host=host_of(resource)))
         elif t is Stream or t is AsyncStream:
             observe_stream(result, _ResponsesStream(result, host_of(resource)), t is AsyncStream)
+        return result
+
+    def parsed(raw: Any, result: Any) -> Any:
+        """``.parse()`` of a raw response: what it parsed, once."""
+        if "impacts" in getattr(result, "__dict__", ()) or _OBSERVER in getattr(
+            result, "__dict__", ()
+        ):
+            return result  # parse() caches: the same object, already counted
+        t = type(result)
+        res = _RawResource(raw)
+        if t is Stream or t is AsyncStream:
+            first = _first_event_path(raw)
+            make = _ResponsesStream if first else _ChatStream
+            observe_stream(result, make(result, host_of(res)), t is AsyncStream)
+            return result
+        if isinstance(result, ChatCompletion):
+            return chat(res, result)
+        if response_cls is not None and isinstance(result, response_cls):
+            return responses(res, result)
         return result
 
     chat_mod = "openai.resources.chat.completions"  # a module before 1.40, a package after
@@ -117,4 +145,36 @@ def targets() -> list[Target]:
         Target(chat_mod, "AsyncCompletions", "create", True, chat),
         Target(resp_mod, "Responses", "create", False, responses),
         Target(resp_mod, "AsyncResponses", "create", True, responses),
+        Target(chat_mod, "Completions", "parse", False, chat),
+        Target(chat_mod, "AsyncCompletions", "parse", True, chat),
+        Target(resp_mod, "Responses", "parse", False, responses),
+        Target(resp_mod, "AsyncResponses", "parse", True, responses),
+        Target("openai._legacy_response", "LegacyAPIResponse", "parse", False, parsed),
     ]
+
+
+class _RawResource:
+    """Stands for the resource behind a raw response: the host its request went to."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, raw: Any) -> None:
+        self._client = _Url(raw)
+
+
+class _Url:
+    __slots__ = ("_base_url",)
+
+    def __init__(self, raw: Any) -> None:
+        try:
+            self._base_url = raw.http_request.url
+        except AttributeError:
+            self._base_url = None
+
+
+def _first_event_path(raw: Any) -> bool:
+    """Whether the raw response answered the Responses API (its stream has typed events)."""
+    try:
+        return str(raw.http_request.url.path).endswith("/responses")
+    except AttributeError:
+        return False

@@ -9,6 +9,7 @@ replaces the stream's private iterator by one that observes the items it yields.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -21,6 +22,7 @@ from empreinte.genai.usage import TokenUsage
 from empreinte.measure.monitor import active_trackers
 
 __all__ = [
+    "QUIET",
     "StreamObserver",
     "Target",
     "attach",
@@ -34,6 +36,9 @@ Handler = Callable[[Any, Any], Any]
 _TRACKERS = active_trackers()  # the live list of running trackers (shared, not a copy)
 _ORIGINAL = "__empreinte_original__"
 _OBSERVER = "_empreinte_observer"
+QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("empreinte_genai_quiet", default=False)
+"""True inside a call that is counted by an outer wrapper (a ``litellm`` call that goes through
+the ``openai`` client): the inner wrappers pass the call through untouched."""
 
 
 def attach(obj: Any, usage: TokenUsage) -> CallImpacts:
@@ -145,34 +150,42 @@ async def _agen(inner: AsyncIterator[Any], obs: StreamObserver) -> AsyncIterator
 
 @dataclass(frozen=True)
 class Target:
-    """``module.cls.attr`` wrapped with ``handler(resource, result) -> result``."""
+    """``module.cls.attr`` wrapped with ``handler(resource, result) -> result``.
+
+    ``cls=""`` names a function of the module itself. ``wrap`` (if given) builds the wrapper
+    from the original instead (for wrappers that need the call's arguments or its exceptions).
+    """
 
     module: str
     cls: str
     attr: str
     is_async: bool
     handler: Handler
+    wrap: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None
 
 
 def _wrap(original: Callable[..., Any], handler: Handler, is_async: bool) -> Callable[..., Any]:
+    quiet = QUIET.get
     if is_async:
 
         @functools.wraps(original)
         async def awrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if quiet():
+                return await original(self, *args, **kwargs)
             return handler(self, await original(self, *args, **kwargs))
 
-        setattr(awrapper, _ORIGINAL, original)
         return awrapper
 
     @functools.wraps(original)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if quiet():
+            return original(self, *args, **kwargs)
         return handler(self, original(self, *args, **kwargs))
 
-    setattr(wrapper, _ORIGINAL, original)
     return wrapper
 
 
-Installed = list[tuple[type, str, Any, bool]]  # (class, attribute, previous value, own attribute)
+Installed = list[tuple[Any, str, Any, bool]]  # (class or module, attribute, previous, own)
 
 
 def install(targets: list[Target]) -> Installed:
@@ -182,15 +195,18 @@ def install(targets: list[Target]) -> Installed:
     done: Installed = []
     for t in targets:
         try:  # a client version without this class (older or newer) is left as it is
-            owner = getattr(importlib.import_module(t.module), t.cls)
+            module = importlib.import_module(t.module)
+            owner = getattr(module, t.cls) if t.cls else module
             current = getattr(owner, t.attr)
         except (ImportError, AttributeError):
             continue
         if hasattr(current, _ORIGINAL):
             continue
-        own = t.attr in owner.__dict__
-        previous = owner.__dict__[t.attr] if own else current
-        setattr(owner, t.attr, _wrap(current, t.handler, t.is_async))
+        own = t.attr in vars(owner)
+        previous = vars(owner)[t.attr] if own else current
+        wrapped = t.wrap(current) if t.wrap is not None else _wrap(current, t.handler, t.is_async)
+        setattr(wrapped, _ORIGINAL, current)
+        setattr(owner, t.attr, wrapped)
         done.append((owner, t.attr, previous, own))
     return done
 

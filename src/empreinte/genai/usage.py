@@ -1,15 +1,24 @@
 """Token counts of one API call as the provider reported them (``usage`` of the response).
 
 Reasoning (thinking) tokens are part of the output tokens for both OpenAI and Anthropic (their
-APIs bill them as output); they are counted apart, never added twice. Anthropic reports cached
-prompt tokens beside ``input_tokens``; they are added to the input here.
+APIs bill them as output); they are counted apart, never added twice. Gemini reports its
+thoughts apart from the output (``thoughts_token_count`` beside ``candidates_token_count``):
+they are added to the output here, so that output always includes reasoning. Anthropic reports
+cached prompt tokens beside ``input_tokens``; they are added to the input here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["TokenUsage", "anthropic_usage", "openai_chat_usage", "openai_responses_usage"]
+__all__ = [
+    "TokenUsage",
+    "anthropic_usage",
+    "google_usage",
+    "litellm_usage",
+    "openai_chat_usage",
+    "openai_responses_usage",
+]
 
 
 class TokenUsage:
@@ -79,3 +88,18 @@ def anthropic_usage(u: Any) -> tuple[int, int, int]:
     details = getattr(u, "output_tokens_details", None)
     thinking = _int(getattr(details, "thinking_tokens", 0)) if details is not None else 0
     return inp, _int(u.output_tokens), thinking
+
+
+def google_usage(u: Any) -> tuple[int, int, int]:
+    """(input incl. tool-use prompt, output incl. thoughts, thoughts) of a Gemini
+    ``usage_metadata``."""
+    thoughts = u.thoughts_token_count or 0
+    inp = (u.prompt_token_count or 0) + (u.tool_use_prompt_token_count or 0)
+    return inp, (u.candidates_token_count or 0) + thoughts, thoughts
+
+
+def litellm_usage(u: Any) -> tuple[int, int, int]:
+    """(input, output, reasoning) of a LiteLLM ``Usage`` (OpenAI's shape, any provider)."""
+    d = getattr(u, "completion_tokens_details", None)
+    r = getattr(d, "reasoning_tokens", None) if d is not None else None
+    return _int(u.prompt_tokens), _int(u.completion_tokens), _int(r)
