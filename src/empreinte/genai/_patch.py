@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import logging
+import sys
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -41,13 +43,28 @@ QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("empreinte_genai_qu
 the ``openai`` client): the inner wrappers pass the call through untouched."""
 
 
+_MODULES = sys.modules
+
+
 def attach(obj: Any, usage: TokenUsage) -> CallImpacts:
-    """Give ``obj`` its ``impacts`` and count the call in every running tracker."""
+    """Give ``obj`` its ``impacts``, count the call in every running tracker, and report it to
+    OpenTelemetry if the program uses it (:mod:`empreinte.genai.otel`)."""
     ci = CallImpacts(usage)
     object.__setattr__(obj, "impacts", ci)
     if _TRACKERS:
         record(usage, _TRACKERS)
+    if "opentelemetry.trace" in _MODULES:
+        _otel(ci)
     return ci
+
+
+def _otel(ci: CallImpacts) -> None:
+    try:
+        from empreinte.genai.otel import on_call
+
+        on_call(ci)
+    except Exception:  # telemetry never breaks the caller's call
+        logging.getLogger("empreinte.genai").debug("OpenTelemetry export failed", exc_info=True)
 
 
 _HOSTS: dict[int, tuple[Any, str]] = {}  # id(base_url) -> (base_url, host), a small cache
