@@ -9,6 +9,7 @@ context manager is entered; its ``MessageStream`` gets ``impacts`` when the stre
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from empreinte.genai._patch import (
@@ -33,6 +34,20 @@ class _MessageStream(StreamObserver):
         super().__init__(stream, host)
         self.model = ""
         self.usage: list[int] = [0, 0, 0]
+
+    def gen(self, inner: Iterator[Any]) -> Iterator[Any]:
+        feed = self.feed
+        for event in inner:
+            if event.type != "content_block_delta":  # most events are deltas: no usage
+                feed(event)
+            yield event
+
+    async def agen(self, inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        feed = self.feed
+        async for event in inner:
+            if event.type != "content_block_delta":
+                feed(event)
+            yield event
 
     def feed(self, event: Any) -> None:
         kind = event.type

@@ -19,6 +19,7 @@ wrapper counts it already.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from empreinte.genai._patch import (
@@ -39,6 +40,10 @@ _FINAL = frozenset({"response.completed", "response.incomplete", "response.faile
 
 
 class _ChatStream(StreamObserver):
+    """Chat Completions chunks: the one with ``usage`` finishes; else content chunks counted.
+
+    ``gen``/``agen`` keep their counts in local variables (the per-chunk cost of a stream)."""
+
     __slots__ = ("chunks", "last", "model")
 
     def __init__(self, stream: Any, host: str | None) -> None:
@@ -50,13 +55,56 @@ class _ChatStream(StreamObserver):
     def feed(self, chunk: Any) -> None:
         u = chunk.usage
         if u is not None:
-            i, o, r = openai_chat_usage(u)
-            self.finish(chunk, TokenUsage(PROVIDER, chunk.model, i, o, r, host=self.host))
+            self._usage(chunk, u)
             return
         if chunk.choices:
             self.chunks += 1
         self.last = chunk
         self.model = chunk.model
+
+    def _usage(self, chunk: Any, u: Any) -> None:
+        i, o, r = openai_chat_usage(u)
+        self.finish(chunk, TokenUsage(PROVIDER, chunk.model, i, o, r, host=self.host))
+
+    def gen(self, inner: Iterator[Any]) -> Iterator[Any]:
+        n = 0
+        last = None
+        for chunk in inner:
+            u = chunk.usage
+            if u is not None:
+                self._usage(chunk, u)
+                yield chunk
+                yield from inner
+                return
+            if chunk.choices:
+                n += 1
+            last = chunk
+            yield chunk
+        self._ran_out(n, last)
+
+    async def agen(self, inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        n = 0
+        last = None
+        async for chunk in inner:
+            u = chunk.usage
+            if u is not None:
+                self._usage(chunk, u)
+                yield chunk
+                async for rest in inner:
+                    yield rest
+                return
+            if chunk.choices:
+                n += 1
+            last = chunk
+            yield chunk
+        self._ran_out(n, last)
+
+    def _ran_out(self, n: int, last: Any) -> None:
+        self.chunks += n
+        if last is not None:
+            self.last, self.model = last, last.model
+        if not self.done:
+            self.end()
 
     def end(self) -> None:
         if self.last is not None:
@@ -70,7 +118,7 @@ class _ResponsesStream(StreamObserver):
     __slots__ = ()
 
     def feed(self, event: Any) -> None:
-        if getattr(event, "type", None) in _FINAL:
+        if event.type in _FINAL:
             resp = event.response
             if resp.usage is not None:
                 i, o, r = openai_responses_usage(resp.usage)

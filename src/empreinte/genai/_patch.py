@@ -53,16 +53,21 @@ def attach(obj: Any, usage: TokenUsage) -> CallImpacts:
     object.__setattr__(obj, "impacts", ci)
     if _TRACKERS:
         record(usage, _TRACKERS)
-    if "opentelemetry.trace" in _MODULES:
+    if "opentelemetry.sdk" in _MODULES:  # an SDK provider may be set (the API alone: no)
         _otel(ci)
     return ci
 
 
+_ON_CALL: list[Callable[[CallImpacts], None]] = []  # otel.on_call, once imported
+
+
 def _otel(ci: CallImpacts) -> None:
     try:
-        from empreinte.genai.otel import on_call
+        if not _ON_CALL:
+            from empreinte.genai.otel import on_call
 
-        on_call(ci)
+            _ON_CALL.append(on_call)
+        _ON_CALL[0](ci)
     except Exception:  # telemetry never breaks the caller's call
         logging.getLogger("empreinte.genai").debug("OpenTelemetry export failed", exc_info=True)
 
@@ -118,6 +123,13 @@ class StreamObserver:
     def end(self) -> None:
         """The stream ran out without a usage-carrying item (default: nothing to attach)."""
 
+    def gen(self, inner: Iterator[Any]) -> Iterator[Any]:
+        """``inner``'s items, each fed to :meth:`feed` (a subclass may loop faster itself)."""
+        return _gen(inner, self)
+
+    def agen(self, inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        return _agen(inner, self)
+
 
 def observe_stream(
     stream: Any, observer: StreamObserver, is_async: bool, attr: str = "_iterator"
@@ -125,7 +137,7 @@ def observe_stream(
     """Route ``stream``'s items through ``observer`` (same stream object, same items);
     ``attr`` names the stream's attribute that holds its iterator."""
     inner = getattr(stream, attr)
-    setattr(stream, attr, _agen(inner, observer) if is_async else _gen(inner, observer))
+    setattr(stream, attr, observer.agen(inner) if is_async else observer.gen(inner))
     object.__setattr__(stream, _OBSERVER, observer)
     return observer
 

@@ -1,7 +1,8 @@
 """OpenTelemetry: each call's impacts on its span, and energy and GWP counters per model.
 
-Nothing here is imported, and nothing runs, unless the program has imported
-``opentelemetry.trace`` itself (``sys.modules`` is looked at, once per call). Then, for each
+Nothing here is imported, and nothing runs, unless the program has imported the OpenTelemetry
+SDK (``opentelemetry.sdk``: a tracer or meter provider is configured; ``sys.modules`` is looked
+at, once per call; the API alone, which some clients import, does not count). Then, for each
 completed call (a stream: when it ends):
 
 - **span attributes**, when a span is recording in the call's context (one made by a GenAI
@@ -54,7 +55,8 @@ METRICS = {
 }
 """The counters (name: unit)."""
 
-_state: dict[str, Any] = {"provider": None, "own": None, "instruments": None}
+_state: dict[str, Any] = {"provider": None, "own": None, "instruments": None, "unset": None}
+_UNSET = ("_ProxyMeterProvider", "NoOpMeterProvider")
 
 
 def use_meter_provider(provider: Any | None) -> None:
@@ -71,8 +73,11 @@ def _instruments() -> Any:
         if metrics is None:
             return None
         provider = metrics.get_meter_provider()
-        if type(provider).__name__ in ("_ProxyMeterProvider", "NoOpMeterProvider"):
-            return None  # nobody set one: nothing to estimate for
+        if provider is _state["unset"]:
+            return None
+        if type(provider).__name__ in _UNSET:
+            _state["unset"] = provider  # nobody set one: nothing to estimate for
+            return None
     if provider is not _state["provider"]:
         from empreinte._version import __version__
 
@@ -94,9 +99,7 @@ _DESCRIPTIONS = {
 
 def on_call(ci: CallImpacts) -> None:
     """Report one completed call to OpenTelemetry (see the module docstring)."""
-    from opentelemetry import trace
-
-    span = trace.get_current_span()
+    span = _current_span()
     recording = span.is_recording()
     instruments = _instruments()
     if not recording and instruments is None:
@@ -113,6 +116,15 @@ def on_call(ci: CallImpacts) -> None:
             energy.add(e.value, labels)
         if g is not None:
             gwp.add(g.total.value, labels)
+
+
+def _current_span() -> Any:
+    fn = _state.get("span")
+    if fn is None:
+        from opentelemetry.trace import get_current_span
+
+        fn = _state["span"] = get_current_span  # imported once
+    return fn()
 
 
 def attributes(ci: CallImpacts) -> dict[str, Any]:

@@ -78,16 +78,32 @@ def openai_responses_usage(u: Any) -> tuple[int, int, int]:
     return u.input_tokens or 0, u.output_tokens or 0, r or 0
 
 
+def _field(obj: Any, name: str) -> Any:
+    """``obj.name`` or ``None``, also for an undeclared (extra) field of a pydantic model, and
+    without the exception a missing attribute costs (microseconds on pydantic models)."""
+    v = obj.__dict__.get(name)
+    if v is None:
+        extra = getattr(obj, "__pydantic_extra__", None)
+        if extra:
+            v = extra.get(name)
+    return v
+
+
 def anthropic_usage(u: Any) -> tuple[int, int, int]:
     """(input incl. cache writes and reads, output, thinking) of an Anthropic ``usage``."""
+    d = u.__dict__  # fields absent from older clients' models: no exception (costly) raised
     inp = (
-        _int(getattr(u, "input_tokens", 0))
-        + _int(getattr(u, "cache_creation_input_tokens", 0))
-        + _int(getattr(u, "cache_read_input_tokens", 0))
+        (d.get("input_tokens") or 0)
+        + (d.get("cache_creation_input_tokens") or 0)
+        + (d.get("cache_read_input_tokens") or 0)
     )
-    details = getattr(u, "output_tokens_details", None)
-    thinking = _int(getattr(details, "thinking_tokens", 0)) if details is not None else 0
-    return inp, _int(u.output_tokens), thinking
+    details = d.get("output_tokens_details") or _field(u, "output_tokens_details")
+    thinking = 0
+    if isinstance(details, dict):
+        thinking = _int(details.get("thinking_tokens"))
+    elif details is not None:
+        thinking = _int(_field(details, "thinking_tokens"))
+    return _int(inp), _int(d.get("output_tokens")), thinking
 
 
 def google_usage(u: Any) -> tuple[int, int, int]:
