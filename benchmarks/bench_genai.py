@@ -109,6 +109,8 @@ def _targets() -> list[tuple[str, str, str]]:
 
     out = []
     for p in genai.PROVIDERS:
+        if p == "litellm":  # not measured here (importing it takes seconds)
+            continue
         try:
             mod = importlib.import_module(f"empreinte.genai._{p}")
             out += [(t.module, t.cls, t.attr) for t in mod.targets()]
