@@ -98,3 +98,35 @@ def test_a_call_through_the_openai_client_inside_litellm_is_counted_once(
     remote = t.report().remote
     assert remote is not None and remote.calls == 2
     assert [(m.provider, m.model, m.calls) for m in remote.models] == [("openai", "gpt-4o-mini", 2)]
+
+
+def test_model_strings_map_to_the_provider_presets() -> None:
+    from empreinte.genai._litellm import _route
+
+    assert _route({"model": "mistral/mistral-small-latest"}, None) == (
+        "mistralai",
+        "mistral-small-latest",
+        None,
+    )
+    assert _route({"model": "vertex_ai/gemini-2.5-flash"}, None)[0] == "google"
+    assert _route({"model": "gpt-4o-mini"}, {"custom_llm_provider": "openai"}) == (
+        "openai",
+        "gpt-4o-mini",
+        None,
+    )
+    assert _route({"model": "together_ai/x/y", "api_base": "http://10.0.0.1:8000"}, None) == (
+        "together_ai",
+        "x/y",
+        "10.0.0.1",
+    )
+
+
+def test_the_outbound_record_sees_a_connection_beyond_this_machine(
+    outbound: list[Any],
+) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setblocking(False)
+        s.connect_ex(("192.0.2.1", 9))  # TEST-NET-1 (RFC 5737): never routed
+    assert outbound == [("socket.connect", ("192.0.2.1", 9))]

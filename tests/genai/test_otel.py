@@ -112,3 +112,23 @@ def test_no_span_and_no_meter_provider_means_no_estimate_in_the_call(
     c = openai.OpenAI(base_url=server.url + "/v1", api_key="test", max_retries=0)
     r = c.chat.completions.create(model="gpt-4o-mini", messages=MSG)
     assert r.impacts._est is None  # still lazy: computed on first read only
+
+
+def test_without_the_sdk_nothing_of_opentelemetry_is_imported_by_us(
+    server: FakeProviderServer,
+) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, anthropic, openai, empreinte.genai as g\n"
+        "g.instrument(['openai', 'anthropic'])\n"
+        f"c = openai.OpenAI(base_url={server.url + '/v1'!r}, api_key='t', max_retries=0)\n"
+        "r = c.chat.completions.create(model='gpt-4o-mini', messages=[])\n"
+        "assert r.impacts._est is None\n"
+        "print(sorted(m for m in sys.modules if 'otel' in m or m.startswith('opentelemetry.sdk')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[]"
