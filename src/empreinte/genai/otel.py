@@ -24,13 +24,14 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
+from empreinte.genai.trace import _CRITERIA
+
 if TYPE_CHECKING:
     from empreinte.genai.impacts import CallImpacts
 
 __all__ = ["ATTRIBUTES", "METRICS", "PREFIX", "attributes", "on_call", "use_meter_provider"]
 
 PREFIX = "gen_ai.impacts."
-_CRITERIA = ("gwp_kgco2e", "water_l", "adpe_kgsbe", "pe_mj")
 ATTRIBUTES = (
     "gen_ai.impacts.estimated",
     "gen_ai.impacts.method",
