@@ -25,6 +25,7 @@ from empreinte.genai.usage import TokenUsage, anthropic_usage
 __all__ = ["targets"]
 
 PROVIDER = "anthropic"
+_USAGE = frozenset({"message_start", "message_delta", "message_stop"})
 
 
 class _MessageStream(StreamObserver):
@@ -38,14 +39,14 @@ class _MessageStream(StreamObserver):
     def gen(self, inner: Iterator[Any]) -> Iterator[Any]:
         feed = self.feed
         for event in inner:
-            if event.type != "content_block_delta":  # most events are deltas: no usage
+            if event.type in _USAGE:  # most events are content blocks: no usage
                 feed(event)
             yield event
 
     async def agen(self, inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
         feed = self.feed
         async for event in inner:
-            if event.type != "content_block_delta":
+            if event.type in _USAGE:
                 feed(event)
             yield event
 

@@ -97,13 +97,18 @@ def anthropic_usage(u: Any) -> tuple[int, int, int]:
         + (d.get("cache_creation_input_tokens") or 0)
         + (d.get("cache_read_input_tokens") or 0)
     )
-    details = d.get("output_tokens_details") or _field(u, "output_tokens_details")
+    out = d.get("output_tokens") or 0
+    details = d.get("output_tokens_details")
+    if details is None and "output_tokens_details" not in d:  # not a declared field here
+        details = _field(u, "output_tokens_details")
     thinking = 0
     if isinstance(details, dict):
         thinking = _int(details.get("thinking_tokens"))
     elif details is not None:
         thinking = _int(_field(details, "thinking_tokens"))
-    return _int(inp), _int(d.get("output_tokens")), thinking
+    if type(inp) is not int or type(out) is not int:
+        inp, out = int(inp), int(out)
+    return inp, out, thinking
 
 
 def google_usage(u: Any) -> tuple[int, int, int]:
