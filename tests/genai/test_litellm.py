@@ -130,3 +130,16 @@ def test_the_outbound_record_sees_a_connection_beyond_this_machine(
         s.setblocking(False)
         s.connect_ex(("192.0.2.1", 9))  # TEST-NET-1 (RFC 5737): never routed
     assert outbound == [("socket.connect", ("192.0.2.1", 9))]
+
+
+def test_uninstrument_restores_litellm(server: FakeProviderServer) -> None:
+    import empreinte.genai as genai
+
+    wrapped = litellm.completion
+    assert "litellm" in genai.instrumented()
+    genai.uninstrument("litellm")
+    assert litellm.completion is wrapped.__empreinte_original__  # type: ignore[attr-defined]
+    assert not hasattr(via_openai(server), "impacts")
+    assert "__next__" not in {
+        k for k, v in vars(CustomStreamWrapper).items() if hasattr(v, "__empreinte_original__")
+    }
