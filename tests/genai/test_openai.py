@@ -132,12 +132,63 @@ def test_instrument_is_idempotent_and_uninstrument_restores(server: FakeProvider
     assert not hasattr(r, "impacts")
 
 
-def test_raw_response_helpers_still_work(server: FakeProviderServer) -> None:
-    raw = client(server).chat.completions.with_raw_response.create(
-        model="gpt-4o-mini", messages=MSG
-    )
-    assert raw.http_request.url.host == "127.0.0.1"
-    assert raw.parse().choices[0].message.content == "Hello from a local test server."
+def test_raw_response_helpers_still_work_and_parse_gets_impacts_once(
+    server: FakeProviderServer,
+) -> None:
+    from empreinte import track
+    from empreinte.testing import ScriptedMeter
+
+    c = client(server)
+    with track("raw", meters=[ScriptedMeter({"cpu:0": 1.0})], live=False) as t:
+        raw = c.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=MSG)
+        assert raw.http_request.url.host == "127.0.0.1" and not hasattr(raw, "impacts")
+        parsed = raw.parse()
+        assert type(parsed) is ChatCompletion
+        assert parsed.choices[0].message.content == "Hello from a local test server."
+        assert parsed.impacts.usage.output_tokens == 8 and raw.parse() is parsed  # cached
+        with c.chat.completions.with_streaming_response.create(
+            model="gpt-4o-mini", messages=MSG
+        ) as resp:  # works as before, not counted (see _openai's docstring)
+            assert resp.parse().choices[0].message.content == "Hello from a local test server."
+        s = c.chat.completions.with_raw_response.create(
+            model="gpt-4o-mini", messages=MSG, stream=True, stream_options={"include_usage": True}
+        ).parse()
+        chunks = list(s)
+        ev = list(
+            c.responses.with_raw_response.create(model="gpt-4o", input="hi", stream=True).parse()
+        )
+    assert chunks[-1].impacts is s.impacts and s.impacts.usage.output_tokens == 8
+    assert ev[-1].type == "response.completed" and ev[-1].impacts.usage.model == "gpt-4o"
+    remote = t.report().remote
+    assert (
+        remote is not None and remote.calls == 3
+    )  # each raw call once, however often parse() is called
+
+
+def test_structured_outputs_parse_gets_impacts(server: FakeProviderServer) -> None:
+    from openai.types.chat import ParsedChatCompletion
+    from openai.types.responses import ParsedResponse
+    from pydantic import BaseModel
+
+    class Answer(BaseModel):
+        text: str
+
+    server.text = '{"text": "Hello"}'
+    c = client(server)
+    r = c.chat.completions.parse(model="gpt-4o-mini", messages=MSG, response_format=Answer)
+    assert isinstance(r, ParsedChatCompletion)
+    assert r.choices[0].message.parsed == Answer(text="Hello")
+    assert r.impacts.usage.output_tokens == 8
+    rr = c.responses.parse(model="gpt-4o", input="hi", text_format=Answer)
+    assert isinstance(rr, ParsedResponse) and rr.output_parsed == Answer(text="Hello")
+    assert rr.impacts.usage.model == "gpt-4o"
+
+    async def go() -> Any:
+        return await aclient(server).chat.completions.parse(
+            model="gpt-4o-mini", messages=MSG, response_format=Answer
+        )
+
+    assert asyncio.run(go()).impacts.energy_kwh == r.impacts.energy_kwh
 
 
 def test_unknown_provider_is_a_config_error() -> None:

@@ -9,6 +9,7 @@ context manager is entered; its ``MessageStream`` gets ``impacts`` when the stre
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from empreinte.genai._patch import (
@@ -24,6 +25,7 @@ from empreinte.genai.usage import TokenUsage, anthropic_usage
 __all__ = ["targets"]
 
 PROVIDER = "anthropic"
+_USAGE = frozenset({"message_start", "message_delta", "message_stop"})
 
 
 class _MessageStream(StreamObserver):
@@ -33,6 +35,20 @@ class _MessageStream(StreamObserver):
         super().__init__(stream, host)
         self.model = ""
         self.usage: list[int] = [0, 0, 0]
+
+    def gen(self, inner: Iterator[Any]) -> Iterator[Any]:
+        feed = self.feed
+        for event in inner:
+            if event.type in _USAGE:  # most events are content blocks: no usage
+                feed(event)
+            yield event
+
+    async def agen(self, inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        feed = self.feed
+        async for event in inner:
+            if event.type in _USAGE:
+                feed(event)
+            yield event
 
     def feed(self, event: Any) -> None:
         kind = event.type

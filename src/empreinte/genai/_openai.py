@@ -7,13 +7,23 @@ on the last chunk when the stream ends. A Responses stream's ``response.complete
 ``incomplete``/``failed``) event and its ``response`` get ``impacts``. The stream object gets
 ``impacts`` too, when it ends, and so does the helper stream of ``chat.completions.stream()``
 and ``responses.stream()`` (they call ``create``: each call is counted once).
+
+``chat.completions.parse()`` and ``responses.parse()`` (structured outputs) return their
+parsed completion or response with ``impacts``. ``with_raw_response`` returns the client's raw
+response object (no ``impacts``); what its ``.parse()`` returns (a completion, a response, or a
+stream, observed as above) gets ``impacts`` and the call is counted then, once (``parse()``
+returns the same object when called again). ``with_streaming_response`` is left as it is: its
+``APIResponse.parse()`` is also the client's own parser of every call, where ``create``'s
+wrapper counts it already.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from empreinte.genai._patch import (
+    _OBSERVER,
     StreamObserver,
     Target,
     attach,
@@ -30,6 +40,10 @@ _FINAL = frozenset({"response.completed", "response.incomplete", "response.faile
 
 
 class _ChatStream(StreamObserver):
+    """Chat Completions chunks: the one with ``usage`` finishes; else content chunks counted.
+
+    ``gen``/``agen`` keep their counts in local variables (the per-chunk cost of a stream)."""
+
     __slots__ = ("chunks", "last", "model")
 
     def __init__(self, stream: Any, host: str | None) -> None:
@@ -41,13 +55,56 @@ class _ChatStream(StreamObserver):
     def feed(self, chunk: Any) -> None:
         u = chunk.usage
         if u is not None:
-            i, o, r = openai_chat_usage(u)
-            self.finish(chunk, TokenUsage(PROVIDER, chunk.model, i, o, r, host=self.host))
+            self._usage(chunk, u)
             return
         if chunk.choices:
             self.chunks += 1
         self.last = chunk
         self.model = chunk.model
+
+    def _usage(self, chunk: Any, u: Any) -> None:
+        i, o, r = openai_chat_usage(u)
+        self.finish(chunk, TokenUsage(PROVIDER, chunk.model, i, o, r, host=self.host))
+
+    def gen(self, inner: Iterator[Any]) -> Iterator[Any]:
+        n = 0
+        last = None
+        for chunk in inner:
+            u = chunk.usage
+            if u is not None:
+                self._usage(chunk, u)
+                yield chunk
+                yield from inner
+                return
+            if chunk.choices:
+                n += 1
+            last = chunk
+            yield chunk
+        self._ran_out(n, last)
+
+    async def agen(self, inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        n = 0
+        last = None
+        async for chunk in inner:
+            u = chunk.usage
+            if u is not None:
+                self._usage(chunk, u)
+                yield chunk
+                async for rest in inner:
+                    yield rest
+                return
+            if chunk.choices:
+                n += 1
+            last = chunk
+            yield chunk
+        self._ran_out(n, last)
+
+    def _ran_out(self, n: int, last: Any) -> None:
+        self.chunks += n
+        if last is not None:
+            self.last, self.model = last, last.model
+        if not self.done:
+            self.end()
 
     def end(self) -> None:
         if self.last is not None:
@@ -61,7 +118,7 @@ class _ResponsesStream(StreamObserver):
     __slots__ = ()
 
     def feed(self, event: Any) -> None:
-        if getattr(event, "type", None) in _FINAL:
+        if event.type in _FINAL:
             resp = event.response
             if resp.usage is not None:
                 i, o, r = openai_responses_usage(resp.usage)
@@ -84,7 +141,7 @@ def targets() -> list[Target]:
 
     def chat(resource: Any, result: Any) -> Any:
         t = type(result)
-        if t is ChatCompletion:
+        if t is ChatCompletion or (t is not Stream and isinstance(result, ChatCompletion)):
             u = result.usage
             i, o, r = openai_chat_usage(u) if u is not None else (0, 0, 0)
             attach(result, TokenUsage(PROVIDER, result.model, i, o, r, host=host_of(resource)))
@@ -94,12 +151,31 @@ def targets() -> list[Target]:
 
     def responses(resource: Any, result: Any) -> Any:
         t = type(result)
-        if t is response_cls:
+        if t is response_cls or (response_cls is not None and isinstance(result, response_cls)):
             u = result.usage
             i, o, r = openai_responses_usage(u) if u is not None else (0, 0, 0)
             attach(result, TokenUsage(PROVIDER, result.model, i, o, r, host=host_of(resource)))
         elif t is Stream or t is AsyncStream:
             observe_stream(result, _ResponsesStream(result, host_of(resource)), t is AsyncStream)
+        return result
+
+    def parsed(raw: Any, result: Any) -> Any:
+        """``.parse()`` of a raw response: what it parsed, once."""
+        if "impacts" in getattr(result, "__dict__", ()) or _OBSERVER in getattr(
+            result, "__dict__", ()
+        ):
+            return result  # parse() caches: the same object, already counted
+        t = type(result)
+        res = _RawResource(raw)
+        if t is Stream or t is AsyncStream:
+            first = _first_event_path(raw)
+            make = _ResponsesStream if first else _ChatStream
+            observe_stream(result, make(result, host_of(res)), t is AsyncStream)
+            return result
+        if isinstance(result, ChatCompletion):
+            return chat(res, result)
+        if response_cls is not None and isinstance(result, response_cls):
+            return responses(res, result)
         return result
 
     chat_mod = "openai.resources.chat.completions"  # a module before 1.40, a package after
@@ -117,4 +193,36 @@ def targets() -> list[Target]:
         Target(chat_mod, "AsyncCompletions", "create", True, chat),
         Target(resp_mod, "Responses", "create", False, responses),
         Target(resp_mod, "AsyncResponses", "create", True, responses),
+        Target(chat_mod, "Completions", "parse", False, chat),
+        Target(chat_mod, "AsyncCompletions", "parse", True, chat),
+        Target(resp_mod, "Responses", "parse", False, responses),
+        Target(resp_mod, "AsyncResponses", "parse", True, responses),
+        Target("openai._legacy_response", "LegacyAPIResponse", "parse", False, parsed),
     ]
+
+
+class _RawResource:
+    """Stands for the resource behind a raw response: the host its request went to."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, raw: Any) -> None:
+        self._client = _Url(raw)
+
+
+class _Url:
+    __slots__ = ("_base_url",)
+
+    def __init__(self, raw: Any) -> None:
+        try:
+            self._base_url = raw.http_request.url
+        except AttributeError:
+            self._base_url = None
+
+
+def _first_event_path(raw: Any) -> bool:
+    """Whether the raw response answered the Responses API (its stream has typed events)."""
+    try:
+        return str(raw.http_request.url.path).endswith("/responses")
+    except AttributeError:
+        return False

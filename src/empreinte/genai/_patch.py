@@ -9,7 +9,10 @@ replaces the stream's private iterator by one that observes the items it yields.
 
 from __future__ import annotations
 
+import contextvars
 import functools
+import logging
+import sys
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +24,7 @@ from empreinte.genai.usage import TokenUsage
 from empreinte.measure.monitor import active_trackers
 
 __all__ = [
+    "QUIET",
     "StreamObserver",
     "Target",
     "attach",
@@ -34,15 +38,38 @@ Handler = Callable[[Any, Any], Any]
 _TRACKERS = active_trackers()  # the live list of running trackers (shared, not a copy)
 _ORIGINAL = "__empreinte_original__"
 _OBSERVER = "_empreinte_observer"
+QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("empreinte_genai_quiet", default=False)
+"""True inside a call that is counted by an outer wrapper (a ``litellm`` call that goes through
+the ``openai`` client): the inner wrappers pass the call through untouched."""
+
+
+_MODULES = sys.modules
 
 
 def attach(obj: Any, usage: TokenUsage) -> CallImpacts:
-    """Give ``obj`` its ``impacts`` and count the call in every running tracker."""
+    """Give ``obj`` its ``impacts``, count the call in every running tracker, and report it to
+    OpenTelemetry if the program uses it (:mod:`empreinte.genai.otel`)."""
     ci = CallImpacts(usage)
     object.__setattr__(obj, "impacts", ci)
     if _TRACKERS:
         record(usage, _TRACKERS)
+    if "opentelemetry.sdk" in _MODULES:  # an SDK provider may be set (the API alone: no)
+        _otel(ci)
     return ci
+
+
+_ON_CALL: list[Callable[[CallImpacts], None]] = []  # otel.on_call, once imported
+
+
+def _otel(ci: CallImpacts) -> None:
+    try:
+        if not _ON_CALL:
+            from empreinte.genai.otel import on_call
+
+            _ON_CALL.append(on_call)
+        _ON_CALL[0](ci)
+    except Exception:  # telemetry never breaks the caller's call
+        logging.getLogger("empreinte.genai").debug("OpenTelemetry export failed", exc_info=True)
 
 
 _HOSTS: dict[int, tuple[Any, str]] = {}  # id(base_url) -> (base_url, host), a small cache
@@ -96,6 +123,13 @@ class StreamObserver:
     def end(self) -> None:
         """The stream ran out without a usage-carrying item (default: nothing to attach)."""
 
+    def gen(self, inner: Iterator[Any]) -> Iterator[Any]:
+        """``inner``'s items, each fed to :meth:`feed` (a subclass may loop faster itself)."""
+        return _gen(inner, self)
+
+    def agen(self, inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        return _agen(inner, self)
+
 
 def observe_stream(
     stream: Any, observer: StreamObserver, is_async: bool, attr: str = "_iterator"
@@ -103,7 +137,7 @@ def observe_stream(
     """Route ``stream``'s items through ``observer`` (same stream object, same items);
     ``attr`` names the stream's attribute that holds its iterator."""
     inner = getattr(stream, attr)
-    setattr(stream, attr, _agen(inner, observer) if is_async else _gen(inner, observer))
+    setattr(stream, attr, observer.agen(inner) if is_async else observer.gen(inner))
     object.__setattr__(stream, _OBSERVER, observer)
     return observer
 
@@ -145,34 +179,42 @@ async def _agen(inner: AsyncIterator[Any], obs: StreamObserver) -> AsyncIterator
 
 @dataclass(frozen=True)
 class Target:
-    """``module.cls.attr`` wrapped with ``handler(resource, result) -> result``."""
+    """``module.cls.attr`` wrapped with ``handler(resource, result) -> result``.
+
+    ``cls=""`` names a function of the module itself. ``wrap`` (if given) builds the wrapper
+    from the original instead (for wrappers that need the call's arguments or its exceptions).
+    """
 
     module: str
     cls: str
     attr: str
     is_async: bool
     handler: Handler
+    wrap: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None
 
 
 def _wrap(original: Callable[..., Any], handler: Handler, is_async: bool) -> Callable[..., Any]:
+    quiet = QUIET.get
     if is_async:
 
         @functools.wraps(original)
         async def awrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if quiet():
+                return await original(self, *args, **kwargs)
             return handler(self, await original(self, *args, **kwargs))
 
-        setattr(awrapper, _ORIGINAL, original)
         return awrapper
 
     @functools.wraps(original)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if quiet():
+            return original(self, *args, **kwargs)
         return handler(self, original(self, *args, **kwargs))
 
-    setattr(wrapper, _ORIGINAL, original)
     return wrapper
 
 
-Installed = list[tuple[type, str, Any, bool]]  # (class, attribute, previous value, own attribute)
+Installed = list[tuple[Any, str, Any, bool]]  # (class or module, attribute, previous, own)
 
 
 def install(targets: list[Target]) -> Installed:
@@ -182,15 +224,18 @@ def install(targets: list[Target]) -> Installed:
     done: Installed = []
     for t in targets:
         try:  # a client version without this class (older or newer) is left as it is
-            owner = getattr(importlib.import_module(t.module), t.cls)
+            module = importlib.import_module(t.module)
+            owner = getattr(module, t.cls) if t.cls else module
             current = getattr(owner, t.attr)
         except (ImportError, AttributeError):
             continue
         if hasattr(current, _ORIGINAL):
             continue
-        own = t.attr in owner.__dict__
-        previous = owner.__dict__[t.attr] if own else current
-        setattr(owner, t.attr, _wrap(current, t.handler, t.is_async))
+        own = t.attr in vars(owner)
+        previous = vars(owner)[t.attr] if own else current
+        wrapped = t.wrap(current) if t.wrap is not None else _wrap(current, t.handler, t.is_async)
+        setattr(wrapped, _ORIGINAL, current)
+        setattr(owner, t.attr, wrapped)
         done.append((owner, t.attr, previous, own))
     return done
 

@@ -1,12 +1,16 @@
-"""A local server that speaks the OpenAI and Anthropic wire formats, for tests without network.
+"""A local server that speaks the providers' wire formats, for tests without network.
 
 Point the real clients at it (``OpenAI(base_url=server.url + "/v1", api_key="test")``,
 ``Anthropic(base_url=server.url, api_key="test")``); it answers Chat Completions
 (``/v1/chat/completions``), Responses (``/v1/responses``) and Messages (``/v1/messages``), and
 Mistral's chat (``/mistral/v1/chat/completions``: ``Mistral(server_url=server.url + "/mistral")``),
-as JSON or as server-sent events when the request says ``"stream": true``, in the shapes the
-providers document. The reported usage is ``server.usage`` (input, output, reasoning tokens);
-the requests' bodies are kept in ``server.requests``.
+as JSON or as server-sent events when the request says ``"stream": true``, and the Gemini API's
+``/v1/models/MODEL:generateContent`` (or ``/v1beta/``) and ``:streamGenerateContent?alt=sse``
+(``genai.Client(api_key="test", http_options={"base_url": server.url})``), in the shapes the
+providers document. LiteLLM reaches it through its OpenAI-compatible and Anthropic routes
+(``api_base=server.url + "/v1"`` or ``server.url``) and its Gemini route (``api_base=server.url``).
+The reported usage is ``server.usage`` (input, output, reasoning tokens), the text of plain chat
+and Responses answers ``server.text``; the requests' bodies are kept in ``server.requests``.
 
     with FakeProviderServer() as server:
         client = openai.OpenAI(base_url=server.url + "/v1", api_key="test")
@@ -15,6 +19,7 @@ the requests' bodies are kept in ``server.requests``.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -29,6 +34,9 @@ ROUTES = {
     "/mistral/v1/chat/completions": ("mistral_chat", "mistral_chat_events"),
 }
 CREATED = 1_700_000_000
+GEMINI = re.compile(
+    r"^(?:/v1(?:beta|alpha)?)?/models/([^/:]+):(generateContent|streamGenerateContent)$"
+)
 
 
 class FakeProviderServer:
@@ -36,6 +44,7 @@ class FakeProviderServer:
 
     def __init__(self, usage: tuple[int, int, int] = (120, 8, 0)) -> None:
         self.usage = usage
+        self.text = TEXT  # the answer of plain (not streamed) chat and Responses calls
         self.requests: list[dict[str, Any]] = []
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._httpd.daemon_threads = True
@@ -82,7 +91,7 @@ class FakeProviderServer:
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": TEXT, "refusal": None},
+                    "message": {"role": "assistant", "content": self.text, "refusal": None},
                     "logprobs": None,
                     "finish_reason": "stop",
                 }
@@ -114,7 +123,7 @@ class FakeProviderServer:
             "id": "msg_test",
             "status": "completed",
             "role": "assistant",
-            "content": [{"type": "output_text", "text": TEXT, "annotations": []}],
+            "content": [{"type": "output_text", "text": self.text, "annotations": []}],
         }
         return {
             "id": "resp_test",
@@ -196,6 +205,39 @@ class FakeProviderServer:
         return [(k, {"type": k, **d}) for k, d in ev]
 
 
+def gemini(server: FakeProviderServer, model: str, stream: bool) -> tuple[str, bytes]:
+    """A Gemini ``generateContent`` answer (JSON), or its ``streamGenerateContent`` SSE.
+
+    ``server.usage`` is (input, output, reasoning) with reasoning inside output, as OpenAI
+    counts; Gemini reports thoughts apart: ``candidatesTokenCount`` = output − reasoning.
+    """
+    i, o, r = server.usage
+    usage: dict[str, Any] = {"promptTokenCount": i, "candidatesTokenCount": o - r}
+    if r:
+        usage["thoughtsTokenCount"] = r
+    usage["totalTokenCount"] = i + o
+
+    def body(text: str, finish: str | None, u: dict[str, Any]) -> dict[str, Any]:
+        cand: dict[str, Any] = {"content": {"parts": [{"text": text}], "role": "model"}}
+        if finish:
+            cand["finishReason"] = finish
+        cand["index"] = 0
+        return {
+            "candidates": [cand],
+            "usageMetadata": u,
+            "modelVersion": model,
+            "responseId": "gemini-test",
+        }
+
+    if not stream:
+        return "application/json", json.dumps(body(TEXT, "STOP", usage)).encode()
+    words = _words()
+    partial = {"promptTokenCount": i, "totalTokenCount": i}
+    chunks = [body(w, None, partial) for w in words[:-1]]
+    chunks.append(body(words[-1], "STOP", usage))
+    return "text/event-stream", "".join(f"data: {json.dumps(c)}\r\n\r\n" for c in chunks).encode()
+
+
 def _mistral_chat(server: FakeProviderServer, req: dict[str, Any]) -> dict[str, Any]:
     i, o, _ = server.usage
     message = {"role": "assistant", "content": TEXT, "tool_calls": None, "prefix": False}
@@ -273,6 +315,10 @@ def _handler(server: FakeProviderServer) -> type[BaseHTTPRequestHandler]:
             req = json.loads(self.rfile.read(length) or b"{}")
             path = self.path.split("?", 1)[0]
             server.requests.append({"path": path, "body": req})
+            g = GEMINI.match(path)
+            if g is not None:
+                stream = g.group(2) == "streamGenerateContent"
+                return self._send(200, *gemini(server, g.group(1), stream))
             if path not in ROUTES:
                 return self._send(404, "application/json", b'{"error": {"message": "no route"}}')
             self._send(200, *server.render(path, req))

@@ -197,6 +197,11 @@ class CallImpacts:
         return self._criterion("pe_mj")
 
     @property
+    def ewaste_kg(self) -> PhaseSplit | None:
+        """Equipment mass allocated to the call (all of it in ``end_of_life``)."""
+        return self._criterion("ewaste_kg")
+
+    @property
     def warnings(self) -> list[WarningItem]:
         from empreinte.report.models import WarningItem
 

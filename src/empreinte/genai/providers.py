@@ -46,7 +46,10 @@ def assumption_for(provider: str, host: str | None) -> ProviderAssumption:
     entry = next((p for p in _data()["providers"] if p["id"] == provider), None)
     if entry is None:
         return ProviderAssumption(provider, None, (), f"no location is known for {provider!r}")
-    if host is not None and host not in entry["hosts"]:
+    official = host is None or host in entry["hosts"]
+    if not official and host is not None:
+        official = any(host.endswith(s) for s in entry.get("host_suffixes", ()))
+    if not official:
         return ProviderAssumption(
             provider,
             None,

@@ -1,15 +1,24 @@
 """Token counts of one API call as the provider reported them (``usage`` of the response).
 
 Reasoning (thinking) tokens are part of the output tokens for both OpenAI and Anthropic (their
-APIs bill them as output); they are counted apart, never added twice. Anthropic reports cached
-prompt tokens beside ``input_tokens``; they are added to the input here.
+APIs bill them as output); they are counted apart, never added twice. Gemini reports its
+thoughts apart from the output (``thoughts_token_count`` beside ``candidates_token_count``):
+they are added to the output here, so that output always includes reasoning. Anthropic reports
+cached prompt tokens beside ``input_tokens``; they are added to the input here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["TokenUsage", "anthropic_usage", "openai_chat_usage", "openai_responses_usage"]
+__all__ = [
+    "TokenUsage",
+    "anthropic_usage",
+    "google_usage",
+    "litellm_usage",
+    "openai_chat_usage",
+    "openai_responses_usage",
+]
 
 
 class TokenUsage:
@@ -69,13 +78,49 @@ def openai_responses_usage(u: Any) -> tuple[int, int, int]:
     return u.input_tokens or 0, u.output_tokens or 0, r or 0
 
 
+def _field(obj: Any, name: str) -> Any:
+    """``obj.name`` or ``None``, also for an undeclared (extra) field of a pydantic model, and
+    without the exception a missing attribute costs (microseconds on pydantic models)."""
+    v = obj.__dict__.get(name)
+    if v is None:
+        extra = getattr(obj, "__pydantic_extra__", None)
+        if extra:
+            v = extra.get(name)
+    return v
+
+
 def anthropic_usage(u: Any) -> tuple[int, int, int]:
     """(input incl. cache writes and reads, output, thinking) of an Anthropic ``usage``."""
+    d = u.__dict__  # fields absent from older clients' models: no exception (costly) raised
     inp = (
-        _int(getattr(u, "input_tokens", 0))
-        + _int(getattr(u, "cache_creation_input_tokens", 0))
-        + _int(getattr(u, "cache_read_input_tokens", 0))
+        (d.get("input_tokens") or 0)
+        + (d.get("cache_creation_input_tokens") or 0)
+        + (d.get("cache_read_input_tokens") or 0)
     )
-    details = getattr(u, "output_tokens_details", None)
-    thinking = _int(getattr(details, "thinking_tokens", 0)) if details is not None else 0
-    return inp, _int(u.output_tokens), thinking
+    out = d.get("output_tokens") or 0
+    details = d.get("output_tokens_details")
+    if details is None and "output_tokens_details" not in d:  # not a declared field here
+        details = _field(u, "output_tokens_details")
+    thinking = 0
+    if isinstance(details, dict):
+        thinking = _int(details.get("thinking_tokens"))
+    elif details is not None:
+        thinking = _int(_field(details, "thinking_tokens"))
+    if type(inp) is not int or type(out) is not int:
+        inp, out = int(inp), int(out)
+    return inp, out, thinking
+
+
+def google_usage(u: Any) -> tuple[int, int, int]:
+    """(input incl. tool-use prompt, output incl. thoughts, thoughts) of a Gemini
+    ``usage_metadata``."""
+    thoughts = u.thoughts_token_count or 0
+    inp = (u.prompt_token_count or 0) + (u.tool_use_prompt_token_count or 0)
+    return inp, (u.candidates_token_count or 0) + thoughts, thoughts
+
+
+def litellm_usage(u: Any) -> tuple[int, int, int]:
+    """(input, output, reasoning) of a LiteLLM ``Usage`` (OpenAI's shape, any provider)."""
+    d = getattr(u, "completion_tokens_details", None)
+    r = getattr(d, "reasoning_tokens", None) if d is not None else None
+    return _int(u.prompt_tokens), _int(u.completion_tokens), _int(r)

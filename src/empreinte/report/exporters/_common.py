@@ -7,19 +7,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from empreinte.report.models import Estimate, Impacts, PhaseSplit, Report
+from empreinte.report.models import Estimate, Impacts, PhaseSplit, Remote, Report
 from empreinte.vocabulary import CRITERIA, Criterion
 
 __all__ = [
     "CRITERION_LABELS",
     "G_PER_KG",
     "PHASES",
+    "REMOTE_CRITERIA_HEAD",
+    "REMOTE_MODEL_HEAD",
+    "REMOTE_NOTE",
     "Exported",
     "fmt",
     "fmt_estimate",
     "grid_gwp_kgco2e_per_kwh",
     "hardware_summary",
     "iter_criteria",
+    "remote_tables",
     "spreadsheet_safe",
     "utc_seconds",
 ]
@@ -111,3 +115,53 @@ def spreadsheet_safe(text: str) -> str:
     if "\r" in text or "\n" in text:
         text = _INNER_FORMULA.sub(r"\1'", text)
     return text
+
+
+REMOTE_NOTE = (
+    "Estimated ({method}, tier M4) from the tokens the providers reported; beside the measured "
+    "footprint above, not included in it."
+)
+REMOTE_MODEL_HEAD = [
+    "provider",
+    "model",
+    "calls",
+    "not estimated",
+    "input tokens",
+    "output tokens",
+    "reasoning tokens",
+    "energy (kWh)",
+    "GWP (kgCO2e)",
+]
+REMOTE_CRITERIA_HEAD = ["criterion", "unit", "usage", "embodied", "end of life", "total"]
+
+
+def remote_tables(remote: Remote) -> tuple[str, list[list[str]], list[list[str]]]:
+    """The ``remote`` block (API calls) as a note, one row per model and one per criterion
+    (energy first); shared by the Markdown and HTML summaries."""
+    models = []
+    for m in remote.models:
+        gwp = m.impacts.gwp_kgco2e
+        models.append(
+            [
+                m.provider,
+                m.model
+                + (f" ({m.catalog_id})" if m.catalog_id and m.catalog_id != m.model else ""),
+                f"{m.calls:,}",
+                f"{m.calls_unestimated:,}",
+                f"{m.input_tokens:,.0f}",
+                f"{m.output_tokens:,.0f}",
+                f"{m.reasoning_tokens:,.0f}",
+                fmt_estimate(m.energy_kwh) if m.energy_kwh is not None else "-",
+                fmt_estimate(gwp.total) if gwp is not None else "-",
+            ]
+        )
+    criteria = [
+        ["energy (IT)", "kWh", "-", "-", "-", fmt_estimate(remote.energy_kwh)],
+        ["energy (facility, × PUE)", "kWh", "-", "-", "-", fmt_estimate(remote.facility_kwh)],
+    ]
+    for key, split in iter_criteria(remote.impacts):
+        label, unit = CRITERION_LABELS[key]
+        phases = [fmt_estimate(getattr(split, p)) for p in PHASES]
+        criteria.append([label, unit, *phases, fmt_estimate(split.total)])
+    calls = f"{remote.calls:,} call" + ("s" if remote.calls != 1 else "")
+    return f"{calls}. " + REMOTE_NOTE.format(method=remote.method), models, criteria

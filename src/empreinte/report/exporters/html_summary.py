@@ -10,11 +10,14 @@ from html import escape
 from empreinte.report.exporters._common import (
     CRITERION_LABELS,
     PHASES,
+    REMOTE_CRITERIA_HEAD,
+    REMOTE_MODEL_HEAD,
     Exported,
     fmt,
     fmt_estimate,
     hardware_summary,
     iter_criteria,
+    remote_tables,
 )
 from empreinte.report.models import PhaseSplit, Report
 from empreinte.report.published import reconcile
@@ -95,6 +98,28 @@ def _published(report: Report) -> list[str]:
         what = "Emissions" if rec.quantity == "gwp" else "Energy"
         out.append(f"<h3>{what}: from the publisher's number to empreinte's</h3>")
         out.append(_table(["step", "change"], comparison.steps(rec)))
+    return out
+
+
+def _remote(report: Report) -> list[str]:
+    """The ``remote`` block: calls to hosted models, estimated, beside the measured part."""
+    r = report.remote
+    if r is None:
+        return []
+    note, models, criteria = remote_tables(r)
+    out = ["<h2>Calls to hosted models (API), estimated</h2>", f'<p class="note">{_e(note)}</p>']
+    out += [_table(REMOTE_MODEL_HEAD, models), _table(REMOTE_CRITERIA_HEAD, criteria)]
+    if r.warnings:
+        items = "".join(
+            f'<li class="warn"><code>{_e(w.code)}</code>: {_e(w.message)}</li>' for w in r.warnings
+        )
+        out.append(f"<p>Warnings of the calls' estimates:</p><ul>{items}</ul>")
+    if r.sources:
+        items = "".join(
+            f"<li>{_e(src.title or src.id)}" + (f" ({_e(src.url)})" if src.url else "") + "</li>"
+            for src in r.sources
+        )
+        out.append(f"<p>Sources of the calls' estimates:</p><ul>{items}</ul>")
     return out
 
 
@@ -218,6 +243,7 @@ def html(report: Report) -> str:
             for b, f in e2e.per_unit.items()
         ]
         parts.append(_table(["boundary", "energy per request (kWh)", "GWP (kgCO2e)"], fig_rows))
+    parts += _remote(report)
     if report.warnings:
         items = "".join(
             f'<li class="warn"><code>{_e(w.code)}</code>: {_e(w.message)}</li>'

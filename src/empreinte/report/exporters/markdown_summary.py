@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from empreinte.report.exporters._common import (
     CRITERION_LABELS,
+    REMOTE_CRITERIA_HEAD,
+    REMOTE_MODEL_HEAD,
     Exported,
     fmt_estimate,
     hardware_summary,
     iter_criteria,
+    remote_tables,
 )
 from empreinte.report.models import Report
 from empreinte.report.published import reconcile
@@ -47,6 +50,30 @@ def _published(report: Report) -> list[str]:
         lines += ["", f"### {what}: from the publisher's number to empreinte's", ""]
         lines += ["| step | change |", "|---|---|"]
         lines += [f"| {_cell(a)} | {_cell(b)} |" for a, b in comparison.steps(rec)]
+    return lines
+
+
+def _rows(head: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return out + ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
+
+
+def _remote(report: Report) -> list[str]:
+    """The ``remote`` block: calls to hosted models, estimated, beside the measured part."""
+    r = report.remote
+    if r is None:
+        return []
+    note, models, criteria = remote_tables(r)
+    lines = ["", "## Calls to hosted models (API), estimated", "", _cell(note), ""]
+    lines += [*_rows(REMOTE_MODEL_HEAD, models), "", *_rows(REMOTE_CRITERIA_HEAD, criteria)]
+    if r.warnings:
+        lines += ["", "Warnings of the calls' estimates:", ""]
+        lines += [f"- `{w.code}`: {_cell(w.message)}" for w in r.warnings]
+    if r.sources:
+        lines += ["", "Sources of the calls' estimates:", ""]
+        for src in r.sources:
+            text = src.title or src.id
+            lines.append(f"- {_cell(text)}" + (f" ({_cell(src.url)})" if src.url else ""))
     return lines
 
 
@@ -134,6 +161,7 @@ def markdown(report: Report) -> str:
         for b, f in e2e.per_unit.items():
             gwp = "-" if f.gwp_kgco2e is None else fmt_estimate(f.gwp_kgco2e)
             lines.append(f"| {b} | {fmt_estimate(f.energy_kwh)} | {gwp} |")
+    lines += _remote(report)
     if report.warnings:
         lines += ["", "## Warnings", ""]
         lines += [f"- `{w.code}`: {_cell(w.message)}" for w in report.warnings]
