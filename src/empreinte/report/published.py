@@ -357,7 +357,7 @@ def _gwp(report: Report, factors: dict[str, dict[str, Any]]) -> Reconciliation |
         lines.append(Line("end_of_life", text, split.end_of_life.value, ""))
     ours = split.total.value
     rest = ours - published - sum(ln.delta or 0.0 for ln in lines)
-    if abs(rest) > 1e-6 * max(abs(published), abs(ours)):
+    if abs(rest) > 1e-9 * max(abs(published), abs(ours)):
         small = abs(rest) <= 0.01 * max(abs(published), abs(ours))
         text = "rounding of the published figures" if small else "not explained by the above"
         if not small and e_pub is not None and _differs(e_pub * f_pub, p_usage):
