@@ -145,21 +145,38 @@ def axis_unit(values: Iterable[float | None], unit: str) -> tuple[float, str]:
     return scale(max(finite), unit)
 
 
+def _per_scale(kwh: float, per: str) -> tuple[float, str]:
+    """The (kWh per shown unit, symbol) of an energy per ``per``, by :func:`energy`'s rule."""
+    unit = per.lower().rstrip("s")
+    if unit in ("token", "output_token", "output-token"):
+        return 1 / J_PER_KWH, "J"
+    if unit in PER_REQUEST and abs(kwh) * 1e3 >= 1e-3:
+        return 1e-3, "Wh"
+    if unit in PER_REQUEST:
+        return 1 / J_PER_KWH, "J"
+    return scale(kwh, "kWh")
+
+
 def with_bounds(
     value: float | None,
     low: float | None,
     high: float | None,
     unit: str,
     digits: int = 3,
+    per: str | None = None,
 ) -> str:
     """``value unit [low – high]``, the bounds in the value's unit (``—`` if missing).
 
+    An energy (``unit="kWh"``) per a functional unit ``per`` follows :func:`energy`'s rule.
+
     >>> with_bounds(666900.0, 300000.0, 1.2e6, "kgCO2e")
     '667 tCO2e [300 – 1,200]'
+    >>> with_bounds(8.3e-6, 2.8e-6, 3.3e-5, "kWh", per="request")
+    '0.0083 Wh [0.0028 – 0.033]'
     """
     if value is None:
         return "—"
-    m, sym = scale(value, unit)
+    m, sym = _per_scale(value, per) if per and unit == "kWh" else scale(value, unit)
     text = f"{number(value / m, digits)} {sym}"
     if low is not None and high is not None and (low != value or high != value):
         text += f" [{number(low / m, digits)} – {number(high / m, digits)}]"

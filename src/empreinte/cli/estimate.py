@@ -142,7 +142,7 @@ def _boundary_rows(est: Any, report: Any) -> list[tuple[str, str]]:
     from empreinte.units import with_bounds
 
     def shown(r: Any, unit: str) -> str:
-        return "-" if r is None else with_bounds(r.value, r.low, r.high, unit, 4)
+        return "-" if r is None else with_bounds(r.value, r.low, r.high, unit, 4, per="request")
 
     rows: list[tuple[str, str]] = []
     for la in est.end_to_end:
