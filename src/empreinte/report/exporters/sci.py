@@ -67,6 +67,11 @@ def sci(report: Report) -> dict[str, Any]:
     else:
         r_type, r_count = "job", 1.0
         notes.append("no functional unit in the report: R is the whole job")
+    if report.data:
+        notes.append(
+            "storage and transfer of data (the report's data items) are not in E or M: "
+            "see the report's data section"
+        )
     operational = gwp.usage
     total = _add(operational, m)
     assert total is not None
