@@ -39,8 +39,8 @@ def server16(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
     from obs_server import free_port, start_server, stop
 
     from empreinte.estimate.inference import estimate_inference
-    from empreinte.observatory.storage import admin, store
     from empreinte.observatory.settings import Settings
+    from empreinte.observatory.storage import admin, store
     from empreinte.report.validate import validate_report
 
     tmp = tmp_path_factory.mktemp("browser16")

@@ -181,13 +181,13 @@ def csv_row(report: Report) -> dict[str, Cell]:
         _put(row, f"per_unit_{b}_energy_kwh", fig.energy_kwh if fig else None)
         _put(row, f"per_unit_{b}_gwp_kgco2e", fig.gwp_kgco2e if fig else None)
     for comp, unit in _DATA_COMPONENTS:
-        items = [d for d in report.data if d.component == comp]
-        row[f"{comp}_{unit}"] = sum(d.quantity for d in items) if items else None
-        _put(row, f"{comp}_kwh", _sum([d.energy_kwh for d in items]))
+        data = [d for d in report.data if d.component == comp]
+        row[f"{comp}_{unit}"] = sum(d.quantity for d in data) if data else None
+        _put(row, f"{comp}_kwh", _sum([d.energy_kwh for d in data]))
         _put(
             row,
             f"{comp}_gwp_kgco2e",
-            _sum([d.gwp_kgco2e.total if d.gwp_kgco2e else None for d in items]),
+            _sum([d.gwp_kgco2e.total if d.gwp_kgco2e else None for d in data]),
         )
     assert tuple(row) == CSV_COLUMNS, "csv_row and CSV_COLUMNS disagree"
     return row
