@@ -158,3 +158,42 @@ def test_every_download_carries_them(
     assert any("not in E or M" in n for n in sci["notes"])
     assert sci["ewaste_kg_per_unit"]["value"] == pytest.approx(ew)
     assert "ewaste_kg" in _download(client, rid, "hf")
+
+
+def test_end_to_end_inference_layers_and_ewaste_everywhere(
+    client: TestClient, auth: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """``estimate inference --boundary end-to-end`` (real CLI run): the network and device
+    layers with ranges and sources, and ``ewaste_kg``, on the page and in every download."""
+    out = tmp_path_factory.mktemp("e2e-items") / "e2e.json"
+    cmd = [
+        sys.executable, "-m", "empreinte.cli", "estimate", "inference",
+        "--model", "llama-3.1-8b", "--output-tokens", "500", "--location", "FRA",
+        "--boundary", "end-to-end", "--device", "laptop", "--device-seconds", "30",
+        "--bytes", "50000", "--out", str(out),
+    ]  # fmt: skip
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    assert "end-to-end boundary" in done.stdout  # the CLI table
+    rep = json.loads(out.read_text("utf-8"))
+    rid = rep["report_id"]
+    assert post(client, rep, auth).status_code in (200, 201)
+    page = client.get(f"/reports/{rid}").text
+    section = page.split('id="e2e-h"')[1].split("</section>")[0]
+    assert "network (fixed)" in section and "device (laptop)" in section
+    assert '<span class="range"' in section and "boavizta-user-terminals" in section
+    assert "Electronic waste (mass)" in page
+    ew = rep["impacts"]["ewaste_kg"]["total"]["value"]
+    row = next(csv.DictReader(io.StringIO(_download(client, rid, "csv"))))
+    assert float(row["device_kwh"]) == pytest.approx(75 * 30 / 3.6e6)  # laptop 75 W × 30 s
+    assert float(row["device_kwh_low"]) < float(row["device_kwh"]) < float(row["device_kwh_high"])
+    assert row["network_gwp_kgco2e"] and float(row["ewaste_kg"]) == pytest.approx(ew)
+    doc = json.loads(_download(client, rid, "l1801"))
+    layers = doc["goal_and_scope"]["system_boundary"]["end_to_end"]["layers"]
+    assert {la["layer"] for la in layers} == {"network", "device"}
+    assert all(la["sources"] for la in layers)
+    sci = json.loads(_download(client, rid, "sci"))
+    e2e_g = rep["end_to_end"]["per_unit"]["end-to-end"]["gwp_kgco2e"]["value"] * 1000
+    assert sci["end_to_end_gco2e_per_unit"]["value"] == pytest.approx(e2e_g)
+    for fmt in ("md", "html"):
+        text = _download(client, rid, fmt)
+        assert "device (laptop)" in text and "Electronic waste (mass)" in text, fmt
