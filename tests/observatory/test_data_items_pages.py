@@ -197,3 +197,27 @@ def test_end_to_end_inference_layers_and_ewaste_everywhere(
     for fmt in ("md", "html"):
         text = _download(client, rid, fmt)
         assert "device (laptop)" in text and "Electronic waste (mass)" in text, fmt
+
+
+def test_bulk_exports_carry_them(
+    client: TestClient, auth: dict[str, str], training_report: dict[str, Any]
+) -> None:
+    """The open-data exports (``/api/v1/export.csv`` and ``.parquet``): e-waste and the data
+    items summed per component, appended after the earlier columns."""
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    post(client, training_report, auth)
+    text = client.get("/api/v1/export.csv").text
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    header = text.splitlines()[0].split(",")
+    assert header.index("storage_kwh") > header.index("published_reconciliation")
+    got = [float(row[f"storage_kwh{s}"]) for s in ("", "_low", "_high")]
+    assert got == pytest.approx(STORAGE_KWH)
+    assert float(row["transfer_kwh_high"]) == pytest.approx(TRANSFER_KWH[2])
+    ew = training_report["impacts"]["ewaste_kg"]["total"]["value"]
+    assert float(row["ewaste_kg"]) == pytest.approx(ew)
+    assert row["per_unit_end_to_end_energy_kwh"] == ""  # not an end-to-end report: empty
+    table = pq.read_table(io.BytesIO(client.get("/api/v1/export.parquet").content))
+    assert table.column("transfer_gwp_kgco2e")[0].as_py() == pytest.approx(1.875 * FRA, rel=1e-4)
+    assert table.column("ewaste_kg_high")[0].as_py() > ew
