@@ -1,6 +1,7 @@
 """One flat CSV row per report, with a stable, documented column list.
 
-The observatory's CSV export uses the same :data:`CSV_COLUMNS` and :func:`csv_row`. A value
+The observatory's per-report CSV download uses the same :data:`CSV_COLUMNS` and
+:func:`csv_row` (its bulk export, ``/api/v1/export.csv``, has its own shorter list). A value
 not in the report is an empty cell (never 0). Add columns only at the end; never rename one.
 """
 
