@@ -35,7 +35,17 @@ _BODY_COLUMNS = (
     "energy_kwh_low", "energy_kwh_high", "gwp_kgco2e_low", "gwp_kgco2e_high", "citation",
     "published", "published_reconciliation",
 )  # fmt: skip
-COLUMNS = (*_DB_COLUMNS, *_BODY_COLUMNS)
+_B = ("", "_low", "_high")
+_ISSUE16_COLUMNS = (
+    *(f"ewaste_kg{b}" for b in _B),
+    "system_boundary",
+    *(f"per_unit_end_to_end_{q}{b}" for q in ("energy_kwh", "gwp_kgco2e") for b in _B),
+    *(f"{c}_{q}{b}" for c in ("storage", "transfer") for q in ("kwh", "gwp_kgco2e") for b in _B),
+)
+"""Appended (columns are never reordered): e-waste, the end-to-end per-request figure, and the
+data items summed per component (empty when one of them is not assessed), as in the single
+report's CSV (``empreinte.report.exporters.csv_row``)."""
+COLUMNS = (*_DB_COLUMNS, *_BODY_COLUMNS, *_ISSUE16_COLUMNS)
 """Columns of the CSV and Parquet exports (one row per report). ``flags`` are one per line
 (a flag's detail may hold spaces); ``published`` is the publisher's figures as ``key=value``
 pairs, one per line; ``published_reconciliation`` is :func:`reconcile`'s sentences."""
@@ -44,6 +54,7 @@ _FLOATS = {
     "hardware_count", "energy_kwh", "gwp_kgco2e", "water_l", "fu_count", "energy_per_unit_kwh",
     "gwp_per_unit_kgco2e", "quality_value", "energy_kwh_low", "energy_kwh_high",
     "gwp_kgco2e_low", "gwp_kgco2e_high",
+    *(c for c in _ISSUE16_COLUMNS if c != "system_boundary"),
 }  # fmt: skip
 
 
@@ -74,7 +85,31 @@ def export_row(row: ReportRow) -> dict[str, Any]:
     comparison = reconcile(validate_report(body)) if pub else None
     recs = [r for r in (comparison.gwp, comparison.energy) if r] if comparison else []
     out["published_reconciliation"] = "\n".join(r.sentence for r in recs) or None
+    _put(out, "ewaste_kg", ((body.get("impacts") or {}).get("ewaste_kg") or {}).get("total"))
+    out["system_boundary"] = body.get("system_boundary")
+    e2e = ((body.get("end_to_end") or {}).get("per_unit") or {}).get("end-to-end") or {}
+    _put(out, "per_unit_end_to_end_energy_kwh", e2e.get("energy_kwh"))
+    _put(out, "per_unit_end_to_end_gwp_kgco2e", e2e.get("gwp_kgco2e"))
+    data = body.get("data") or []
+    for comp in ("storage", "transfer"):
+        items = [d for d in data if d.get("component") == comp]
+        _put(out, f"{comp}_kwh", _sum([d.get("energy_kwh") for d in items]))
+        gwps = [(d.get("gwp_kgco2e") or {}).get("total") for d in items]
+        _put(out, f"{comp}_gwp_kgco2e", _sum(gwps))
     return out
+
+
+def _put(out: dict[str, Any], key: str, e: dict[str, float] | None) -> None:
+    for b in _B:
+        out[key + b] = None if e is None else e[(b or "_value")[1:]]
+
+
+def _sum(parts: list[dict[str, float] | None]) -> dict[str, float] | None:
+    """The items' sum with bounds summed; ``None`` without items or when one is not assessed
+    (a partial sum would read as the whole)."""
+    if not parts or any(p is None for p in parts):
+        return None
+    return {k: sum(p[k] for p in parts if p is not None) for k in ("value", "low", "high")}
 
 
 def _csv_cell(v: Any) -> Any:

@@ -28,7 +28,7 @@ import json
 from typing import Any
 
 from empreinte.report.exporters._common import Exported, hardware_summary
-from empreinte.report.models import METHOD_TIER, Estimate, Report
+from empreinte.report.models import METHOD_TIER, DataItem, Estimate, Report
 
 __all__ = ["FORMAT", "ai_act_document", "export"]
 
@@ -105,6 +105,22 @@ def _compute(report: Report) -> dict[str, Any]:
     return compute
 
 
+def _data_item(d: DataItem) -> dict[str, Any]:
+    """A data item (storage, transfer) beside the model's energy and emissions, never added
+    into them; not asked by Annex XI (empreinte's addition). ``None`` where not assessed."""
+    g = d.gwp_kgco2e
+    return {
+        "component": d.component,
+        "name": d.name,
+        "quantity": d.quantity,
+        "unit": d.unit,
+        "medium": d.medium,
+        "energy_mwh": None if d.energy_kwh is None else _scaled(d.energy_kwh, 1 / KWH_PER_MWH),
+        "emissions_tco2e": None if g is None else _scaled(g.total, 1 / KG_PER_T),
+        "sources": list(d.sources),
+    }
+
+
 def ai_act_document(report: Report) -> dict[str, Any]:
     """The energy-and-compute section of the GPAI model documentation for ``report``."""
     system = report.system
@@ -126,6 +142,7 @@ def ai_act_document(report: Report) -> dict[str, Any]:
         "inference": None,
         "emissions_tco2e": None,
         "ewaste_kg": None,
+        "data": [_data_item(d) for d in report.data],
         "warnings": [w.code for w in report.warnings],
         "sources": [s.id for s in report.provenance.sources],
     }

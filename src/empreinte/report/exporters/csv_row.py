@@ -1,6 +1,7 @@
 """One flat CSV row per report, with a stable, documented column list.
 
-The observatory's CSV export uses the same :data:`CSV_COLUMNS` and :func:`csv_row`. A value
+The observatory's per-report CSV download uses the same :data:`CSV_COLUMNS` and
+:func:`csv_row` (its bulk export, ``/api/v1/export.csv``, has its own shorter list). A value
 not in the report is an empty cell (never 0). Add columns only at the end; never rename one.
 """
 
@@ -20,6 +21,8 @@ Cell = str | float | None
 
 _EWASTE = Criterion.EWASTE.value
 _EWASTE_COMPONENTS = (Layer.ACCELERATORS.value, Layer.HOST.value)
+_DATA_COMPONENTS = (("storage", "tb_years"), ("transfer", "gb"))
+"""(data component, column suffix of its summed quantity: TB-years stored, GB moved)."""
 
 
 def _columns() -> tuple[str, ...]:
@@ -73,6 +76,10 @@ def _columns() -> tuple[str, ...]:
         cols += [f"per_unit_{b}_energy_kwh_high"]
         cols += [f"per_unit_{b}_gwp_kgco2e", f"per_unit_{b}_gwp_kgco2e_low"]
         cols += [f"per_unit_{b}_gwp_kgco2e_high"]
+    # data items (storage, transfer), beside the compute: appended, never reordered
+    for comp, unit in _DATA_COMPONENTS:
+        cols += [f"{comp}_{unit}", f"{comp}_kwh", f"{comp}_kwh_low", f"{comp}_kwh_high"]
+        cols += [f"{comp}_gwp_kgco2e", f"{comp}_gwp_kgco2e_low", f"{comp}_gwp_kgco2e_high"]
     return tuple(cols)
 
 
@@ -84,6 +91,19 @@ def _put(row: dict[str, Cell], key: str, e: Estimate | None) -> None:
     row[key] = e.value if e else None
     row[f"{key}_low"] = e.low if e else None
     row[f"{key}_high"] = e.high if e else None
+
+
+def _sum(parts: list[Estimate | None]) -> Estimate | None:
+    """The items' sum (bounds summed), or ``None`` when there is none or one is not assessed
+    (a partial sum would read as the whole)."""
+    if not parts or any(p is None for p in parts):
+        return None
+    known = [p for p in parts if p is not None]
+    return Estimate(
+        value=sum(p.value for p in known),
+        low=sum(p.low for p in known),
+        high=sum(p.high for p in known),
+    )
 
 
 def csv_row(report: Report) -> dict[str, Cell]:
@@ -161,6 +181,15 @@ def csv_row(report: Report) -> dict[str, Cell]:
         fig = e2e.per_unit.get(key) if e2e else None  # type: ignore[call-overload]
         _put(row, f"per_unit_{b}_energy_kwh", fig.energy_kwh if fig else None)
         _put(row, f"per_unit_{b}_gwp_kgco2e", fig.gwp_kgco2e if fig else None)
+    for comp, unit in _DATA_COMPONENTS:
+        data = [d for d in report.data if d.component == comp]
+        row[f"{comp}_{unit}"] = sum(d.quantity for d in data) if data else None
+        _put(row, f"{comp}_kwh", _sum([d.energy_kwh for d in data]))
+        _put(
+            row,
+            f"{comp}_gwp_kgco2e",
+            _sum([d.gwp_kgco2e.total if d.gwp_kgco2e else None for d in data]),
+        )
     assert tuple(row) == CSV_COLUMNS, "csv_row and CSV_COLUMNS disagree"
     return row
 

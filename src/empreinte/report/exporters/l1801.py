@@ -16,7 +16,9 @@ Mapping (``docs/reporting.md``; field list: JSON Schema ``schemas/l1801-1.json``
 - ``life_cycle_stages.ai_development`` or ``ai_operation``: usage impacts (electricity at the
   facility), by the report's life-cycle stage;
 - ``life_cycle_stages.end_of_life``: end-of-life impacts;
-- a stage the report did not assess is ``null`` with the reason in ``excluded``; never zero.
+- a stage the report did not assess is ``null`` with the reason in ``excluded``; never zero;
+- ``life_cycle_inventory.data``: storage and transfer of data (``report.data``), beside the
+  compute and never added into its stages or impact categories.
 """
 
 from __future__ import annotations
@@ -127,6 +129,7 @@ def l1801_document(report: Report) -> dict[str, Any]:
             "wue_l_per_kwh": _est(report.datacenter.wue_l_per_kwh),
             "measurement_method": report.measurement.method,
             "duration_s": report.measurement.duration_s,
+            "data": _data(report),
         },
         "life_cycle_stages": stages,
         "excluded": excluded,
@@ -139,6 +142,36 @@ def l1801_document(report: Report) -> dict[str, Any]:
             "citation": report.provenance.citation,
         },
     }
+
+
+def _data(report: Report) -> list[dict[str, Any]]:
+    """The data items (storage, transfer) as inventory flows beside the compute: their
+    quantity, energy and GWP by phase, ``None`` where not assessed; never in the stages or the
+    impact categories, which cover the compute."""
+    out = []
+    for d in report.data:
+        g = d.gwp_kgco2e
+        out.append(
+            {
+                "component": d.component,
+                "name": d.name,
+                "quantity": d.quantity,
+                "unit": d.unit,
+                "medium": d.medium,
+                "replicas": d.replicas,
+                "energy_kwh": _est(d.energy_kwh),
+                "gwp_kgco2e": None
+                if g is None
+                else {
+                    "usage": _est(g.usage),
+                    "embodied": _est(g.embodied),
+                    "total": _est(g.total),
+                },
+                "sources": list(d.sources),
+                "note": d.note,
+            }
+        )
+    return out
 
 
 def _end_to_end(report: Report) -> dict[str, Any] | None:

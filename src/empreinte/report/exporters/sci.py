@@ -67,6 +67,19 @@ def sci(report: Report) -> dict[str, Any]:
     else:
         r_type, r_count = "job", 1.0
         notes.append("no functional unit in the report: R is the whole job")
+    e2e = report.end_to_end
+    e2e_fig = e2e.per_unit.get("end-to-end") if e2e else None
+    e2e_gwp = e2e_fig.gwp_kgco2e if e2e_fig else None
+    if e2e is not None:
+        notes.append(
+            "the network and user-device layers (end-to-end boundary) are not in E or M: "
+            "end_to_end_gco2e_per_unit gives the report's per-request figure on that boundary"
+        )
+    if report.data:
+        notes.append(
+            "storage and transfer of data (the report's data items) are not in E or M: "
+            "see the report's data section"
+        )
     operational = gwp.usage
     total = _add(operational, m)
     assert total is not None
@@ -83,6 +96,7 @@ def sci(report: Report) -> dict[str, Any]:
         "unit": f"gCO2e per {r_type}",
         "m_included": m is not None,
         "ewaste_kg_per_unit": None if ewaste is None else _est(ewaste.total, 1 / r_count),
+        "end_to_end_gco2e_per_unit": None if e2e_gwp is None else _est(e2e_gwp, G_PER_KG),
         "location_zone": report.location.zone,
         "report_id": report.report_id,
         "notes": notes,
