@@ -9,7 +9,7 @@ defaults) into the formula graph of :mod:`empreinte.impacts.formulas`.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
@@ -18,7 +18,7 @@ from empreinte.errors import CodedWarning, ConfigError, WarningCode
 from empreinte.factors._base import read_data_text
 from empreinte.factors.grid import Location, resolve_location
 from empreinte.factors.site import Site
-from empreinte.impacts.engine import Evaluation, Input, evaluate
+from empreinte.impacts.engine import Evaluation, Input, Quantity, StepDict, evaluate
 from empreinte.ranges import Range, as_range
 from empreinte.vocabulary import USAGE_CRITERIA, Criterion, Layer
 
@@ -172,15 +172,15 @@ class ImpactResult:
     end_of_life: Evaluation = field(default_factory=Evaluation)
     end_of_life_by_hardware: dict[str, Evaluation] = field(default_factory=dict)
 
-    def explain(self) -> list[dict[str, Any]]:
+    def explain(self) -> list[StepDict]:
         """Every input and intermediate, usage first, then per hardware item, then end of life
         (the job's, then per hardware item)."""
-        out = [dict(s, phase="usage") for s in self.usage.explain()]
+        out = _tagged(self.usage, "usage")
         for name, ev in self.embodied.items():
-            out += [dict(s, phase="embodied", hardware=name) for s in ev.explain()]
-        out += [dict(s, phase="end_of_life") for s in self.end_of_life.explain()]
+            out += _tagged(ev, "embodied", name)
+        out += _tagged(self.end_of_life, "end_of_life")
         for name, ev in self.end_of_life_by_hardware.items():
-            out += [dict(s, phase="end_of_life", hardware=name) for s in ev.explain()]
+            out += _tagged(ev, "end_of_life", name)
         return out
 
     @property
@@ -190,7 +190,7 @@ class ImpactResult:
             seen.update(dict.fromkeys(step["sources"]))
         return list(seen)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         def rng(r: Range | None) -> dict[str, float] | None:
             return None if r is None else as_range(r).to_dict()
 
@@ -226,6 +226,17 @@ class ImpactResult:
             "sources": self.sources,
             "explain": self.explain(),
         }
+
+
+def _tagged(ev: Evaluation, phase: str, hardware: str | None = None) -> list[StepDict]:
+    """The evaluation's steps with their phase (and hardware item)."""
+    out = []
+    for step in ev.explain():
+        step["phase"] = phase
+        if hardware is not None:
+            step["hardware"] = hardware
+        out.append(step)
+    return out
 
 
 def _datacenter_inputs(
@@ -368,36 +379,38 @@ def compute_impacts(
         "eol_share_of_life_cycle": defaults["eol_share_of_life_cycle"]
     }
     for crit in _MANUFACTURED:
-        emb = _sum(ev.get(f"embodied_{crit}") for ev in embodied.values()) if hardware else None
-        use = usage.get(f"usage_{crit}")
+        emb = _sum(ev.range(f"embodied_{crit}") for ev in embodied.values()) if hardware else None
+        use = usage.range(f"usage_{crit}")
         if emb is not None and use is not None:
             eol_inputs[f"usage_{crit}"] = Input(use, crit.unit, (), "usage phase of this job")
             eol_inputs[f"embodied_{crit}"] = Input(emb, crit.unit, (), "embodied, all hardware")
     end_of_life = evaluate(eol_inputs) if hardware else Evaluation()
-    ewaste = {hw.name: embodied[hw.name].get("ewaste_kg") for hw in hardware}
+    ewaste = {hw.name: embodied[hw.name].range("ewaste_kg") for hw in hardware}
     # e-waste and each component's end of life: only when every component's mass is known
     known = bool(hardware) and all(v is not None for v in ewaste.values())
     ewaste_total = _sum(ewaste.values()) if known else None
     eol_by_hw: dict[str, Evaluation] = {}
     if ewaste_total is not None:
         for hw in hardware:
+            mass = ewaste[hw.name]
+            assert mass is not None  # known: every component's mass
             hw_in: dict[str, Input | None] = {
-                "ewaste_kg": Input(ewaste[hw.name], "kg", (), f"e-waste of {hw.name}"),
+                "ewaste_kg": Input(mass, "kg", (), f"e-waste of {hw.name}"),
                 "ewaste_total_kg": Input(ewaste_total, "kg", (), "e-waste, all hardware"),
             }
             for crit in _MANUFACTURED:
-                whole = end_of_life.get(f"end_of_life_{crit}")
+                whole = end_of_life.range(f"end_of_life_{crit}")
                 if whole is not None:
                     hw_in[f"end_of_life_{crit}"] = Input(whole, crit.unit, (), "end of life, job")
             eol_by_hw[hw.name] = evaluate(hw_in)
     for key in USAGE_CRITERIA:
         crit = Criterion(key)
-        emb = _sum(ev.get(f"embodied_{crit}") for ev in embodied.values()) if hardware else None
-        eol = end_of_life.get(f"end_of_life_{crit}") if hardware else None
+        emb = _sum(ev.range(f"embodied_{crit}") for ev in embodied.values()) if hardware else None
+        eol = end_of_life.range(f"end_of_life_{crit}") if hardware else None
         by_comp = _by_component(
-            hardware, {n: ev.get(f"component_end_of_life_{crit}") for n, ev in eol_by_hw.items()}
+            hardware, {n: ev.range(f"component_end_of_life_{crit}") for n, ev in eol_by_hw.items()}
         )
-        criteria[crit] = CriterionImpact(usage.get(f"usage_{crit}"), emb, eol, by_comp)
+        criteria[crit] = CriterionImpact(usage.range(f"usage_{crit}"), emb, eol, by_comp)
     if ewaste_total is not None:
         criteria[Criterion.EWASTE] = CriterionImpact(
             None, None, ewaste_total, _by_component(hardware, ewaste)
@@ -418,7 +431,7 @@ def compute_impacts(
                 "manufacturing water of hardware is not in the catalog: not assessed",
             )
         )
-    facility = cast(Range, usage.get("facility_energy_kwh"))  # its inputs are always given
+    facility = cast(Range, usage.range("facility_energy_kwh"))  # its inputs are always given
     return ImpactResult(
         energy,
         facility,
@@ -436,7 +449,7 @@ def compute_impacts(
 
 
 def _by_component(
-    hardware: Sequence[HardwareShare], values: dict[str, Any]
+    hardware: Sequence[HardwareShare], values: Mapping[str, Quantity | None]
 ) -> dict[str, Range] | None:
     """Values per hardware item summed per component (layer); ``None`` if any is missing."""
     if not hardware or any(values.get(hw.name) is None for hw in hardware):
@@ -448,7 +461,7 @@ def _by_component(
     return out
 
 
-def _sum(values: Any) -> Range | None:
+def _sum(values: Iterable[Quantity | None]) -> Range | None:
     vals = [v for v in values if v is not None]
     if not vals:
         return None

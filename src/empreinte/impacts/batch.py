@@ -59,13 +59,12 @@ def compute_batch(
         wue: Range = sv.range
     else:
         wue = as_range(wue_l_per_kwh)
-    facility = f.facility_energy_kwh(energy, p)
+    facility = as_range(f.facility_energy_kwh(energy, p))
+    gwp = pick(tables["gwp"]) if grid_gwp is None else as_range(grid_gwp)
     return {
         "facility_energy_kwh": facility,
-        "gwp_kgco2e": f.usage_gwp_kgco2e(
-            facility, pick(tables["gwp"]) if grid_gwp is None else as_range(grid_gwp)
-        ),
-        "adpe_kgsbe": f.usage_adpe_kgsbe(facility, pick(tables["adpe"])),
-        "pe_mj": f.usage_pe_mj(facility, pick(tables["pe"])),
-        "water_l": f.usage_water_l(energy, p, wue, pick(tables["water"])),
+        "gwp_kgco2e": as_range(f.usage_gwp_kgco2e(facility, gwp)),
+        "adpe_kgsbe": as_range(f.usage_adpe_kgsbe(facility, pick(tables["adpe"]))),
+        "pe_mj": as_range(f.usage_pe_mj(facility, pick(tables["pe"]))),
+        "water_l": as_range(f.usage_water_l(energy, p, wue, pick(tables["water"]))),
     }

@@ -32,9 +32,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeAlias
 
-__all__ = ["FORMULAS", "Formula", "formula"]
+from empreinte.ranges import Range
+
+__all__ = ["FORMULAS", "Formula", "Quantity", "formula"]
+
+Quantity: TypeAlias = "Range | float"
+"""What a formula reads and returns: a number or a :class:`Range` (of floats or arrays)."""
+
+FormulaFunc: TypeAlias = "Callable[..., Quantity]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +51,7 @@ class Formula:
     name: str
     unit: str
     sources: tuple[str, ...]
-    func: Callable[..., Any]
+    func: FormulaFunc
     params: tuple[str, ...]
     doc: str
 
@@ -52,10 +59,10 @@ class Formula:
 FORMULAS: dict[str, Formula] = {}
 
 
-def formula(unit: str, *sources: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def formula(unit: str, *sources: str) -> Callable[[FormulaFunc], FormulaFunc]:
     """Register ``func`` as the formula of the quantity named like it."""
 
-    def deco(func: Callable[..., Any]) -> Callable[..., Any]:
+    def deco(func: FormulaFunc) -> FormulaFunc:
         code = func.__code__
         params = code.co_varnames[: code.co_argcount]
         doc = (func.__doc__ or "").strip().splitlines()[0]
@@ -67,125 +74,142 @@ def formula(unit: str, *sources: str) -> Callable[[Callable[..., Any]], Callable
 
 # ---------------------------------------------------------------- usage
 @formula("kWh", "sci-iso-21031")
-def facility_energy_kwh(it_energy_kwh: Any, pue: Any) -> Any:
+def facility_energy_kwh(it_energy_kwh: Quantity, pue: Quantity) -> Quantity:
     """Energy drawn by the facility: IT energy × PUE."""
     return it_energy_kwh * pue
 
 
 @formula("kgCO2e", "sci-iso-21031")
-def usage_gwp_kgco2e(facility_energy_kwh: Any, grid_gwp_kgco2e_per_kwh: Any) -> Any:
+def usage_gwp_kgco2e(facility_energy_kwh: Quantity, grid_gwp_kgco2e_per_kwh: Quantity) -> Quantity:
     """Usage GHG: facility energy × the zone's location-based GWP factor."""
     return facility_energy_kwh * grid_gwp_kgco2e_per_kwh
 
 
 @formula("kgSbeq", "ecologits-methodology")
-def usage_adpe_kgsbe(facility_energy_kwh: Any, grid_adpe_kgsbe_per_kwh: Any) -> Any:
+def usage_adpe_kgsbe(facility_energy_kwh: Quantity, grid_adpe_kgsbe_per_kwh: Quantity) -> Quantity:
     """Usage abiotic depletion: facility energy × the zone's ADPe factor."""
     return facility_energy_kwh * grid_adpe_kgsbe_per_kwh
 
 
 @formula("MJ", "ecologits-methodology")
-def usage_pe_mj(facility_energy_kwh: Any, grid_pe_mj_per_kwh: Any) -> Any:
+def usage_pe_mj(facility_energy_kwh: Quantity, grid_pe_mj_per_kwh: Quantity) -> Quantity:
     """Usage primary energy: facility energy × the zone's primary-energy factor."""
     return facility_energy_kwh * grid_pe_mj_per_kwh
 
 
 @formula("L", "ecologits-methodology")
 def usage_water_l(
-    it_energy_kwh: Any, pue: Any, wue_onsite_l_per_kwh: Any, grid_water_offsite_l_per_kwh: Any
-) -> Any:
+    it_energy_kwh: Quantity,
+    pue: Quantity,
+    wue_onsite_l_per_kwh: Quantity,
+    grid_water_offsite_l_per_kwh: Quantity,
+) -> Quantity:
     """Usage water: IT energy × (on-site WUE + PUE × off-site water of electricity)."""
     return it_energy_kwh * (wue_onsite_l_per_kwh + pue * grid_water_offsite_l_per_kwh)
 
 
 # ---------------------------------------------------------------- embodied
 @formula("1", "sci-iso-21031", "luccioni-bloom-2023")
-def allocation_share(usage_hours: Any, lifetime_hours: Any, utilisation: Any) -> Any:
+def allocation_share(
+    usage_hours: Quantity, lifetime_hours: Quantity, utilisation: Quantity
+) -> Quantity:
     """Share of the hardware's life used: t_used / (lifetime × utilisation)."""
     return usage_hours / (lifetime_hours * utilisation)
 
 
 @formula("kgCO2e", "sci-iso-21031", "luccioni-bloom-2023")
-def embodied_gwp_kgco2e(manufacturing_gwp_kgco2e: Any, allocation_share: Any) -> Any:
+def embodied_gwp_kgco2e(manufacturing_gwp_kgco2e: Quantity, allocation_share: Quantity) -> Quantity:
     """Embodied GHG: manufacturing GHG of the hardware × allocation share."""
     return manufacturing_gwp_kgco2e * allocation_share
 
 
 @formula("kgSbeq", "sci-iso-21031", "boavizta-uba-2021")
-def embodied_adpe_kgsbe(manufacturing_adpe_kgsbe: Any, allocation_share: Any) -> Any:
+def embodied_adpe_kgsbe(manufacturing_adpe_kgsbe: Quantity, allocation_share: Quantity) -> Quantity:
     """Embodied abiotic depletion: manufacturing ADPe × allocation share."""
     return manufacturing_adpe_kgsbe * allocation_share
 
 
 @formula("MJ", "sci-iso-21031", "boavizta-uba-2021")
-def embodied_pe_mj(manufacturing_pe_mj: Any, allocation_share: Any) -> Any:
+def embodied_pe_mj(manufacturing_pe_mj: Quantity, allocation_share: Quantity) -> Quantity:
     """Embodied primary energy: manufacturing PE × allocation share."""
     return manufacturing_pe_mj * allocation_share
 
 
 # ---------------------------------------------------------------- e-waste
 @formula("kg", "sci-iso-21031", "luccioni-bloom-2023")
-def ewaste_kg(equipment_mass_kg: Any, allocation_share: Any) -> Any:
+def ewaste_kg(equipment_mass_kg: Quantity, allocation_share: Quantity) -> Quantity:
     """E-waste of the job: equipment mass × allocation share (it leaves use at end of life)."""
     return equipment_mass_kg * allocation_share
 
 
 @formula("kg", "unitar-gem-2024")
-def ewaste_collected_kg(ewaste_kg: Any, collection_rate: Any) -> Any:
+def ewaste_collected_kg(ewaste_kg: Quantity, collection_rate: Quantity) -> Quantity:
     """E-waste documented as formally collected and recycled: e-waste × collection rate."""
     return ewaste_kg * collection_rate
 
 
 # ---------------------------------------------------------------- end of life
 @formula("1", "dell-pcf-eol")
-def eol_factor(eol_share_of_life_cycle: Any) -> Any:
+def eol_factor(eol_share_of_life_cycle: Quantity) -> Quantity:
     """EoL per unit of the other phases: s / (1 − s), s the EoL share of the whole life cycle."""
     return eol_share_of_life_cycle / (1.0 - eol_share_of_life_cycle)
 
 
 @formula("kgCO2e", "dell-pcf-eol")
-def end_of_life_gwp_kgco2e(usage_gwp_kgco2e: Any, embodied_gwp_kgco2e: Any, eol_factor: Any) -> Any:
+def end_of_life_gwp_kgco2e(
+    usage_gwp_kgco2e: Quantity, embodied_gwp_kgco2e: Quantity, eol_factor: Quantity
+) -> Quantity:
     """End-of-life GHG: (usage + embodied GHG of the job) × s / (1 − s)."""
     return (usage_gwp_kgco2e + embodied_gwp_kgco2e) * eol_factor
 
 
 @formula("kgSbeq", "dell-pcf-eol")
-def end_of_life_adpe_kgsbe(usage_adpe_kgsbe: Any, embodied_adpe_kgsbe: Any, eol_factor: Any) -> Any:
+def end_of_life_adpe_kgsbe(
+    usage_adpe_kgsbe: Quantity, embodied_adpe_kgsbe: Quantity, eol_factor: Quantity
+) -> Quantity:
     """End-of-life abiotic depletion: (usage + embodied ADPe) × s / (1 − s)."""
     return (usage_adpe_kgsbe + embodied_adpe_kgsbe) * eol_factor
 
 
 @formula("MJ", "dell-pcf-eol")
-def end_of_life_pe_mj(usage_pe_mj: Any, embodied_pe_mj: Any, eol_factor: Any) -> Any:
+def end_of_life_pe_mj(
+    usage_pe_mj: Quantity, embodied_pe_mj: Quantity, eol_factor: Quantity
+) -> Quantity:
     """End-of-life primary energy: (usage + embodied PE) × s / (1 − s)."""
     return (usage_pe_mj + embodied_pe_mj) * eol_factor
 
 
 # ---------------------------------------------------------------- end of life by component
-def _central(x: Any) -> Any:
-    return getattr(x, "value", x)
+def _central(x: Quantity) -> float:
+    return float(x.value) if isinstance(x, Range) else x
 
 
 @formula("1", "dell-pcf-eol")
-def ewaste_mass_share(ewaste_kg: Any, ewaste_total_kg: Any) -> Any:
+def ewaste_mass_share(ewaste_kg: Quantity, ewaste_total_kg: Quantity) -> Quantity:
     """The component's share of the job's e-waste mass (central values; 0 when no mass)."""
     total = _central(ewaste_total_kg)
     return _central(ewaste_kg) / total if total else 0.0
 
 
 @formula("kgCO2e", "dell-pcf-eol")
-def component_end_of_life_gwp_kgco2e(end_of_life_gwp_kgco2e: Any, ewaste_mass_share: Any) -> Any:
+def component_end_of_life_gwp_kgco2e(
+    end_of_life_gwp_kgco2e: Quantity, ewaste_mass_share: Quantity
+) -> Quantity:
     """A component's end-of-life GHG: the job's end of life × its share of the e-waste mass."""
     return end_of_life_gwp_kgco2e * ewaste_mass_share
 
 
 @formula("kgSbeq", "dell-pcf-eol")
-def component_end_of_life_adpe_kgsbe(end_of_life_adpe_kgsbe: Any, ewaste_mass_share: Any) -> Any:
+def component_end_of_life_adpe_kgsbe(
+    end_of_life_adpe_kgsbe: Quantity, ewaste_mass_share: Quantity
+) -> Quantity:
     """A component's end-of-life ADPe: the job's end of life × its share of the e-waste mass."""
     return end_of_life_adpe_kgsbe * ewaste_mass_share
 
 
 @formula("MJ", "dell-pcf-eol")
-def component_end_of_life_pe_mj(end_of_life_pe_mj: Any, ewaste_mass_share: Any) -> Any:
+def component_end_of_life_pe_mj(
+    end_of_life_pe_mj: Quantity, ewaste_mass_share: Quantity
+) -> Quantity:
     """A component's end-of-life PE: the job's end of life × its share of the e-waste mass."""
     return end_of_life_pe_mj * ewaste_mass_share

@@ -184,8 +184,8 @@ def _differs(a: float, b: float) -> bool:
 
 def _our_factor(report: Report) -> float | None:
     for step in report.provenance.explain:
-        if step.get("name") == "grid_gwp_kgco2e_per_kwh" and "value" in step:
-            return float(step["value"])
+        if step.name == "grid_gwp_kgco2e_per_kwh" and step.value is not None:
+            return step.value
     return None
 
 
