@@ -17,7 +17,7 @@ from empreinte.ranges import Range, as_range
 
 __all__ = ["Evaluation", "Input", "Plain", "Quantity", "Step", "StepDict", "evaluate"]
 
-Plain: TypeAlias = "float | list[float] | None"
+Plain: TypeAlias = float | list[float] | None
 """A number as it leaves the engine: a float, a list (the batch path), or ``None``."""
 
 

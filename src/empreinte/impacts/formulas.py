@@ -38,10 +38,10 @@ from empreinte.ranges import Range
 
 __all__ = ["FORMULAS", "Formula", "Quantity", "formula"]
 
-Quantity: TypeAlias = "Range | float"
+Quantity: TypeAlias = Range | float
 """What a formula reads and returns: a number or a :class:`Range` (of floats or arrays)."""
 
-FormulaFunc: TypeAlias = "Callable[..., Quantity]"
+FormulaFunc: TypeAlias = Callable[..., Quantity]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ functional unit, and records provenance and coded warnings.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from empreinte._version import __version__
 from empreinte.errors import CodedWarning
@@ -133,7 +132,7 @@ def make_report(
     hardware: Sequence[HardwareItem] = (),
     embodied: Sequence[HardwareShare] = (),
     functional_unit: FunctionalUnit | tuple[str, float] | None = None,
-    measurement: Mapping[str, Any] | None = None,
+    measurement: Mapping[str, object] | None = None,
     layers: Mapping[str, Range | float] | None = None,
     machine_total_kwh: Range | float | None = None,
     warnings: Sequence[CodedWarning] = (),
@@ -142,7 +141,7 @@ def make_report(
     utilisation: float | Range | None = None,
     grid_gwp: float | Range | None = None,
     sources: Sequence[str] = (),
-    **fields: Any,
+    **fields: object,
 ) -> Report:
     """A validated :class:`Report`.
 
