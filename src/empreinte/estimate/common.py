@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from empreinte.errors import CodedWarning, EstimateError, WarningCode
 from empreinte.estimate.assumptions import assumption
 from empreinte.ranges import Range, as_range
+
+if TYPE_CHECKING:
+    from empreinte.impacts.assess import ImpactResult
+    from empreinte.impacts.engine import Input
 
 __all__ = [
     "ModelParams",
@@ -18,6 +22,8 @@ __all__ = [
     "model_params",
     "resolve_pue",
     "server_share",
+    "sourced",
+    "sourced_pue",
     "to_json_range",
 ]
 
@@ -71,19 +77,44 @@ def resolve_pue(
 ) -> Range:
     """The PUE given, else the operator's preset (``datacenter``), else the preset of the
     location's data centre, else the default one (warning ``pue-default``)."""
+    return as_range(sourced_pue(pue, location, warnings, datacenter).value)
+
+
+def sourced_pue(
+    pue: Range | float | None,
+    location: str | None,
+    warnings: list[CodedWarning],
+    datacenter: str | None = None,
+) -> Input:
+    """:func:`resolve_pue` as an engine :class:`Input`: its range, unit and sources."""
+    from empreinte.impacts.engine import Input
+
     if pue is not None:
-        return as_range(pue)
+        return Input(as_range(pue), "1", ("user-input",))
     from empreinte.factors.datacenters import default_datacenter, get_datacenter
     from empreinte.factors.grid import resolve_location
 
     if datacenter is not None:
-        return get_datacenter(datacenter).pue.range
+        sv = get_datacenter(datacenter).pue
+        return Input(sv.range, "1", tuple(sv.sources), f"data centre: {datacenter}")
     preset = resolve_location(location).datacenter
     dc = get_datacenter(preset) if preset else default_datacenter()
     warnings.append(
         CodedWarning(WarningCode.PUE_DEFAULT, f"no PUE given: data-centre preset {dc.id!r} used")
     )
-    return dc.pue.range
+    return Input(dc.pue.range, "1", tuple(dc.pue.sources), f"data centre: {dc.id}")
+
+
+def sourced(value: Range | float | None, key: str, sources: list[str], unit: str = "1") -> Input:
+    """:func:`default_or` as an engine :class:`Input`: the value given (``user-input``) or
+    the sourced default ``key`` (its sources also appended to ``sources``)."""
+    from empreinte.impacts.engine import Input
+
+    if value is not None:
+        return Input(as_range(value), unit, ("user-input",))
+    sv = assumption(key)
+    sources.extend(sv.sources)
+    return Input(sv.range, unit, tuple(sv.sources), f"assumption: {key}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +224,7 @@ def server_share(server: str | None, hours: Range | float) -> list[Any]:
     return [HardwareShare.server(server, 1, hours / slots)]
 
 
-def engine_result(it_kwh: Range, est: Any) -> Any:
+def engine_result(it_kwh: Range, est: Any) -> ImpactResult:
     """The impact engine's result for an estimate's IT energy, with its location, PUE, data
     centre, stated grid factor and embodied shares (every step: ``.explain()``)."""
     from empreinte.impacts import compute_impacts

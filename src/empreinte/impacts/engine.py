@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, NotRequired, TypeAlias, TypedDict, cast
 
-from empreinte.impacts.formulas import FORMULAS, Quantity
+from empreinte.impacts.formulas import FORMULAS, GRAPHS, Formula, Quantity
 from empreinte.ranges import Range, as_range
 
 __all__ = ["Evaluation", "Input", "Plain", "Quantity", "Step", "StepDict", "evaluate"]
@@ -118,31 +118,38 @@ class Evaluation:
 
 
 def evaluate(
-    inputs: Mapping[str, Input | Quantity | None], targets: Iterable[str] | None = None
+    inputs: Mapping[str, Input | Quantity | None],
+    targets: Iterable[str] | None = None,
+    *,
+    graph: str = "impacts",
 ) -> Evaluation:
     """Compute ``targets`` (default: every formula computable from ``inputs``).
 
     An input given as a bare number or range has no unit (``?``) and no source: give an
-    :class:`Input` to explain it."""
+    :class:`Input` to explain it. ``graph`` names the formulas used (``GRAPHS``: the
+    impacts, or an estimator's chain to the IT energy)."""
+    formulas = GRAPHS[graph]
     ev = Evaluation()
     for name, inp in inputs.items():
         if inp is None:
             continue
         i = inp if isinstance(inp, Input) else Input(inp, "?")
         ev.steps[name] = Step(name, i.value, i.unit, i.sources, None, (), i.note)
-    for name in targets if targets is not None else FORMULAS:
-        _compute(name, ev, set())
+    for name in targets if targets is not None else formulas:
+        _compute(name, ev, set(), formulas)
     return ev
 
 
-def _compute(name: str, ev: Evaluation, visiting: set[str]) -> bool:
+def _compute(
+    name: str, ev: Evaluation, visiting: set[str], formulas: Mapping[str, Formula] = FORMULAS
+) -> bool:
     if name in ev.steps:
         return True
-    f = FORMULAS.get(name)
+    f = formulas.get(name)
     if f is None or name in visiting:
         return False
     visiting.add(name)
-    ok = all(_compute(p, ev, visiting) for p in f.params)
+    ok = all(_compute(p, ev, visiting, formulas) for p in f.params)
     visiting.discard(name)
     if not ok:
         return False

@@ -34,9 +34,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from empreinte.ranges import Range
+from empreinte.ranges import Range, as_range
+from empreinte.vocabulary import J_PER_KWH
 
-__all__ = ["FORMULAS", "Formula", "Quantity", "formula"]
+__all__ = ["FORMULAS", "GRAPHS", "Formula", "Quantity", "formula"]
 
 Quantity: TypeAlias = Range | float
 """What a formula reads and returns: a number or a :class:`Range` (of floats or arrays)."""
@@ -56,17 +57,30 @@ class Formula:
     doc: str
 
 
-FORMULAS: dict[str, Formula] = {}
+GRAPHS: dict[str, dict[str, Formula]] = {"impacts": {}, "training": {}, "inference": {}}
+"""Formula graphs by name: ``impacts`` (life-cycle impacts from IT energy, the default of
+:func:`~empreinte.impacts.engine.evaluate`), and the estimators' chains from their proxies to
+the IT energy (``training``: FLOPs → hours → energy; ``inference``: FLOPs → seconds →
+energy), which share the boundary-layer formulas. A quantity has one formula per graph."""
+
+FORMULAS: dict[str, Formula] = GRAPHS["impacts"]
 
 
-def formula(unit: str, *sources: str) -> Callable[[FormulaFunc], FormulaFunc]:
-    """Register ``func`` as the formula of the quantity named like it."""
+def formula(
+    unit: str, *sources: str, graphs: tuple[str, ...] = ("impacts",), name: str | None = None
+) -> Callable[[FormulaFunc], FormulaFunc]:
+    """Register ``func`` as the formula of the quantity named like it (or ``name``: the same
+    quantity computed another way in another graph), in ``graphs``."""
 
     def deco(func: FormulaFunc) -> FormulaFunc:
         code = func.__code__
         params = code.co_varnames[: code.co_argcount]
         doc = (func.__doc__ or "").strip().splitlines()[0]
-        FORMULAS[func.__name__] = Formula(func.__name__, unit, sources, func, params, doc)
+        quantity = name or func.__name__
+        for g in graphs:
+            if quantity in GRAPHS[g]:
+                raise ValueError(f"two formulas for {quantity} in graph {g}")
+            GRAPHS[g][quantity] = Formula(quantity, unit, sources, func, params, doc)
         return func
 
     return deco
@@ -213,3 +227,160 @@ def component_end_of_life_pe_mj(
 ) -> Quantity:
     """A component's end-of-life PE: the job's end of life × its share of the e-waste mass."""
     return end_of_life_pe_mj * ewaste_mass_share
+
+
+# ---------------------------------------------------------------- estimators: boundary layers
+# methodology.md, "Energy boundary layers"; empreinte.estimate.layers. From the accelerator
+# energy A: host = A × host_ratio; idle = (A + host) × idle_ratio; IT = A + host + idle;
+# facility overhead = IT × (PUE − 1). Written with the estimators' exact operations (the
+# numbers of an estimate do not depend on whether it is explained).
+_ESTIMATORS = ("training", "inference")
+_LAYER_SOURCES = ("ecologits-methodology", "google-gemini-2025")
+
+
+@formula("kWh", *_LAYER_SOURCES, graphs=_ESTIMATORS)
+def host_energy_kwh(accelerators_energy_kwh: Quantity, host_ratio: Quantity) -> Quantity:
+    """Host layer (CPUs, DRAM, rest of the servers): accelerator energy × host ratio."""
+    return as_range(accelerators_energy_kwh) * as_range(host_ratio)
+
+
+@formula("kWh", *_LAYER_SOURCES, graphs=_ESTIMATORS)
+def idle_energy_kwh(
+    accelerators_energy_kwh: Quantity, host_energy_kwh: Quantity, idle_ratio: Quantity
+) -> Quantity:
+    """Idle layer (provisioned capacity left idle): (accelerators + host) × idle ratio."""
+    return (as_range(accelerators_energy_kwh) + host_energy_kwh) * as_range(idle_ratio)
+
+
+@formula("kWh", *_LAYER_SOURCES, graphs=_ESTIMATORS)
+def it_energy_kwh(
+    accelerators_energy_kwh: Quantity, host_energy_kwh: Quantity, idle_energy_kwh: Quantity
+) -> Quantity:
+    """IT energy: accelerators + host + idle (what a PUE multiplies)."""
+    return as_range(accelerators_energy_kwh) + host_energy_kwh + idle_energy_kwh
+
+
+@formula("kWh", "sci-iso-21031", graphs=_ESTIMATORS)
+def facility_overhead_kwh(
+    accelerators_energy_kwh: Quantity,
+    host_energy_kwh: Quantity,
+    idle_energy_kwh: Quantity,
+    pue: Quantity,
+) -> Quantity:
+    """Facility layer (cooling, power distribution): (accelerators + host + idle) × (PUE − 1)."""
+    it = as_range(accelerators_energy_kwh) + host_energy_kwh + idle_energy_kwh
+    return it * (as_range(pue) - 1.0)
+
+
+# ---------------------------------------------------------------- estimators: training
+# C = 6 N_active D; hours = C / (peak × MFU) / 3600; E_acc = hours × P (empreinte.estimate.training)
+
+
+@formula("FLOP", "chowdhery-palm-2022", graphs=("training",))
+def training_flops(params_active: Quantity, training_tokens: Quantity) -> Quantity:
+    """Training compute: 6 × active parameters × tokens (forward and backward passes)."""
+    return as_range(params_active) * as_range(training_tokens) * 6.0
+
+
+@formula("h", "chowdhery-palm-2022", "narayanan-megatron-2021", graphs=("training",))
+def accelerator_hours(
+    training_flops: Quantity, mfu: Quantity, peak_flops_per_s: Quantity
+) -> Quantity:
+    """Accelerator-hours: FLOPs / (peak FLOP/s × MFU) / 3600."""
+    return as_range(training_flops) / (as_range(mfu) * peak_flops_per_s) / _SECONDS_PER_HOUR
+
+
+@formula("W", "meta-llama-model-cards", "luccioni-bloom-2023", graphs=("training",))
+def accelerator_power_w(power_fraction_of_tdp: Quantity, tdp_w: Quantity) -> Quantity:
+    """Average power per accelerator: its TDP × the sourced power fraction of TDP."""
+    return as_range(power_fraction_of_tdp) * tdp_w
+
+
+@formula("kWh", "patterson-2021", graphs=("training",))
+def accelerators_energy_kwh(accelerator_hours: Quantity, accelerator_power_w: Quantity) -> Quantity:
+    """Accelerator energy: accelerator-hours × average power per accelerator / 1000."""
+    return as_range(accelerator_hours) * accelerator_power_w / _W_PER_KW
+
+
+_SECONDS_PER_HOUR = 3600.0
+_W_PER_KW = 1000.0
+
+
+# ---------------------------------------------------------------- estimators: inference
+# Epoch AI's FLOP method (empreinte.estimate.inference): t = 2 N_active L / (peak × MFU);
+# E = t × P × load, for the output tokens (decode, at the decoding MFU) and the input tokens
+# (prefill, at the compute-bound MFU). The fitted method gives the decode energy from the
+# per-token model of ML.ENERGY measurements (an input of this graph, with its sources).
+
+
+@formula("s", "epoch-ai-2025", graphs=("inference",))
+def decode_seconds(
+    params_active: Quantity,
+    output_tokens: Quantity,
+    decode_mfu: Quantity,
+    peak_flops_per_s: Quantity,
+) -> Quantity:
+    """Accelerator time of the output tokens: 2 × N_active × tokens / (peak FLOP/s × MFU)."""
+    return flop_seconds(params_active, output_tokens, decode_mfu, peak_flops_per_s)
+
+
+@formula("s", "epoch-ai-2025", graphs=("inference",))
+def prefill_seconds(
+    params_active: Quantity,
+    input_tokens: Quantity,
+    prefill_mfu: Quantity,
+    peak_flops_per_s: Quantity,
+) -> Quantity:
+    """Accelerator time of the input tokens: 2 × N_active × tokens / (peak FLOP/s × MFU)."""
+    return flop_seconds(params_active, input_tokens, prefill_mfu, peak_flops_per_s)
+
+
+@formula("J", "epoch-ai-2025", graphs=("inference",))
+def decode_energy_j(decode_seconds: Quantity, power_w: Quantity, load: Quantity) -> Quantity:
+    """Accelerator energy of the output tokens: time × power × load (fraction of TDP)."""
+    return flop_energy_j(decode_seconds, power_w, load)
+
+
+@formula("J", "epoch-ai-2025", graphs=("inference",))
+def prefill_energy_j(prefill_seconds: Quantity, power_w: Quantity, load: Quantity) -> Quantity:
+    """Accelerator energy of the input tokens: time × power × load (fraction of TDP)."""
+    return flop_energy_j(prefill_seconds, power_w, load)
+
+
+@formula("J", "epoch-ai-2025", graphs=("inference",))
+def accelerator_energy_j(decode_energy_j: Quantity, prefill_energy_j: Quantity) -> Quantity:
+    """Accelerator energy per request: output tokens (decode) + input tokens (prefill)."""
+    return as_range(decode_energy_j) + prefill_energy_j
+
+
+@formula("kWh", "epoch-ai-2025", graphs=("inference",), name="accelerators_energy_kwh")
+def accelerators_energy_kwh_from_j(accelerator_energy_j: Quantity) -> Quantity:
+    """Accelerator energy per request in kWh: J / J_PER_KWH."""
+    return as_range(accelerator_energy_j) / J_PER_KWH
+
+
+def flop_seconds(
+    params_active: Quantity, tokens: Quantity, mfu: Quantity, peak_flops_per_s: Quantity
+) -> Range:
+    """``2 × N_active × tokens / (MFU × peak)`` (s): the FLOP time of a forward pass."""
+    return as_range(params_active) * as_range(tokens) * 2.0 / (as_range(mfu) * peak_flops_per_s)
+
+
+def flop_energy_j(seconds: Quantity, power_w: Quantity, load: Quantity) -> Range:
+    """``seconds × power × load`` (J)."""
+    return as_range(seconds) * as_range(power_w) * as_range(load)
+
+
+@formula("kWh", "epoch-ai-2025", graphs=("inference",))
+def requests_it_energy_kwh(
+    accelerators_energy_kwh: Quantity,
+    host_energy_kwh: Quantity,
+    idle_energy_kwh: Quantity,
+    requests: Quantity,
+) -> Quantity:
+    """IT energy of all requests: each per-request layer × requests, summed."""
+    return (
+        as_range(accelerators_energy_kwh) * requests
+        + as_range(host_energy_kwh) * requests
+        + as_range(idle_energy_kwh) * requests
+    )
