@@ -11,10 +11,11 @@ from empreinte.ranges import Range, as_range
 
 if TYPE_CHECKING:
     from empreinte.impacts.assess import ImpactResult
-    from empreinte.impacts.engine import Input
+    from empreinte.impacts.engine import Evaluation, Input
 
 __all__ = [
     "ModelParams",
+    "chain_input",
     "check_input",
     "default_or",
     "engine_result",
@@ -224,6 +225,17 @@ def server_share(server: str | None, hours: Range | float) -> list[Any]:
     return [HardwareShare.server(server, 1, hours / slots)]
 
 
+def chain_input(chain: Evaluation, name: str, default: Range) -> Input:
+    """The estimator graph's step ``name`` as an engine :class:`Input` (its sources kept), so
+    the impact engine does not label it ``user-input``; ``default`` if the graph lacks it."""
+    from empreinte.impacts.engine import Input
+
+    step = chain.steps.get(name)
+    if step is None:
+        return Input(default, "1", ("user-input",))
+    return Input(step.value, step.unit, step.sources, step.note)
+
+
 def engine_result(it_kwh: Range, est: Any) -> ImpactResult:
     """The impact engine's result for an estimate's IT energy, with its location, PUE, data
     centre, stated grid factor and embodied shares (every step: ``.explain()``)."""
@@ -232,7 +244,7 @@ def engine_result(it_kwh: Range, est: Any) -> ImpactResult:
     return compute_impacts(
         it_kwh,
         location=est.location,
-        pue=est.pue,
+        pue=est.pue_input(),
         datacenter=est.datacenter,
         grid_gwp=est.grid_gwp,
         hardware=est.embodied_shares(),

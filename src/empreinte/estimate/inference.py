@@ -24,6 +24,7 @@ from empreinte.errors import CodedWarning, EstimateError, WarningCode
 from empreinte.estimate.assumptions import assumption
 from empreinte.estimate.common import (
     ModelParams,
+    chain_input,
     check_input,
     default_or,
     engine_result,
@@ -191,6 +192,10 @@ class InferenceEstimate:
         shares = [HardwareShare.accelerator(self.hardware.id, 1, hours)]
         return shares + server_share(self.server, hours)
 
+    def pue_input(self) -> Input:
+        """The PUE with its sources (a data-centre preset's, an assumption's or the user's)."""
+        return chain_input(self.chain, "pue", self.pue)
+
     def impact_result(self) -> ImpactResult:
         """The impact engine's result for all requests (every step: ``.explain()``)."""
         return engine_result(self.total.it, self)
@@ -233,7 +238,7 @@ class InferenceEstimate:
             method="proxy_model",
             energy_kwh={"gpu": t.accelerators, "other": t.host + t.idle},
             location=self.location,
-            pue=self.pue,
+            pue=self.pue_input(),
             datacenter=self.datacenter,
             grid_gwp=self.grid_gwp,
             hardware=[hardware_item(self.hardware, self.gpus or 1)],

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from empreinte.errors import CodedWarning, EstimateError, WarningCode
 from empreinte.estimate.common import (
+    chain_input,
     check_input,
     engine_result,
     estimate_warning,
@@ -95,6 +96,10 @@ class TrainingEstimate:
             shares.append(HardwareShare.accelerator(self.hardware.id, 1, hours))
         return shares + server_share(self.server, hours)
 
+    def pue_input(self) -> Input:
+        """The PUE with its sources (a data-centre preset's, an assumption's or the user's)."""
+        return chain_input(self.chain, "pue", self.pue)
+
     def impact_result(self) -> ImpactResult:
         """The impact engine's result for this run (every step: ``.explain()``)."""
         return engine_result(self.layers.it, self)
@@ -137,7 +142,7 @@ class TrainingEstimate:
                 "other": self.layers.host + self.layers.idle,
             },
             location=self.location,
-            pue=self.pue,
+            pue=self.pue_input(),
             datacenter=self.datacenter,
             grid_gwp=self.grid_gwp,
             hardware=[hardware_item(self.hardware, count)],

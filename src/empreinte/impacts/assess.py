@@ -240,7 +240,7 @@ def _tagged(ev: Evaluation, phase: str, hardware: str | None = None) -> list[Ste
 
 
 def _datacenter_inputs(
-    pue: float | Range | None,
+    pue: float | Range | Input | None,
     wue: float | Range | None,
     preset: str | None,
     warnings: list[CodedWarning],
@@ -252,8 +252,10 @@ def _datacenter_inputs(
     chain = [*chosen, datacenters.default_datacenter()]
 
     def pick(
-        given: float | Range | None, attr: str, unit: str, code: WarningCode, label: str
+        given: float | Range | Input | None, attr: str, unit: str, code: WarningCode, label: str
     ) -> Input:
+        if isinstance(given, Input):  # sourced by the caller (an estimator's resolved PUE)
+            return Input(as_range(given.value), unit, given.sources, given.note)
         if given is not None:
             return Input(as_range(given), unit, ("user-input",))
         for i, dc in enumerate(chain):
@@ -283,7 +285,7 @@ def compute_impacts(
     energy_kwh: float | Range,
     *,
     location: str | Site | None = None,
-    pue: float | Range | None = None,
+    pue: float | Range | Input | None = None,
     wue_l_per_kwh: float | Range | None = None,
     datacenter: str | None = None,
     hardware: Sequence[HardwareShare] = (),
@@ -301,6 +303,9 @@ def compute_impacts(
     ``location`` is a zone code, a ``cloud:PROVIDER:REGION`` string, or a resolved
     :class:`~empreinte.factors.site.Site` (not re-parsed; its PUE, WUE and data-centre preset
     apply unless given here).
+
+    ``pue`` given as an :class:`Input` keeps its sources (an estimator's PUE resolved from a
+    data-centre preset); a bare number is ``user-input``.
 
     ``grid_gwp`` (kgCO2e/kWh) is a stated grid factor (a publisher's own accounting); it
     replaces the zone's GWP factor, with the source ``user-stated``; the zone still gives the

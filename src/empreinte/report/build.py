@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from empreinte._version import __version__
 from empreinte.errors import CodedWarning
 from empreinte.factors.site import Site
-from empreinte.impacts import HardwareShare, ImpactResult, compute_impacts
+from empreinte.impacts import HardwareShare, ImpactResult, Input, compute_impacts
 from empreinte.ranges import Range, as_range
 from empreinte.report.models import (
     Datacenter,
@@ -126,7 +126,7 @@ def make_report(
     energy_kwh: Mapping[str, Range | float | None] | None = None,
     total_kwh: Range | float | None = None,
     location: str | Site | None = None,
-    pue: float | Range | None = None,
+    pue: float | Range | Input | None = None,
     wue_l_per_kwh: float | Range | None = None,
     datacenter: str | None = None,
     hardware: Sequence[HardwareItem] = (),
