@@ -70,6 +70,7 @@ def test_training_accelerators_boundary_counts_no_host_idle_or_facility() -> Non
     [
         {"model": "llama-3.1-70b", "input_tokens": 1000, "output_tokens": 500, "requests": 1000},
         {"model": "llama-3.1-8b", "output_tokens": 300},
+        {"model": "llama-3.1-8b", "output_tokens": 5000, "batch": 2},  # outside the data
         {"model": "llama-3.1-8b", "input_tokens": 400, "output_tokens": 250, "method": "flops"},
         {"params_total": 47e9, "params_active": 13e9, "output_tokens": 100, "method": "flops",
          "hardware": "A100", "load": 0.6},
@@ -94,7 +95,11 @@ def test_inference_chain_reaches_the_engine_s_it_energy(kw: dict[str, object]) -
         assert decode["kind"] == "formula"
         assert decode["inputs"] == ["decode_seconds", "power_w", "load"]
     else:
-        assert decode["kind"] == "input" and "ml-energy-v3" in decode["sources"]
+        assert decode["kind"] == "formula"
+        assert decode["inputs"] == ["fitted_decode_energy_j", "extrapolation_widening"]
+        fitted = by["fitted_decode_energy_j"]
+        assert fitted["inputs"] == ["per_token_profile_j", "output_length_scale"]
+        assert "ml-energy-v3" in by["per_token_profile_j"]["sources"]
     if kw.get("input_tokens"):
         assert by["prefill_energy_j"]["kind"] == "formula"
     else:

@@ -484,23 +484,33 @@ def estimate_inference(
             warnings=warnings,
         )
         out_r = as_range(output_tokens)
-        acc_j = Range(
-            prof.value * length_scale(float(out_r.value)),
-            prof.low * length_scale(float(out_r.low)),
-            prof.high * length_scale(float(out_r.high)),
+        scale = Range(
+            length_scale(float(out_r.value)),
+            length_scale(float(out_r.low)),
+            length_scale(float(out_r.high)),
         )
+        chain["per_token_profile_j"] = Input(
+            prof,
+            "J/token",
+            tuple(dict.fromkeys(("ml-energy-v3", *params.sources))),
+            f"fitted per-token model at L_out = 1 ({params.model_id or 'given parameters'}, "
+            f"task {task}, {n_gpus} GPU(s), batch {float(batch_r.value):g}, {precision})",
+        )
+        chain["output_length_scale"] = Input(
+            scale, "token", ("ml-energy-v3",), "L_out × clip(L_out, L_min, L_max)^c_L"
+        )
+        acc_j = as_range(f.fitted_decode_energy_j(prof, scale))
         widen, axes = extrapolation({"output length": float(out_r.value)})
+        chain["extrapolation_widening"] = Input(
+            widen,
+            "1",
+            ("empreinte-default",),
+            "assumption: × (1 + 0.5 × e-folds) outside the fitted output lengths",
+        )
         if axes:
-            acc_j = Range(acc_j.value, acc_j.low / widen, acc_j.high * widen)
+            acc_j = as_range(f.widened_decode_energy_j(acc_j, widen))
             warnings.append(extrapolation_warning(axes, widen))
         sources.append("ml-energy-v3")
-        chain["decode_energy_j"] = Input(
-            acc_j,
-            "J",
-            tuple(dict.fromkeys(("ml-energy-v3", *params.sources))),
-            f"fitted per-token model (task {task}, {n_gpus} GPU(s), batch "
-            f"{float(batch_r.value):g}) × output-length scale",
-        )
         ld_in = sourced(None, "inference_power_fraction_of_tdp", sources)
         ld_cc = as_range(ld_in.value)
         assert acc.peak_flops_bf16 is not None and acc.tdp_w is not None  # H100, B200
@@ -596,10 +606,11 @@ def estimate_inference(
     chain["pue"] = sourced_pue(pue, location, warnings, datacenter)
     pue_r = as_range(chain["pue"].value)
     chain["requests"] = Input(float(requests), "requests", ("user-input",))
+    graph = "inference-fitted" if method == "fitted" else "inference"
     if provisioned_hours is None:
         chain["host_ratio"] = sourced(host_ratio, "host_ratio", sources)
         chain["idle_ratio"] = sourced(idle_ratio, "idle_ratio", sources)
-        ev = evaluate(chain, graph="inference")
+        ev = evaluate(chain, graph=graph)
         per_request = Layers(*_layers(ev))
     else:
         if acc.tdp_w is None:
@@ -627,7 +638,7 @@ def estimate_inference(
             "provisioned accelerator-hours left idle × TDP × idle fraction × (1 + host ratio) "
             "/ requests",
         )
-        ev = evaluate(chain, graph="inference")
+        ev = evaluate(chain, graph=graph)
         per_request = Layers(*_layers(ev))
     return InferenceEstimate(
         chain=ev,

@@ -57,11 +57,18 @@ class Formula:
     doc: str
 
 
-GRAPHS: dict[str, dict[str, Formula]] = {"impacts": {}, "training": {}, "inference": {}}
+GRAPHS: dict[str, dict[str, Formula]] = {
+    "impacts": {},
+    "training": {},
+    "inference": {},
+    "inference-fitted": {},
+}
 """Formula graphs by name: ``impacts`` (life-cycle impacts from IT energy, the default of
 :func:`~empreinte.impacts.engine.evaluate`), and the estimators' chains from their proxies to
 the IT energy (``training``: FLOPs → hours → energy; ``inference``: FLOPs → seconds →
-energy), which share the boundary-layer formulas. A quantity has one formula per graph."""
+energy; ``inference-fitted``: the per-token profile × the output-length scale, plus the
+prefill from FLOPs), which share the boundary-layer formulas. A quantity has one formula per
+graph."""
 
 FORMULAS: dict[str, Formula] = GRAPHS["impacts"]
 
@@ -234,7 +241,8 @@ def component_end_of_life_pe_mj(
 # energy A: host = A × host_ratio; idle = (A + host) × idle_ratio; IT = A + host + idle;
 # facility overhead = IT × (PUE − 1). Written with the estimators' exact operations (the
 # numbers of an estimate do not depend on whether it is explained).
-_ESTIMATORS = ("training", "inference")
+_ESTIMATORS = ("training", "inference", "inference-fitted")
+_INFERENCE = ("inference", "inference-fitted")
 _LAYER_SOURCES = ("ecologits-methodology", "google-gemini-2025")
 
 
@@ -324,7 +332,7 @@ def decode_seconds(
     return flop_seconds(params_active, output_tokens, decode_mfu, peak_flops_per_s)
 
 
-@formula("s", "epoch-ai-2025", graphs=("inference",))
+@formula("s", "epoch-ai-2025", graphs=_INFERENCE)
 def prefill_seconds(
     params_active: Quantity,
     input_tokens: Quantity,
@@ -341,19 +349,19 @@ def decode_energy_j(decode_seconds: Quantity, power_w: Quantity, load: Quantity)
     return flop_energy_j(decode_seconds, power_w, load)
 
 
-@formula("J", "epoch-ai-2025", graphs=("inference",))
+@formula("J", "epoch-ai-2025", graphs=_INFERENCE)
 def prefill_energy_j(prefill_seconds: Quantity, power_w: Quantity, load: Quantity) -> Quantity:
     """Accelerator energy of the input tokens: time × power × load (fraction of TDP)."""
     return flop_energy_j(prefill_seconds, power_w, load)
 
 
-@formula("J", "epoch-ai-2025", graphs=("inference",))
+@formula("J", "epoch-ai-2025", graphs=_INFERENCE)
 def accelerator_energy_j(decode_energy_j: Quantity, prefill_energy_j: Quantity) -> Quantity:
     """Accelerator energy per request: output tokens (decode) + input tokens (prefill)."""
     return as_range(decode_energy_j) + prefill_energy_j
 
 
-@formula("kWh", "epoch-ai-2025", graphs=("inference",), name="accelerators_energy_kwh")
+@formula("kWh", "epoch-ai-2025", graphs=_INFERENCE, name="accelerators_energy_kwh")
 def accelerators_energy_kwh_from_j(accelerator_energy_j: Quantity) -> Quantity:
     """Accelerator energy per request in kWh: J / J_PER_KWH."""
     return as_range(accelerator_energy_j) / J_PER_KWH
@@ -371,7 +379,7 @@ def flop_energy_j(seconds: Quantity, power_w: Quantity, load: Quantity) -> Range
     return as_range(seconds) * as_range(power_w) * as_range(load)
 
 
-@formula("kWh", "epoch-ai-2025", graphs=("inference",))
+@formula("kWh", "epoch-ai-2025", graphs=_INFERENCE)
 def requests_it_energy_kwh(
     accelerators_energy_kwh: Quantity,
     host_energy_kwh: Quantity,
@@ -384,3 +392,26 @@ def requests_it_energy_kwh(
         + as_range(host_energy_kwh) * requests
         + as_range(idle_energy_kwh) * requests
     )
+
+
+# ---------------------------------------------------------------- estimators: fitted model
+# empreinte.estimate.pertoken: E_request = profile × L × clip(L, L_min, L_max)^c_L, the range
+# widened outside the fitted data (an assumption, labelled by the ``extrapolated`` warning).
+
+
+@formula("J", "ml-energy-v3", graphs=("inference-fitted",))
+def fitted_decode_energy_j(
+    per_token_profile_j: Quantity, output_length_scale: Quantity
+) -> Quantity:
+    """Decode energy of the fitted model: per-token profile × output-length scale."""
+    return as_range(per_token_profile_j) * as_range(output_length_scale)
+
+
+@formula("J", "ml-energy-v3", graphs=("inference-fitted",), name="decode_energy_j")
+def widened_decode_energy_j(
+    fitted_decode_energy_j: Quantity, extrapolation_widening: Quantity
+) -> Quantity:
+    """Decode energy with its bounds widened outside the fitted data: low / w, high × w."""
+    e = as_range(fitted_decode_energy_j)
+    w = as_range(extrapolation_widening).value
+    return Range(e.value, e.low / w, e.high * w)
