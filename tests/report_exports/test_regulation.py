@@ -125,5 +125,8 @@ def test_measured_or_declared_energy_is_never_user_input(method: str, source: st
 
 
 def test_estimated_energy_enters_the_engine_as_an_estimate(estimated_training: Report) -> None:
-    step = next(s for s in estimated_training.provenance.explain if s.name == "it_energy_kwh")
+    explain = estimated_training.provenance.explain
+    step = next(s for s in explain if s.name == "it_energy_kwh" and s.phase == "usage")
     assert step.sources == ["energy-estimated-proxy-model"]
+    chain = next(s for s in explain if s.name == "it_energy_kwh" and s.phase == "estimate")
+    assert chain.kind == "formula" and chain.value == step.value  # the estimate's own chain

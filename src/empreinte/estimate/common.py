@@ -26,6 +26,7 @@ __all__ = [
     "sourced",
     "sourced_pue",
     "to_json_range",
+    "with_chain",
 ]
 
 
@@ -211,6 +212,20 @@ def with_sources(report: Any, ids: list[str]) -> Any:
         refs.append(SourceRef(id=sid, title=title, url=url))
     prov = report.provenance.model_copy(update={"sources": refs})
     return report.model_copy(update={"provenance": prov})
+
+
+def with_chain(report: Any, chain: Evaluation) -> Any:
+    """The report with the estimator's chain (phase ``estimate``) before the impact engine's
+    steps in ``provenance.explain``, and the chain's sources in ``provenance.sources``."""
+    from empreinte.report.models import ExplainStep
+
+    steps = chain.explain()
+    for s in steps:
+        s["phase"] = "estimate"
+    explain = [ExplainStep.model_validate(s) for s in steps]
+    prov = report.provenance.model_copy(update={"explain": [*explain, *report.provenance.explain]})
+    report = report.model_copy(update={"provenance": prov})
+    return with_sources(report, [sid for s in steps for sid in s["sources"]])
 
 
 def server_share(server: str | None, hours: Range | float) -> list[Any]:

@@ -35,6 +35,7 @@ from empreinte.estimate.common import (
     sourced,
     sourced_pue,
     to_json_range,
+    with_chain,
     with_sources,
 )
 from empreinte.estimate.layers import LAYERS, Layers
@@ -276,7 +277,7 @@ class InferenceEstimate:
         report = report.model_copy(update={"system_boundary": self.boundary})
         if self.end_to_end:
             report = self._attach_end_to_end(report)
-        return with_sources(report, self.sources)
+        return with_chain(with_sources(report, self.sources), self.chain)
 
     def _attach_end_to_end(self, report: Any) -> Any:
         from empreinte.report.models import EndToEnd, WarningItem

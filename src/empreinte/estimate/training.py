@@ -25,6 +25,7 @@ from empreinte.estimate.common import (
     sourced,
     sourced_pue,
     to_json_range,
+    with_chain,
     with_sources,
 )
 from empreinte.estimate.layers import LAYERS, Layers
@@ -162,7 +163,7 @@ class TrainingEstimate:
             from empreinte.estimate.data import attach_data
 
             report = attach_data(report, self.data)
-        return with_sources(report, self.sources)
+        return with_chain(with_sources(report, self.sources), self.chain)
 
     def to_dict(self) -> dict[str, Any]:
         return {
