@@ -228,7 +228,9 @@ def with_chain(report: Any, chain: Evaluation) -> Any:
     return with_sources(report, [sid for s in steps for sid in s["sources"]])
 
 
-def server_share(server: str | None, hours: Range | float) -> list[Any]:
+def server_share(
+    server: str | None, hours: Range | float, hours_sources: tuple[str, ...] = ("user-input",)
+) -> list[Any]:
     """The host server's embodied share for ``hours`` accelerator-hours: one server per its
     accelerator slots (none without a server archetype)."""
     if server is None:
@@ -237,7 +239,7 @@ def server_share(server: str | None, hours: Range | float) -> list[Any]:
     from empreinte.impacts import HardwareShare
 
     slots = get_server(server).accelerator_slots or 1
-    return [HardwareShare.server(server, 1, hours / slots)]
+    return [HardwareShare.server(server, 1, hours / slots, hours_sources)]
 
 
 def chain_input(chain: Evaluation, name: str, default: Range) -> Input:

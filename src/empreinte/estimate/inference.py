@@ -190,8 +190,16 @@ class InferenceEstimate:
         hours = self.accelerator_hours_range()
         if hours is None or self.hardware.embodied is None:
             return []
-        shares = [HardwareShare.accelerator(self.hardware.id, 1, hours)]
-        return shares + server_share(self.server, hours)
+        srcs: tuple[str, ...] = (
+            ("user-input",)  # a fixed fleet for the hours given
+            if self.provisioned_accelerator_hours is not None
+            else (
+                "energy-estimated-proxy-model",
+                *assumption("inference_power_fraction_of_tdp").sources,
+            )
+        )
+        shares = [HardwareShare.accelerator(self.hardware.id, 1, hours, srcs)]
+        return shares + server_share(self.server, hours, srcs)
 
     def pue_input(self) -> Input:
         """The PUE with its sources (a data-centre preset's, an assumption's or the user's)."""

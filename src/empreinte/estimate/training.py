@@ -92,10 +92,12 @@ class TrainingEstimate:
         from empreinte.impacts import HardwareShare
 
         hours = self.accelerator_hours  # a range: embodied carries the activity uncertainty
+        step = self.chain.steps.get("accelerator_hours")
+        srcs = ("user-input",) if step is None else step.sources
         shares = []
         if self.hardware.embodied is not None:
-            shares.append(HardwareShare.accelerator(self.hardware.id, 1, hours))
-        return shares + server_share(self.server, hours)
+            shares.append(HardwareShare.accelerator(self.hardware.id, 1, hours, srcs))
+        return shares + server_share(self.server, hours, srcs)
 
     def pue_input(self) -> Input:
         """The PUE with its sources (a data-centre preset's, an assumption's or the user's)."""

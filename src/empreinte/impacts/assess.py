@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, cast
 
@@ -77,22 +77,38 @@ class HardwareShare:
     mass_kg: Range | None = None
     mass_sources: tuple[str, ...] = ()
     component: Layer = Layer.ACCELERATORS
+    hours_sources: tuple[str, ...] = ("user-input",)
 
     @classmethod
-    def accelerator(cls, name: str, count: float, hours: float | Range) -> HardwareShare:
-        """An accelerator of the catalog (``empreinte.factors.hardware``)."""
+    def accelerator(
+        cls,
+        name: str,
+        count: float,
+        hours: float | Range,
+        hours_sources: tuple[str, ...] = ("user-input",),
+    ) -> HardwareShare:
+        """An accelerator of the catalog (``empreinte.factors.hardware``); ``hours_sources``:
+        where its hours come from (an estimator's sources; default ``user-input``)."""
         from empreinte.factors.hardware import get_accelerator
 
         rec = get_accelerator(name)
         default = None if rec.kind == "soc" else lifecycle_defaults()["accelerator_mass_kg"]
-        return cls._from_record(rec, count, hours, Layer.ACCELERATORS, default)
+        share = cls._from_record(rec, count, hours, Layer.ACCELERATORS, default)
+        return replace(share, hours_sources=hours_sources)
 
     @classmethod
-    def server(cls, archetype: str, count: float, hours: float | Range) -> HardwareShare:
+    def server(
+        cls,
+        archetype: str,
+        count: float,
+        hours: float | Range,
+        hours_sources: tuple[str, ...] = ("user-input",),
+    ) -> HardwareShare:
         """A server archetype without its accelerators (``empreinte.factors.hardware``)."""
         from empreinte.factors.hardware import get_server
 
-        return cls._from_record(get_server(archetype), count, hours, Layer.HOST, None)
+        share = cls._from_record(get_server(archetype), count, hours, Layer.HOST, None)
+        return replace(share, hours_sources=hours_sources)
 
     @classmethod
     def _from_record(
@@ -127,7 +143,9 @@ class HardwareShare:
             mass_kg=mass,
             mass_sources=mass_srcs,
             component=component,
-            **vals,
+            gwp_kgco2e=vals[Criterion.GWP.value],
+            adpe_kgsbe=vals[Criterion.ADPE.value],
+            pe_mj=vals[Criterion.PE.value],
         )
 
 
@@ -356,7 +374,7 @@ def compute_impacts(
     embodied: dict[str, Evaluation] = {}
     for hw in hardware:
         inputs: dict[str, Input | None] = {
-            "usage_hours": Input(as_range(hw.hours), "h", ("user-input",)),
+            "usage_hours": Input(as_range(hw.hours), "h", hw.hours_sources),
             "lifetime_hours": life,
             "utilisation": util,
         }
