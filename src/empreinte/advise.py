@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from empreinte.errors import EmpreinteError
-from empreinte.ranges import Range
+from empreinte.ranges import Range, as_range
 from empreinte.report.models import Estimate, Report
 
 __all__ = ["EXTRA_YEARS", "MIN_SAVING", "PRACTICES", "TARGET_BATCH", "Advice", "advise"]
@@ -287,7 +287,7 @@ def _hardware_life(report: Report) -> Advice | None:
     if gwp is None or gwp.embodied is None or gwp.embodied.value <= 0:
         return None
     life = lifecycle_defaults()["lifetime_hours"]
-    years = life.value.value / HOURS_PER_YEAR
+    years = as_range(life.value).value / HOURS_PER_YEAR
     ratio = Range.point(years / (years + EXTRA_YEARS))
     return Advice(
         key="hardware-life",

@@ -131,7 +131,7 @@ def test_explain_lists_every_intermediate_with_unit_and_source() -> None:
         assert name in steps
         assert steps[name]["unit"] != "?"
     assert steps["usage_gwp_kgco2e"]["unit"] == "kgCO2e"
-    assert steps["usage_gwp_kgco2e"]["from"] == ["facility_energy_kwh", "grid_gwp_kgco2e_per_kwh"]
+    assert steps["usage_gwp_kgco2e"]["inputs"] == ["facility_energy_kwh", "grid_gwp_kgco2e_per_kwh"]
     assert "ecologits-electricity-mix" in steps["grid_gwp_kgco2e_per_kwh"]["sources"]
     assert steps["facility_energy_kwh"]["sources"]
 

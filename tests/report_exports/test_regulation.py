@@ -118,12 +118,15 @@ def test_measured_or_declared_energy_is_never_user_input(method: str, source: st
     from empreinte.report.build import make_report
 
     report = make_report(stage="training", method=method, energy_kwh={"gpu": 1.0}, location="FRA")
-    step = next(s for s in report.provenance.explain if s["name"] == "it_energy_kwh")
-    assert step["sources"] == [source]
+    step = next(s for s in report.provenance.explain if s.name == "it_energy_kwh")
+    assert step.sources == [source]
     assert source in {s.id for s in report.provenance.sources}
     assert "user-input" not in {s.id for s in report.provenance.sources}
 
 
 def test_estimated_energy_enters_the_engine_as_an_estimate(estimated_training: Report) -> None:
-    step = next(s for s in estimated_training.provenance.explain if s["name"] == "it_energy_kwh")
-    assert step["sources"] == ["energy-estimated-proxy-model"]
+    explain = estimated_training.provenance.explain
+    step = next(s for s in explain if s.name == "it_energy_kwh" and s.phase == "usage")
+    assert step.sources == ["energy-estimated-proxy-model"]
+    chain = next(s for s in explain if s.name == "it_energy_kwh" and s.phase == "estimate")
+    assert chain.kind == "formula" and chain.value == step.value  # the estimate's own chain

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from empreinte.errors import CodedWarning, EstimateError, WarningCode
 from empreinte.estimate.assumptions import assumption
 from empreinte.ranges import Range, as_range
 
+if TYPE_CHECKING:
+    from empreinte.impacts.assess import ImpactResult
+    from empreinte.impacts.engine import Evaluation, Input
+
 __all__ = [
     "ModelParams",
+    "chain_input",
     "check_input",
     "default_or",
     "engine_result",
@@ -18,7 +23,10 @@ __all__ = [
     "model_params",
     "resolve_pue",
     "server_share",
+    "sourced",
+    "sourced_pue",
     "to_json_range",
+    "with_chain",
 ]
 
 
@@ -71,19 +79,44 @@ def resolve_pue(
 ) -> Range:
     """The PUE given, else the operator's preset (``datacenter``), else the preset of the
     location's data centre, else the default one (warning ``pue-default``)."""
+    return as_range(sourced_pue(pue, location, warnings, datacenter).value)
+
+
+def sourced_pue(
+    pue: Range | float | None,
+    location: str | None,
+    warnings: list[CodedWarning],
+    datacenter: str | None = None,
+) -> Input:
+    """:func:`resolve_pue` as an engine :class:`Input`: its range, unit and sources."""
+    from empreinte.impacts.engine import Input
+
     if pue is not None:
-        return as_range(pue)
+        return Input(as_range(pue), "1", ("user-input",))
     from empreinte.factors.datacenters import default_datacenter, get_datacenter
     from empreinte.factors.grid import resolve_location
 
     if datacenter is not None:
-        return get_datacenter(datacenter).pue.range
+        sv = get_datacenter(datacenter).pue
+        return Input(sv.range, "1", tuple(sv.sources), f"data centre: {datacenter}")
     preset = resolve_location(location).datacenter
     dc = get_datacenter(preset) if preset else default_datacenter()
     warnings.append(
         CodedWarning(WarningCode.PUE_DEFAULT, f"no PUE given: data-centre preset {dc.id!r} used")
     )
-    return dc.pue.range
+    return Input(dc.pue.range, "1", tuple(dc.pue.sources), f"data centre: {dc.id}")
+
+
+def sourced(value: Range | float | None, key: str, sources: list[str], unit: str = "1") -> Input:
+    """:func:`default_or` as an engine :class:`Input`: the value given (``user-input``) or
+    the sourced default ``key`` (its sources also appended to ``sources``)."""
+    from empreinte.impacts.engine import Input
+
+    if value is not None:
+        return Input(as_range(value), unit, ("user-input",))
+    sv = assumption(key)
+    sources.extend(sv.sources)
+    return Input(sv.range, unit, tuple(sv.sources), f"assumption: {key}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +214,23 @@ def with_sources(report: Any, ids: list[str]) -> Any:
     return report.model_copy(update={"provenance": prov})
 
 
-def server_share(server: str | None, hours: Range | float) -> list[Any]:
+def with_chain(report: Any, chain: Evaluation) -> Any:
+    """The report with the estimator's chain (phase ``estimate``) before the impact engine's
+    steps in ``provenance.explain``, and the chain's sources in ``provenance.sources``."""
+    from empreinte.report.models import ExplainStep
+
+    steps = chain.explain()
+    for s in steps:
+        s["phase"] = "estimate"
+    explain = [ExplainStep.model_validate(s) for s in steps]
+    prov = report.provenance.model_copy(update={"explain": [*explain, *report.provenance.explain]})
+    report = report.model_copy(update={"provenance": prov})
+    return with_sources(report, [sid for s in steps for sid in s["sources"]])
+
+
+def server_share(
+    server: str | None, hours: Range | float, hours_sources: tuple[str, ...] = ("user-input",)
+) -> list[Any]:
     """The host server's embodied share for ``hours`` accelerator-hours: one server per its
     accelerator slots (none without a server archetype)."""
     if server is None:
@@ -190,10 +239,21 @@ def server_share(server: str | None, hours: Range | float) -> list[Any]:
     from empreinte.impacts import HardwareShare
 
     slots = get_server(server).accelerator_slots or 1
-    return [HardwareShare.server(server, 1, hours / slots)]
+    return [HardwareShare.server(server, 1, hours / slots, hours_sources)]
 
 
-def engine_result(it_kwh: Range, est: Any) -> Any:
+def chain_input(chain: Evaluation, name: str, default: Range) -> Input:
+    """The estimator graph's step ``name`` as an engine :class:`Input` (its sources kept), so
+    the impact engine does not label it ``user-input``; ``default`` if the graph lacks it."""
+    from empreinte.impacts.engine import Input
+
+    step = chain.steps.get(name)
+    if step is None:
+        return Input(default, "1", ("user-input",))
+    return Input(step.value, step.unit, step.sources, step.note)
+
+
+def engine_result(it_kwh: Range, est: Any) -> ImpactResult:
     """The impact engine's result for an estimate's IT energy, with its location, PUE, data
     centre, stated grid factor and embodied shares (every step: ``.explain()``)."""
     from empreinte.impacts import compute_impacts
@@ -201,7 +261,7 @@ def engine_result(it_kwh: Range, est: Any) -> Any:
     return compute_impacts(
         it_kwh,
         location=est.location,
-        pue=est.pue,
+        pue=est.pue_input(),
         datacenter=est.datacenter,
         grid_gwp=est.grid_gwp,
         hardware=est.embodied_shares(),

@@ -18,24 +18,33 @@ Two methods, both giving the accelerator layer, then host, idle and facility lay
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from empreinte.errors import CodedWarning, EstimateError, WarningCode
+from empreinte.estimate.assumptions import assumption
 from empreinte.estimate.common import (
     ModelParams,
+    chain_input,
     check_input,
     default_or,
     engine_result,
     estimate_warning,
     hardware_item,
     model_params,
-    resolve_pue,
     server_share,
+    sourced,
+    sourced_pue,
     to_json_range,
+    with_chain,
     with_sources,
 )
-from empreinte.estimate.layers import LAYERS, Layers, boundary_layers
+from empreinte.estimate.layers import LAYERS, Layers
+from empreinte.impacts import formulas as f
+from empreinte.impacts.engine import Evaluation, Input, StepDict, evaluate
 from empreinte.ranges import Range, as_range
+
+if TYPE_CHECKING:
+    from empreinte.impacts.assess import ImpactResult
 from empreinte.vocabulary import J_PER_KWH
 
 __all__ = ["InferenceEstimate", "estimate_inference", "flops_energy_j"]
@@ -95,9 +104,10 @@ def flops_energy_j(
     power_w: Range | float,
     load: Range | float,
 ) -> Range:
-    """Accelerator energy (J) of ``2 × N_active × tokens`` FLOP (Epoch AI, 2025)."""
-    seconds = as_range(params_active) * as_range(tokens) * 2.0 / (as_range(mfu) * peak_flops)
-    return seconds * as_range(power_w) * as_range(load)
+    """Accelerator energy (J) of ``2 × N_active × tokens`` FLOP (Epoch AI, 2025): the
+    engine's ``decode_seconds``/``prefill_seconds`` then ``..._energy_j`` formulas."""
+    seconds = f.flop_seconds(params_active, tokens, mfu, peak_flops)
+    return f.flop_energy_j(seconds, power_w, load)
 
 
 @dataclass
@@ -125,6 +135,7 @@ class InferenceEstimate:
     prefill: Range | None = None  # accelerator Wh per request of the input tokens (fitted)
     boundary: str = "datacenter"  # or "end-to-end": with the network and device layers below
     end_to_end: list[Any] = field(default_factory=list)  # impacts.enduser.EndToEndLayer
+    chain: Evaluation = field(default_factory=Evaluation)  # the engine's inference graph
 
     def boundary_figures(self, report: Any) -> dict[str, dict[str, Range | None]]:
         """Per request, on the data-centre boundary (full layers; the report's per-unit GWP)
@@ -179,39 +190,50 @@ class InferenceEstimate:
         hours = self.accelerator_hours_range()
         if hours is None or self.hardware.embodied is None:
             return []
-        shares = [HardwareShare.accelerator(self.hardware.id, 1, hours)]
-        return shares + server_share(self.server, hours)
+        srcs: tuple[str, ...] = (
+            ("user-input",)  # a fixed fleet for the hours given
+            if self.provisioned_accelerator_hours is not None
+            else (
+                "energy-estimated-proxy-model",
+                *assumption("inference_power_fraction_of_tdp").sources,
+            )
+        )
+        shares = [HardwareShare.accelerator(self.hardware.id, 1, hours, srcs)]
+        return shares + server_share(self.server, hours, srcs)
 
-    def impact_result(self) -> Any:
+    def pue_input(self) -> Input:
+        """The PUE with its sources (a data-centre preset's, an assumption's or the user's)."""
+        return chain_input(self.chain, "pue", self.pue)
+
+    def impact_result(self) -> ImpactResult:
         """The impact engine's result for all requests (every step: ``.explain()``)."""
         return engine_result(self.total.it, self)
 
-    def explain(self) -> list[dict[str, Any]]:
-        """The estimator's quantities then the impact engine's steps, each with its sources."""
-        rows: list[dict[str, Any]] = []
-        items: list[tuple[str, Range | None, str]] = [
-            ("params_active", self.params.active, "1"),
-            ("batch", self.batch, "requests"),
-            ("prefill_accelerators_wh", self.prefill, "Wh"),
-            ("cross_check_accelerators_wh", self.cross_check, "Wh"),
-            *((f"per_request_{k}_kwh", v, "kWh") for k, v in self.per_request.as_dict().items()),
+    def explain(self) -> list[StepDict]:
+        """The estimator's chain (the engine's ``inference`` graph: FLOPs or the fitted
+        per-token model, the boundary layers per request, the IT energy of all requests), its
+        other quantities (batch, cross-check), then the impact engine's steps and the layers
+        beyond the data centre; each step with its sources and, for a formula, its inputs."""
+        rows = self.chain.explain()
+        extra: list[tuple[str, Range | None, str, list[str]]] = [
+            ("batch", self.batch, "requests", []),
+            ("cross_check_accelerators_wh", self.cross_check, "Wh", ["epoch-ai-2025"]),
         ]
-        srcs = list(dict.fromkeys(self.sources))
-        for k, v, u in items:
+        for k, v, u, cited in extra:
             if v is not None:
-                row: dict[str, Any] = {"phase": "estimate", "name": k, "unit": u}
-                rows.append(row | (to_json_range(v) or {}))
-                rows[-1]["sources"] = [] if len(rows) > 1 else srcs
-        steps: list[dict[str, Any]] = self.impact_result().explain()
+                rows.append(_row(k, v, u, cited))
+        for r in rows:
+            r["phase"] = "estimate"
+        steps = self.impact_result().explain()
         for la in self.end_to_end:  # beyond the data centre: its own rows and sources
+            srcs = list(dict.fromkeys(la.sources))
             for k, v, u in (
                 (f"per_request_{la.layer}_{la.unit.lower()}", la.quantity_range, la.unit),
                 (f"per_request_{la.layer}_kwh", la.energy_kwh, "kWh"),
                 (f"per_request_{la.layer}_gwp_kgco2e", la.total("gwp_kgco2e"), "kgCO2e"),
             ):
                 if v is not None:
-                    row = {"phase": "end-to-end", "name": k, "unit": u} | (to_json_range(v) or {})
-                    steps.append(row | {"sources": list(dict.fromkeys(la.sources))})
+                    steps.append(_row(k, v, u, srcs) | {"phase": "end-to-end"})
         return rows + steps
 
     def to_report(self, name: str | None = None) -> Any:
@@ -225,7 +247,7 @@ class InferenceEstimate:
             method="proxy_model",
             energy_kwh={"gpu": t.accelerators, "other": t.host + t.idle},
             location=self.location,
-            pue=self.pue,
+            pue=self.pue_input(),
             datacenter=self.datacenter,
             grid_gwp=self.grid_gwp,
             hardware=[hardware_item(self.hardware, self.gpus or 1)],
@@ -263,7 +285,7 @@ class InferenceEstimate:
         report = report.model_copy(update={"system_boundary": self.boundary})
         if self.end_to_end:
             report = self._attach_end_to_end(report)
-        return with_sources(report, self.sources)
+        return with_chain(with_sources(report, self.sources), self.chain)
 
     def _attach_end_to_end(self, report: Any) -> Any:
         from empreinte.report.models import EndToEnd, WarningItem
@@ -443,6 +465,7 @@ def estimate_inference(
     sources: list[str] = []
     params = model_params(model, params_total, params_active, warnings)
     sources.extend(params.sources)
+    chain: dict[str, Input] = {}  # the estimator's inputs, evaluated by the engine's graph
     batch_r = None
     n_gpus = gpus
     cross: Range | None = None
@@ -470,28 +493,45 @@ def estimate_inference(
             warnings=warnings,
         )
         out_r = as_range(output_tokens)
-        acc_j = Range(
-            prof.value * length_scale(float(out_r.value)),
-            prof.low * length_scale(float(out_r.low)),
-            prof.high * length_scale(float(out_r.high)),
+        scale = Range(
+            length_scale(float(out_r.value)),
+            length_scale(float(out_r.low)),
+            length_scale(float(out_r.high)),
         )
+        chain["per_token_profile_j"] = Input(
+            prof,
+            "J/token",
+            tuple(dict.fromkeys(("ml-energy-v3", *params.sources))),
+            f"fitted per-token model at L_out = 1 ({params.model_id or 'given parameters'}, "
+            f"task {task}, {n_gpus} GPU(s), batch {float(batch_r.value):g}, {precision})",
+        )
+        chain["output_length_scale"] = Input(
+            scale, "token", ("ml-energy-v3",), "L_out × clip(L_out, L_min, L_max)^c_L"
+        )
+        acc_j = as_range(f.fitted_decode_energy_j(prof, scale))
         widen, axes = extrapolation({"output length": float(out_r.value)})
+        chain["extrapolation_widening"] = Input(
+            widen,
+            "1",
+            ("empreinte-default",),
+            "assumption: × (1 + 0.5 × e-folds) outside the fitted output lengths",
+        )
         if axes:
-            acc_j = Range(acc_j.value, acc_j.low / widen, acc_j.high * widen)
+            acc_j = as_range(f.widened_decode_energy_j(acc_j, widen))
             warnings.append(extrapolation_warning(axes, widen))
         sources.append("ml-energy-v3")
-        ld_cc = default_or(None, "inference_power_fraction_of_tdp", sources)
+        ld_in = sourced(None, "inference_power_fraction_of_tdp", sources)
+        ld_cc = as_range(ld_in.value)
         assert acc.peak_flops_bf16 is not None and acc.tdp_w is not None  # H100, B200
         peak = acc.peak_flops_bf16.value
         tdp = Range.point(acc.tdp_w.value)
         if as_range(input_tokens).high > 0:
+            mfu_in = sourced(None, "training_mfu", sources)
+            _flop_inputs(chain, acc, params, peak, tdp, ld_in)
+            chain["input_tokens"] = Input(as_range(input_tokens), "token", ("user-input",))
+            chain["prefill_mfu"] = mfu_in
             prefill_j = flops_energy_j(
-                params.active,
-                input_tokens,
-                peak,
-                default_or(None, "training_mfu", sources),
-                tdp,
-                ld_cc,
+                params.active, input_tokens, peak, as_range(mfu_in.value), tdp, ld_cc
             )
             acc_j = acc_j + prefill_j
             prefill_wh = prefill_j / 3600.0
@@ -525,13 +565,21 @@ def estimate_inference(
             raise EstimateError(f"no TDP for {acc.id}: give the power per accelerator")
         sources.extend(["epoch-ai-2025", *acc.peak_flops_bf16.sources])
         p = as_range(power_w) if power_w is not None else Range.point(acc.tdp_w.value)  # type: ignore[union-attr]
-        ld = default_or(load, "inference_power_fraction_of_tdp", sources)
+        ld_in = sourced(load, "inference_power_fraction_of_tdp", sources)
+        ld = as_range(ld_in.value)
         peak = acc.peak_flops_bf16.value
+        decode_mfu = sourced(mfu, "inference_mfu", sources)
+        _flop_inputs(chain, acc, params, peak, p, ld_in, given_power=power_w is not None)
+        chain["output_tokens"] = Input(as_range(output_tokens), "token", ("user-input",))
+        chain["decode_mfu"] = decode_mfu
         acc_j = flops_energy_j(
-            params.active, output_tokens, peak, default_or(mfu, "inference_mfu", sources), p, ld
+            params.active, output_tokens, peak, as_range(decode_mfu.value), p, ld
         )
         if input_tokens:
-            prefill_mfu = default_or(None, "training_mfu", sources)
+            mfu_in = sourced(None, "training_mfu", sources)
+            chain["input_tokens"] = Input(as_range(input_tokens), "token", ("user-input",))
+            chain["prefill_mfu"] = mfu_in
+            prefill_mfu = as_range(mfu_in.value)
             acc_j = acc_j + flops_energy_j(params.active, input_tokens, peak, prefill_mfu, p, ld)
         from empreinte.estimate.pertoken import _FITTED_GPUS
 
@@ -562,29 +610,47 @@ def estimate_inference(
                 )
     else:
         raise EstimateError(f"unknown method {method!r}: use 'fitted' or 'flops'")
-    pue_r = resolve_pue(pue, location, warnings, datacenter)
+    if "prefill_seconds" not in chain and "input_tokens" not in chain:
+        chain["prefill_energy_j"] = Input(Range.point(0.0), "J", (), "no input tokens")
+    chain["pue"] = sourced_pue(pue, location, warnings, datacenter)
+    pue_r = as_range(chain["pue"].value)
+    chain["requests"] = Input(float(requests), "requests", ("user-input",))
+    graph = "inference-fitted" if method == "fitted" else "inference"
     if provisioned_hours is None:
-        per_request = boundary_layers(
-            acc_j / J_PER_KWH,
-            host_ratio=default_or(host_ratio, "host_ratio", sources),
-            idle_ratio=default_or(idle_ratio, "idle_ratio", sources),
-            pue=pue_r,
-        )
+        chain["host_ratio"] = sourced(host_ratio, "host_ratio", sources)
+        chain["idle_ratio"] = sourced(idle_ratio, "idle_ratio", sources)
+        ev = evaluate(chain, graph=graph)
+        per_request = Layers(*_layers(ev))
     else:
         if acc.tdp_w is None:
             raise EstimateError(f"no TDP for {acc.id}: provisioned capacity needs it")
+        chain["host_ratio"] = sourced(host_ratio, "host_ratio", sources)
         per_request = provisioned_layers(
             acc_j / J_PER_KWH,
             requests=float(requests),
             accelerators=float(fleet if fleet is not None else (n_gpus or 1)),
             hours=float(provisioned_hours),
             tdp_w=float(acc.tdp_w.value),
-            host_ratio=default_or(host_ratio, "host_ratio", sources),
+            host_ratio=as_range(chain["host_ratio"].value),
             pue=pue_r,
             sources=sources,
             warnings=warnings,
         )
+        idle_srcs = (
+            *assumption("inference_power_fraction_of_tdp").sources,
+            *assumption("accelerator_idle_power_fraction_of_tdp").sources,
+        )
+        chain["idle_energy_kwh"] = Input(
+            per_request.idle,
+            "kWh",
+            tuple(dict.fromkeys(idle_srcs)),
+            "provisioned accelerator-hours left idle × TDP × idle fraction × (1 + host ratio) "
+            "/ requests",
+        )
+        ev = evaluate(chain, graph=graph)
+        per_request = Layers(*_layers(ev))
     return InferenceEstimate(
+        chain=ev,
         method=method,
         hardware=acc,
         params=params,
@@ -609,6 +675,55 @@ def estimate_inference(
         boundary=boundary,
         end_to_end=end_to_end,
     )
+
+
+def _row(name: str, v: Range, unit: str, sources: list[str]) -> StepDict:
+    """An input step of the estimator beside its graph (batch, cross-check, end to end)."""
+    return StepDict(
+        name=name,
+        value=float(v.value),
+        low=float(v.low),
+        high=float(v.high),
+        unit=unit,
+        kind="input",
+        sources=sources,
+    )
+
+
+def _flop_inputs(
+    chain: dict[str, Input],
+    acc: Any,
+    params: ModelParams,
+    peak: float,
+    power: Range,
+    load: Input,
+    given_power: bool = False,
+) -> None:
+    """The FLOP method's inputs shared by decode and prefill, into ``chain``."""
+    chain["params_active"] = Input(params.active, "1", params.sources, params.model_id)
+    chain["peak_flops_per_s"] = Input(
+        peak, "FLOP/s", tuple(acc.peak_flops_bf16.sources), f"{acc.id}, dense BF16"
+    )
+    srcs = ("user-input",) if given_power else tuple(acc.tdp_w.sources)
+    chain["power_w"] = Input(power, "W", srcs, None if given_power else f"TDP of {acc.id}")
+    chain["load"] = load
+
+
+_LAYER_STEPS = (
+    "accelerators_energy_kwh",
+    "host_energy_kwh",
+    "idle_energy_kwh",
+    "facility_overhead_kwh",
+)
+
+
+def _layers(ev: Evaluation) -> list[Range]:
+    """The four boundary layers from the inference graph's evaluation (in ``LAYERS`` order)."""
+    out = [ev.range(n) for n in _LAYER_STEPS]
+    if any(r is None for r in out):
+        missing = [n for n, r in zip(_LAYER_STEPS, out, strict=True) if r is None]
+        raise EstimateError(f"inference graph incomplete: {', '.join(missing)}")
+    return [r for r in out if r is not None]
 
 
 def _end_to_end_layers(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from empreinte.impacts import formulas as f
 from empreinte.ranges import Range, as_range
 from empreinte.vocabulary import LAYERS
 
@@ -56,9 +57,11 @@ def boundary_layers(
     idle_ratio: Range | float,
     pue: Range | float,
 ) -> Layers:
-    """The four layers from the accelerator energy and the ratios above."""
+    """The four layers from the accelerator energy and the ratios above (the formulas of the
+    engine's estimator graphs: ``host_energy_kwh``, ``idle_energy_kwh``,
+    ``facility_overhead_kwh``)."""
     acc = as_range(accelerators_kwh)
-    host = acc * as_range(host_ratio)
-    idle = (acc + host) * as_range(idle_ratio)
-    facility = (acc + host + idle) * (as_range(pue) - 1.0)
+    host = as_range(f.host_energy_kwh(acc, host_ratio))
+    idle = as_range(f.idle_energy_kwh(acc, host, idle_ratio))
+    facility = as_range(f.facility_overhead_kwh(acc, host, idle, pue))
     return Layers(acc, host, idle, facility)

@@ -137,7 +137,7 @@ def reuse_what_if(sc: Any, spec: Reuse | dict[str, Any]) -> ReuseResult:
         util = Range.point(r.utilisation)
     else:
         u = lifecycle_defaults()["utilisation"]
-        util = u.value
+        util = as_range(u.value)
         sources += u.sources
     pue = resolve_pue(sc.pue, sc.location, warnings)
     old_count = r.new_count * new.peak_flops_bf16.value / old.peak_flops_bf16.value

@@ -11,42 +11,56 @@ input takes a sourced default range (``data/assumptions.json``), so the result i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from empreinte.errors import CodedWarning, EstimateError, WarningCode
 from empreinte.estimate.common import (
+    chain_input,
     check_input,
-    default_or,
     engine_result,
     estimate_warning,
     hardware_item,
     model_params,
-    resolve_pue,
     server_share,
+    sourced,
+    sourced_pue,
     to_json_range,
+    with_chain,
     with_sources,
 )
-from empreinte.estimate.layers import LAYERS, Layers, boundary_layers
+from empreinte.estimate.layers import LAYERS, Layers
+from empreinte.impacts import formulas as f
+from empreinte.impacts.engine import Evaluation, Input, StepDict, evaluate
 from empreinte.ranges import Range, as_range
+
+if TYPE_CHECKING:
+    from empreinte.impacts.assess import ImpactResult
 
 __all__ = ["BOUNDARIES", "TrainingEstimate", "estimate_training", "training_flops"]
 
 BOUNDARIES = ("full", "accelerators")
 Boundary = Literal["full", "accelerators"]
 
-SECONDS_PER_HOUR = 3600.0
-W_PER_KW = 1000.0
+_LAYER_STEPS = (
+    "accelerators_energy_kwh",
+    "host_energy_kwh",
+    "idle_energy_kwh",
+    "facility_overhead_kwh",
+)
+"""The training graph's steps of the four boundary layers, in the order of ``LAYERS``."""
 
 
 def training_flops(params_active: Range | float, tokens: Range | float) -> Range:
-    """Training compute ``6 × N_active × D`` in FLOP (Kaplan et al. 2020)."""
-    return as_range(params_active) * as_range(tokens) * 6.0
+    """Training compute ``6 × N_active × D`` in FLOP (Kaplan et al. 2020): the engine's
+    ``training_flops`` formula."""
+    return as_range(f.training_flops(params_active, tokens))
 
 
 @dataclass
 class TrainingEstimate:
     """A training estimate: compute, accelerator-hours, power and energy by layer."""
 
+    chain: Evaluation  # the engine's training graph, from the proxies to the IT energy
     hardware: Any
     count: float | None
     accelerator_hours: Range
@@ -78,32 +92,29 @@ class TrainingEstimate:
         from empreinte.impacts import HardwareShare
 
         hours = self.accelerator_hours  # a range: embodied carries the activity uncertainty
+        step = self.chain.steps.get("accelerator_hours")
+        srcs = ("user-input",) if step is None else step.sources
         shares = []
         if self.hardware.embodied is not None:
-            shares.append(HardwareShare.accelerator(self.hardware.id, 1, hours))
-        return shares + server_share(self.server, hours)
+            shares.append(HardwareShare.accelerator(self.hardware.id, 1, hours, srcs))
+        return shares + server_share(self.server, hours, srcs)
 
-    def impact_result(self) -> Any:
+    def pue_input(self) -> Input:
+        """The PUE with its sources (a data-centre preset's, an assumption's or the user's)."""
+        return chain_input(self.chain, "pue", self.pue)
+
+    def impact_result(self) -> ImpactResult:
         """The impact engine's result for this run (every step: ``.explain()``)."""
         return engine_result(self.layers.it, self)
 
-    def explain(self) -> list[dict[str, Any]]:
-        """The estimator's quantities then the impact engine's steps, each with its sources."""
-        rows: list[dict[str, Any]] = [
-            {"phase": "estimate", "name": k, "unit": u} | (to_json_range(v) or {})
-            for k, v, u in (
-                ("flops", self.flops, "FLOP"),
-                ("mfu", self.mfu, "1"),
-                ("accelerator_hours", self.accelerator_hours, "h"),
-                ("power_w", self.power_w, "W"),
-                *((f"energy_{k}", v, "kWh") for k, v in self.layers.as_dict().items()),
-            )
-            if v is not None
-        ]
-        for i, r in enumerate(rows):  # the estimator's sources, listed once
-            r["sources"] = list(dict.fromkeys(self.sources)) if i == 0 else []
-        steps: list[dict[str, Any]] = self.impact_result().explain()
-        return rows + steps
+    def explain(self) -> list[StepDict]:
+        """The estimator's chain (the engine's ``training`` graph: FLOPs, accelerator-hours,
+        power, the boundary layers, the IT energy), then the impact engine's steps; each step
+        with its sources and, for a formula, the names of the steps it reads."""
+        rows = self.chain.explain()
+        for r in rows:
+            r["phase"] = "estimate"
+        return rows + self.impact_result().explain()
 
     def to_report(self, name: str | None = None) -> Any:
         """A validated report (method ``proxy_model``, tier M4) with every layer."""
@@ -134,7 +145,7 @@ class TrainingEstimate:
                 "other": self.layers.host + self.layers.idle,
             },
             location=self.location,
-            pue=self.pue,
+            pue=self.pue_input(),
             datacenter=self.datacenter,
             grid_gwp=self.grid_gwp,
             hardware=[hardware_item(self.hardware, count)],
@@ -154,7 +165,7 @@ class TrainingEstimate:
             from empreinte.estimate.data import attach_data
 
             report = attach_data(report, self.data)
-        return with_sources(report, self.sources)
+        return with_chain(with_sources(report, self.sources), self.chain)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -262,42 +273,62 @@ def estimate_training(
         sources.extend(params.sources)
     elif model is not None or params_total is not None or params_active is not None:
         params = model_params(model, params_total, params_active, warnings)
+    chain: dict[str, Input] = {}  # the estimator's inputs, evaluated by the engine's graph
     c = None
     mfu_r = None
     if accelerator_hours is not None:
         hours = as_range(accelerator_hours)
+        chain["accelerator_hours"] = Input(hours, "h", ("user-input",))
     else:
         if flops is not None:
             c = as_range(flops)
+            chain["training_flops"] = Input(c, "FLOP", ("user-input",))
         else:
             assert params is not None and tokens is not None
-            c = training_flops(params.active, tokens)
+            chain["params_active"] = Input(params.active, "1", params.sources, params.model_id)
+            chain["training_tokens"] = Input(as_range(tokens), "token", ("user-input",))
+            c = as_range(f.training_flops(params.active, tokens))
         if teacher_flops is not None:
             c = c + as_range(teacher_flops)
+            for k in ("params_active", "training_tokens"):
+                chain.pop(k, None)
+            chain["training_flops"] = Input(
+                c, "FLOP", ("user-input",), "6 N_active D of the student + the teacher's FLOPs"
+            )
         if acc.peak_flops_bf16 is None:
             raise EstimateError(f"no peak FLOP/s for {acc.id}: give accelerator-hours instead")
         sources.extend(acc.peak_flops_bf16.sources)
         peak = float(acc.peak_flops_bf16.value)
+        chain["peak_flops_per_s"] = Input(
+            peak, "FLOP/s", tuple(acc.peak_flops_bf16.sources), f"{acc.id}, dense BF16"
+        )
         if mfu is None and params is not None:
             from empreinte.estimate.mfu import mfu_prior
 
             mfu_r = mfu_prior(float(params.active.value), peak, warnings)
             sources.append("empreinte-mfu-prior")
+            chain["mfu"] = Input(
+                mfu_r, "1", ("empreinte-mfu-prior",), "MFU prior fitted on public training runs"
+            )
         else:
-            mfu_r = default_or(mfu, "training_mfu", sources)
-        hours = c / (mfu_r * peak) / SECONDS_PER_HOUR
+            chain["mfu"] = sourced(mfu, "training_mfu", sources)
+            mfu_r = as_range(chain["mfu"].value)
+        hours = as_range(f.accelerator_hours(c, mfu_r, peak))
     if hours.low <= 0:
         raise EstimateError("accelerator-hours must be positive")
     if power_w is not None:
-        p = as_range(power_w)
+        chain["accelerator_power_w"] = Input(as_range(power_w), "W", ("user-input",))
     else:
         if acc.tdp_w is None:
             raise EstimateError(f"no TDP for {acc.id}: give the average power per chip (power_w)")
         sources.extend(acc.tdp_w.sources)
-        p = default_or(None, "training_power_fraction_of_tdp", sources) * acc.tdp_w.value
+        chain["power_fraction_of_tdp"] = sourced(None, "training_power_fraction_of_tdp", sources)
+        chain["tdp_w"] = Input(acc.tdp_w.value, "W", tuple(acc.tdp_w.sources), acc.id)
     if boundary == "accelerators":
-        pue_r = Range.point(1.0)
-        layers = boundary_layers(hours * p / W_PER_KW, host_ratio=0, idle_ratio=0, pue=pue_r)
+        note = "accelerators boundary: not counted"
+        chain["host_ratio"] = Input(0, "1", (), note)
+        chain["idle_ratio"] = Input(0, "1", (), note)
+        chain["pue"] = Input(Range.point(1.0), "1", (), note)
         warnings.append(
             CodedWarning(
                 WarningCode.BOUNDARY_ACCELERATORS,
@@ -306,18 +337,21 @@ def estimate_training(
             )
         )
     else:
-        pue_r = resolve_pue(pue, location, warnings, datacenter)
-        layers = boundary_layers(
-            hours * p / W_PER_KW,
-            host_ratio=default_or(host_ratio, "host_ratio", sources),
-            idle_ratio=default_or(idle_ratio, "idle_ratio", sources),
-            pue=pue_r,
-        )
+        chain["pue"] = sourced_pue(pue, location, warnings, datacenter)
+        chain["host_ratio"] = sourced(host_ratio, "host_ratio", sources)
+        chain["idle_ratio"] = sourced(idle_ratio, "idle_ratio", sources)
+    ev = evaluate(chain, graph="training")
+    p = ev.range("accelerator_power_w")
+    layer_ranges = [ev.range(n) for n in _LAYER_STEPS]
+    assert p is not None and all(r is not None for r in layer_ranges)  # every input is given
+    layers = Layers(*layer_ranges)  # type: ignore[arg-type]
+    pue_r = as_range(chain["pue"].value)
     if datacenter is not None:
         from empreinte.factors.datacenters import get_datacenter
 
         sources.extend(get_datacenter(datacenter).pue.sources)
     return TrainingEstimate(
+        chain=ev,
         hardware=acc,
         count=count,
         accelerator_hours=hours,

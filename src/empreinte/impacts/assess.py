@@ -9,8 +9,8 @@ defaults) into the formula graph of :mod:`empreinte.impacts.formulas`.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, cast
 
@@ -18,7 +18,7 @@ from empreinte.errors import CodedWarning, ConfigError, WarningCode
 from empreinte.factors._base import read_data_text
 from empreinte.factors.grid import Location, resolve_location
 from empreinte.factors.site import Site
-from empreinte.impacts.engine import Evaluation, Input, evaluate
+from empreinte.impacts.engine import Evaluation, Input, Quantity, StepDict, evaluate
 from empreinte.ranges import Range, as_range
 from empreinte.vocabulary import USAGE_CRITERIA, Criterion, Layer
 
@@ -77,22 +77,38 @@ class HardwareShare:
     mass_kg: Range | None = None
     mass_sources: tuple[str, ...] = ()
     component: Layer = Layer.ACCELERATORS
+    hours_sources: tuple[str, ...] = ("user-input",)
 
     @classmethod
-    def accelerator(cls, name: str, count: float, hours: float | Range) -> HardwareShare:
-        """An accelerator of the catalog (``empreinte.factors.hardware``)."""
+    def accelerator(
+        cls,
+        name: str,
+        count: float,
+        hours: float | Range,
+        hours_sources: tuple[str, ...] = ("user-input",),
+    ) -> HardwareShare:
+        """An accelerator of the catalog (``empreinte.factors.hardware``); ``hours_sources``:
+        where its hours come from (an estimator's sources; default ``user-input``)."""
         from empreinte.factors.hardware import get_accelerator
 
         rec = get_accelerator(name)
         default = None if rec.kind == "soc" else lifecycle_defaults()["accelerator_mass_kg"]
-        return cls._from_record(rec, count, hours, Layer.ACCELERATORS, default)
+        share = cls._from_record(rec, count, hours, Layer.ACCELERATORS, default)
+        return replace(share, hours_sources=hours_sources)
 
     @classmethod
-    def server(cls, archetype: str, count: float, hours: float | Range) -> HardwareShare:
+    def server(
+        cls,
+        archetype: str,
+        count: float,
+        hours: float | Range,
+        hours_sources: tuple[str, ...] = ("user-input",),
+    ) -> HardwareShare:
         """A server archetype without its accelerators (``empreinte.factors.hardware``)."""
         from empreinte.factors.hardware import get_server
 
-        return cls._from_record(get_server(archetype), count, hours, Layer.HOST, None)
+        share = cls._from_record(get_server(archetype), count, hours, Layer.HOST, None)
+        return replace(share, hours_sources=hours_sources)
 
     @classmethod
     def _from_record(
@@ -127,7 +143,9 @@ class HardwareShare:
             mass_kg=mass,
             mass_sources=mass_srcs,
             component=component,
-            **vals,
+            gwp_kgco2e=vals[Criterion.GWP.value],
+            adpe_kgsbe=vals[Criterion.ADPE.value],
+            pe_mj=vals[Criterion.PE.value],
         )
 
 
@@ -172,15 +190,15 @@ class ImpactResult:
     end_of_life: Evaluation = field(default_factory=Evaluation)
     end_of_life_by_hardware: dict[str, Evaluation] = field(default_factory=dict)
 
-    def explain(self) -> list[dict[str, Any]]:
+    def explain(self) -> list[StepDict]:
         """Every input and intermediate, usage first, then per hardware item, then end of life
         (the job's, then per hardware item)."""
-        out = [dict(s, phase="usage") for s in self.usage.explain()]
+        out = _tagged(self.usage, "usage")
         for name, ev in self.embodied.items():
-            out += [dict(s, phase="embodied", hardware=name) for s in ev.explain()]
-        out += [dict(s, phase="end_of_life") for s in self.end_of_life.explain()]
+            out += _tagged(ev, "embodied", name)
+        out += _tagged(self.end_of_life, "end_of_life")
         for name, ev in self.end_of_life_by_hardware.items():
-            out += [dict(s, phase="end_of_life", hardware=name) for s in ev.explain()]
+            out += _tagged(ev, "end_of_life", name)
         return out
 
     @property
@@ -190,7 +208,7 @@ class ImpactResult:
             seen.update(dict.fromkeys(step["sources"]))
         return list(seen)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         def rng(r: Range | None) -> dict[str, float] | None:
             return None if r is None else as_range(r).to_dict()
 
@@ -228,8 +246,19 @@ class ImpactResult:
         }
 
 
+def _tagged(ev: Evaluation, phase: str, hardware: str | None = None) -> list[StepDict]:
+    """The evaluation's steps with their phase (and hardware item)."""
+    out = []
+    for step in ev.explain():
+        step["phase"] = phase
+        if hardware is not None:
+            step["hardware"] = hardware
+        out.append(step)
+    return out
+
+
 def _datacenter_inputs(
-    pue: float | Range | None,
+    pue: float | Range | Input | None,
     wue: float | Range | None,
     preset: str | None,
     warnings: list[CodedWarning],
@@ -241,8 +270,10 @@ def _datacenter_inputs(
     chain = [*chosen, datacenters.default_datacenter()]
 
     def pick(
-        given: float | Range | None, attr: str, unit: str, code: WarningCode, label: str
+        given: float | Range | Input | None, attr: str, unit: str, code: WarningCode, label: str
     ) -> Input:
+        if isinstance(given, Input):  # sourced by the caller (an estimator's resolved PUE)
+            return Input(as_range(given.value), unit, given.sources, given.note)
         if given is not None:
             return Input(as_range(given), unit, ("user-input",))
         for i, dc in enumerate(chain):
@@ -272,7 +303,7 @@ def compute_impacts(
     energy_kwh: float | Range,
     *,
     location: str | Site | None = None,
-    pue: float | Range | None = None,
+    pue: float | Range | Input | None = None,
     wue_l_per_kwh: float | Range | None = None,
     datacenter: str | None = None,
     hardware: Sequence[HardwareShare] = (),
@@ -290,6 +321,9 @@ def compute_impacts(
     ``location`` is a zone code, a ``cloud:PROVIDER:REGION`` string, or a resolved
     :class:`~empreinte.factors.site.Site` (not re-parsed; its PUE, WUE and data-centre preset
     apply unless given here).
+
+    ``pue`` given as an :class:`Input` keeps its sources (an estimator's PUE resolved from a
+    data-centre preset); a bare number is ``user-input``.
 
     ``grid_gwp`` (kgCO2e/kWh) is a stated grid factor (a publisher's own accounting); it
     replaces the zone's GWP factor, with the source ``user-stated``; the zone still gives the
@@ -340,7 +374,7 @@ def compute_impacts(
     embodied: dict[str, Evaluation] = {}
     for hw in hardware:
         inputs: dict[str, Input | None] = {
-            "usage_hours": Input(as_range(hw.hours), "h", ("user-input",)),
+            "usage_hours": Input(as_range(hw.hours), "h", hw.hours_sources),
             "lifetime_hours": life,
             "utilisation": util,
         }
@@ -368,36 +402,38 @@ def compute_impacts(
         "eol_share_of_life_cycle": defaults["eol_share_of_life_cycle"]
     }
     for crit in _MANUFACTURED:
-        emb = _sum(ev.get(f"embodied_{crit}") for ev in embodied.values()) if hardware else None
-        use = usage.get(f"usage_{crit}")
+        emb = _sum(ev.range(f"embodied_{crit}") for ev in embodied.values()) if hardware else None
+        use = usage.range(f"usage_{crit}")
         if emb is not None and use is not None:
             eol_inputs[f"usage_{crit}"] = Input(use, crit.unit, (), "usage phase of this job")
             eol_inputs[f"embodied_{crit}"] = Input(emb, crit.unit, (), "embodied, all hardware")
     end_of_life = evaluate(eol_inputs) if hardware else Evaluation()
-    ewaste = {hw.name: embodied[hw.name].get("ewaste_kg") for hw in hardware}
+    ewaste = {hw.name: embodied[hw.name].range("ewaste_kg") for hw in hardware}
     # e-waste and each component's end of life: only when every component's mass is known
     known = bool(hardware) and all(v is not None for v in ewaste.values())
     ewaste_total = _sum(ewaste.values()) if known else None
     eol_by_hw: dict[str, Evaluation] = {}
     if ewaste_total is not None:
         for hw in hardware:
+            mass = ewaste[hw.name]
+            assert mass is not None  # known: every component's mass
             hw_in: dict[str, Input | None] = {
-                "ewaste_kg": Input(ewaste[hw.name], "kg", (), f"e-waste of {hw.name}"),
+                "ewaste_kg": Input(mass, "kg", (), f"e-waste of {hw.name}"),
                 "ewaste_total_kg": Input(ewaste_total, "kg", (), "e-waste, all hardware"),
             }
             for crit in _MANUFACTURED:
-                whole = end_of_life.get(f"end_of_life_{crit}")
+                whole = end_of_life.range(f"end_of_life_{crit}")
                 if whole is not None:
                     hw_in[f"end_of_life_{crit}"] = Input(whole, crit.unit, (), "end of life, job")
             eol_by_hw[hw.name] = evaluate(hw_in)
     for key in USAGE_CRITERIA:
         crit = Criterion(key)
-        emb = _sum(ev.get(f"embodied_{crit}") for ev in embodied.values()) if hardware else None
-        eol = end_of_life.get(f"end_of_life_{crit}") if hardware else None
+        emb = _sum(ev.range(f"embodied_{crit}") for ev in embodied.values()) if hardware else None
+        eol = end_of_life.range(f"end_of_life_{crit}") if hardware else None
         by_comp = _by_component(
-            hardware, {n: ev.get(f"component_end_of_life_{crit}") for n, ev in eol_by_hw.items()}
+            hardware, {n: ev.range(f"component_end_of_life_{crit}") for n, ev in eol_by_hw.items()}
         )
-        criteria[crit] = CriterionImpact(usage.get(f"usage_{crit}"), emb, eol, by_comp)
+        criteria[crit] = CriterionImpact(usage.range(f"usage_{crit}"), emb, eol, by_comp)
     if ewaste_total is not None:
         criteria[Criterion.EWASTE] = CriterionImpact(
             None, None, ewaste_total, _by_component(hardware, ewaste)
@@ -418,7 +454,7 @@ def compute_impacts(
                 "manufacturing water of hardware is not in the catalog: not assessed",
             )
         )
-    facility = cast(Range, usage.get("facility_energy_kwh"))  # its inputs are always given
+    facility = cast(Range, usage.range("facility_energy_kwh"))  # its inputs are always given
     return ImpactResult(
         energy,
         facility,
@@ -436,7 +472,7 @@ def compute_impacts(
 
 
 def _by_component(
-    hardware: Sequence[HardwareShare], values: dict[str, Any]
+    hardware: Sequence[HardwareShare], values: Mapping[str, Quantity | None]
 ) -> dict[str, Range] | None:
     """Values per hardware item summed per component (layer); ``None`` if any is missing."""
     if not hardware or any(values.get(hw.name) is None for hw in hardware):
@@ -448,7 +484,7 @@ def _by_component(
     return out
 
 
-def _sum(values: Any) -> Range | None:
+def _sum(values: Iterable[Quantity | None]) -> Range | None:
     vals = [v for v in values if v is not None]
     if not vals:
         return None

@@ -6,24 +6,35 @@ fields are arrays; zones are mapped to factor rows once with ``np.unique``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Protocol, TypeAlias
 
 from empreinte.errors import ConfigError, UnknownKeyError
 from empreinte.factors.grid import GridRepository, default_repository
 from empreinte.impacts import formulas as f
 from empreinte.ranges import Range, as_range
 
-__all__ = ["compute_batch"]
+__all__ = ["ArrayData", "Numbers", "compute_batch"]
+
+
+class ArrayData(Protocol):
+    """A numpy array, or anything numpy can read as one (``__array__``)."""
+
+    def __array__(self) -> object: ...
+
+
+Numbers: TypeAlias = Range | float | Sequence[float] | ArrayData
+"""Per-row numbers: an array or a sequence (one per row), a scalar, or a Range of them."""
 
 
 def compute_batch(
-    energy_kwh: Any,
-    zones: Any,
-    pue: Any,
-    wue_l_per_kwh: Any | None = None,
+    energy_kwh: Numbers,
+    zones: Sequence[str] | ArrayData,
+    pue: Numbers,
+    wue_l_per_kwh: Range | float | None = None,
     *,
     grid: GridRepository | None = None,
-    grid_gwp: Any | None = None,
+    grid_gwp: Range | float | None = None,
 ) -> dict[str, Range]:
     """Usage impacts per row. ``energy_kwh`` and ``pue`` are arrays or scalars (or Ranges of
     them), ``zones`` an array of zone codes. Returns Ranges of arrays, keyed like the report
@@ -59,13 +70,12 @@ def compute_batch(
         wue: Range = sv.range
     else:
         wue = as_range(wue_l_per_kwh)
-    facility = f.facility_energy_kwh(energy, p)
+    facility = as_range(f.facility_energy_kwh(energy, p))
+    gwp = pick(tables["gwp"]) if grid_gwp is None else as_range(grid_gwp)
     return {
         "facility_energy_kwh": facility,
-        "gwp_kgco2e": f.usage_gwp_kgco2e(
-            facility, pick(tables["gwp"]) if grid_gwp is None else as_range(grid_gwp)
-        ),
-        "adpe_kgsbe": f.usage_adpe_kgsbe(facility, pick(tables["adpe"])),
-        "pe_mj": f.usage_pe_mj(facility, pick(tables["pe"])),
-        "water_l": f.usage_water_l(energy, p, wue, pick(tables["water"])),
+        "gwp_kgco2e": as_range(f.usage_gwp_kgco2e(facility, gwp)),
+        "adpe_kgsbe": as_range(f.usage_adpe_kgsbe(facility, pick(tables["adpe"]))),
+        "pe_mj": as_range(f.usage_pe_mj(facility, pick(tables["pe"]))),
+        "water_l": as_range(f.usage_water_l(energy, p, wue, pick(tables["water"]))),
     }

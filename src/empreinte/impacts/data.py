@@ -97,14 +97,14 @@ class DataComponent:
             out = out + p
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """The fields of a report :class:`~empreinte.report.models.DataItem` (JSON-ready)."""
 
         def r(x: Range | None) -> dict[str, float] | None:
             return None if x is None else {"value": x.value, "low": x.low, "high": x.high}
 
         gwp = self.gwp_kgco2e
-        out: dict[str, Any] = {
+        out: dict[str, object] = {
             "component": self.component,
             "name": self.name,
             "quantity": self.quantity,

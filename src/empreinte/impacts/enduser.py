@@ -83,13 +83,13 @@ class EndToEndLayer:
             return emb
         return use if emb is None else use + emb
 
-    def impacts_dict(self) -> dict[str, Any]:
+    def impacts_dict(self) -> dict[str, dict[str, dict[str, float]]]:
         """``{criterion: {usage, embodied, total}}`` in the report's PhaseSplit shape."""
 
         def r(x: Range | None) -> dict[str, float] | None:
             return None if x is None else {"value": x.value, "low": x.low, "high": x.high}
 
-        out: dict[str, Any] = {}
+        out: dict[str, dict[str, dict[str, float]]] = {}
         for crit, _ in _CRITERIA:
             tot = self.total(crit)
             if tot is None:
@@ -102,10 +102,10 @@ class EndToEndLayer:
             out[crit] = {k: v for k, v in split.items() if v is not None}
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """The fields of a report :class:`~empreinte.report.models.EndToEndItem`."""
         q = self.quantity_range
-        out: dict[str, Any] = {
+        out: dict[str, object] = {
             "layer": self.layer,
             "name": self.name,
             "quantity": self.quantity,

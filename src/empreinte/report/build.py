@@ -8,12 +8,11 @@ functional unit, and records provenance and coded warnings.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from empreinte._version import __version__
 from empreinte.errors import CodedWarning
 from empreinte.factors.site import Site
-from empreinte.impacts import HardwareShare, ImpactResult, compute_impacts
+from empreinte.impacts import HardwareShare, ImpactResult, Input, compute_impacts
 from empreinte.ranges import Range, as_range
 from empreinte.report.models import (
     Datacenter,
@@ -127,13 +126,13 @@ def make_report(
     energy_kwh: Mapping[str, Range | float | None] | None = None,
     total_kwh: Range | float | None = None,
     location: str | Site | None = None,
-    pue: float | Range | None = None,
+    pue: float | Range | Input | None = None,
     wue_l_per_kwh: float | Range | None = None,
     datacenter: str | None = None,
     hardware: Sequence[HardwareItem] = (),
     embodied: Sequence[HardwareShare] = (),
     functional_unit: FunctionalUnit | tuple[str, float] | None = None,
-    measurement: Mapping[str, Any] | None = None,
+    measurement: Mapping[str, object] | None = None,
     layers: Mapping[str, Range | float] | None = None,
     machine_total_kwh: Range | float | None = None,
     warnings: Sequence[CodedWarning] = (),
@@ -142,7 +141,7 @@ def make_report(
     utilisation: float | Range | None = None,
     grid_gwp: float | Range | None = None,
     sources: Sequence[str] = (),
-    **fields: Any,
+    **fields: object,
 ) -> Report:
     """A validated :class:`Report`.
 

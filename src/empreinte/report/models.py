@@ -13,7 +13,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    field_validator,
+    model_validator,
+)
 
 from empreinte.vocabulary import METHOD_TIER as METHOD_TIER
 
@@ -28,6 +36,7 @@ __all__ = [
     "EndToEndItem",
     "Energy",
     "Estimate",
+    "ExplainStep",
     "FunctionalUnit",
     "HardwareItem",
     "Impacts",
@@ -407,19 +416,82 @@ class SourceRef(_Model):
     url: str | None = None
 
 
+Detail = JsonValue
+"""A free-form JSON value: what an older report's explain step carried beyond the typed keys."""
+
+_STEP_KEYS = frozenset(
+    {"name", "kind", "value", "low", "high", "unit", "formula", "inputs", "sources", "note"}
+    | {"phase", "hardware", "details"}
+)
+
+
+class ExplainStep(_Model):
+    """One step of the calculation: an input (with its sources) or the result of a formula
+    (with the names of the quantities it reads).
+
+    Numbers carry ``low``/``high`` bounds; a quantity that is not a number has none.
+    Older reports wrote free-form steps: they are converted when read (``from`` becomes
+    ``inputs``; a number given as ``value`` only gets ``low == high == value``; a value that
+    is not a number and any other key move to ``details``).
+    """
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["input", "formula"] = "input"
+    value: Num | None = None
+    low: Num | None = None
+    high: Num | None = None
+    unit: str = Field(default="?", max_length=40)
+    formula: str | None = Field(default=None, max_length=2000, description="what it computes")
+    inputs: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=100, description="names of the steps a formula reads"
+    )
+    sources: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=100, description="source ids (provenance.sources)"
+    )
+    note: str | None = Field(default=None, max_length=2000)
+    phase: str | None = Field(
+        default=None, max_length=40, description="usage, embodied, end_of_life, estimate..."
+    )
+    hardware: str | None = Field(default=None, max_length=200)
+    details: dict[Key, Detail] = Field(default_factory=dict, max_length=100)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _convert(cls, data: object) -> object:
+        """An older free-form step into the typed one (see the class docstring)."""
+        if not isinstance(data, dict):
+            return data
+        _check_finite_tree(data)
+        d = dict(data)
+        if "from" in d and "inputs" not in d:
+            d["inputs"] = d.pop("from")
+        v = d.get("value")
+        if "value" in d and not _is_number(v) and v is not None:
+            d.setdefault("details", {})
+            if isinstance(d["details"], dict):
+                d["details"] = {**d["details"], "value": d.pop("value")}
+        elif _is_number(v):
+            d.setdefault("low", v)
+            d.setdefault("high", v)
+        extra = {k: d.pop(k) for k in list(d) if k not in _STEP_KEYS}
+        if extra and isinstance(d.get("details", {}), dict):
+            d["details"] = {**d.get("details", {}), **extra}
+        if "formula" in d and "kind" not in d:
+            d["kind"] = "formula"
+        return d
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
 class Provenance(_Model):
     tool: str = "empreinte"
     tool_version: str | None = None
     factors_version: str | None = None
     sources: list[SourceRef] = Field(default_factory=list)
     citation: str | None = Field(default=None, max_length=2000, description="for published figures")
-    explain: list[dict[str, Any]] = Field(default_factory=list)
-
-    @field_validator("explain")
-    @classmethod
-    def _finite(cls, v: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        _check_finite_tree(v)
-        return v
+    explain: list[ExplainStep] = Field(default_factory=list)
 
 
 class WarningItem(_Model):

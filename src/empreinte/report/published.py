@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from empreinte import units
 from empreinte.report.models import Report
 
-__all__ = ["Figure", "Line", "PublishedComparison", "Reconciliation", "reconcile"]
+__all__ = ["FactorPair", "Figure", "Line", "PublishedComparison", "Reconciliation", "reconcile"]
 
 _LAYER_OF = {"dynamic": "accelerators", "accelerators": "accelerators", "idle": "idle"}
 _LAYER_OF["host"] = "host"
@@ -57,6 +57,15 @@ _LABELS = {
     "water_l": "Water",
 }
 _TOL = 0.005  # relative difference below which two figures are "the same"
+
+
+class FactorPair(TypedDict):
+    """A factor as the publisher used it (stated, or implied by its figures) beside ours."""
+
+    publisher: float
+    publisher_basis: str
+    empreinte: float | None
+    empreinte_basis: NotRequired[str]
 
 
 @dataclass(frozen=True)
@@ -126,7 +135,7 @@ class PublishedComparison:
 
     figures: tuple[Figure, ...]
     headline: tuple[Figure, ...]
-    factors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    factors: dict[str, FactorPair] = field(default_factory=dict)
     energy: Reconciliation | None = None
     gwp: Reconciliation | None = None
 
@@ -147,13 +156,13 @@ class PublishedComparison:
         rows.append([f"empreinte ({rec.ours_boundary})", _show(rec.ours, rec.unit)])
         return rows
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready data (with the shown strings), for the JSON twin and the API."""
 
-        def fig(f: Figure) -> dict[str, Any]:
+        def fig(f: Figure) -> dict[str, object]:
             return {**asdict(f), "shown": f.shown, "ours_shown": f.ours_shown}
 
-        def rec(r: Reconciliation | None) -> dict[str, Any] | None:
+        def rec(r: Reconciliation | None) -> dict[str, object] | None:
             if r is None:
                 return None
             d = asdict(r)
@@ -184,8 +193,8 @@ def _differs(a: float, b: float) -> bool:
 
 def _our_factor(report: Report) -> float | None:
     for step in report.provenance.explain:
-        if step.get("name") == "grid_gwp_kgco2e_per_kwh" and "value" in step:
-            return float(step["value"])
+        if step.name == "grid_gwp_kgco2e_per_kwh" and step.value is not None:
+            return step.value
     return None
 
 
@@ -277,7 +286,7 @@ def _energy_lines(report: Report, stated: tuple[str, float, str, float, bool]) -
     return lines
 
 
-def _gwp(report: Report, factors: dict[str, dict[str, Any]]) -> Reconciliation | None:
+def _gwp(report: Report, factors: dict[str, FactorPair]) -> Reconciliation | None:
     pub = report.published
     split = report.impacts.gwp_kgco2e
     key = next((k for k in _GWP_KEYS if k in pub), None)
@@ -445,7 +454,7 @@ def reconcile(report: Report) -> PublishedComparison | None:
     pub = report.published
     if not pub:
         return None
-    factors: dict[str, dict[str, Any]] = {}
+    factors: dict[str, FactorPair] = {}
     gwp = _gwp(report, factors)
     stated = _stated_energy(report)
     energy = None
@@ -456,8 +465,11 @@ def reconcile(report: Report) -> PublishedComparison | None:
             tuple(_energy_lines(report, stated)),
         )  # fmt: skip
     if "pue" in pub:
-        factors["pue"] = {"publisher": pub["pue"], "publisher_basis": "stated"}
-        factors["pue"] |= {"empreinte": _pue(report)}
+        factors["pue"] = {
+            "publisher": pub["pue"],
+            "publisher_basis": "stated",
+            "empreinte": _pue(report),
+        }
     bounds = {} if gwp is None else {gwp.published_key: gwp.published_boundary}
     if stated is not None:
         bounds[stated[0]] = stated[2]

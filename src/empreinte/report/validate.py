@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from pydantic import ValidationError
+from pydantic import JsonValue, ValidationError
 
 from empreinte.errors import ReportError
 from empreinte.report.models import Report
@@ -32,14 +32,14 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number (reports hold finite numbers only)")
 
 
-def loads(text: str | bytes) -> Any:
+def loads(text: str | bytes) -> JsonValue:
     """Standard JSON only: ``Infinity``, ``-Infinity`` and ``NaN`` are refused.
 
     :class:`ReportError` for invalid or too deeply nested JSON (numbers that overflow, such as
     ``1e999``, parse as infinity and are refused by the schema, naming the field).
     """
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        return cast(JsonValue, json.loads(text, parse_constant=_no_constant))
     except RecursionError:
         msg = "nested too deeply"
     except UnicodeDecodeError as exc:
@@ -69,7 +69,7 @@ def _nul_path(x: Any, path: str = "") -> str | None:
     return None
 
 
-def validate_report(data: Any, *, check_nul: bool = True) -> Report:
+def validate_report(data: object, *, check_nul: bool = True) -> Report:
     """A :class:`Report` from a dict, JSON or bytes; :class:`ReportError` names each bad field.
 
     Strings holding a NUL character are refused (PostgreSQL cannot store them);

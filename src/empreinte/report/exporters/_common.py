@@ -83,9 +83,10 @@ def hardware_summary(report: Report) -> str:
 def grid_gwp_kgco2e_per_kwh(report: Report) -> Estimate | None:
     """The grid carbon intensity used, read back from ``provenance.explain`` (None if absent)."""
     for step in report.provenance.explain:
-        if step.get("name") == "grid_gwp_kgco2e_per_kwh" and "value" in step:
-            v = float(step["value"])
-            return Estimate(value=v, low=float(step.get("low", v)), high=float(step.get("high", v)))
+        if step.name == "grid_gwp_kgco2e_per_kwh" and step.value is not None:
+            v = step.value
+            low = v if step.low is None else step.low
+            return Estimate(value=v, low=low, high=v if step.high is None else step.high)
     return None
 
 
