@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 from empreinte import units
-from empreinte.vocabulary import J_PER_KWH
+from empreinte.vocabulary import J_PER_KWH, PHASES
 
 __all__ = [
     "bar_chart",
@@ -176,9 +176,6 @@ def bar_chart(items: Sequence[tuple[str, float | None]], unit: str, title: str) 
         )
     out.append(_CLOSE)
     return Markup("".join(out))
-
-
-PHASES = ("usage", "embodied", "end_of_life")
 
 
 def phase_bars(rows: Sequence[tuple[str, str, dict[str, float | None]]], title: str) -> Markup:
