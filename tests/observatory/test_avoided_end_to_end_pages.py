@@ -109,6 +109,12 @@ def test_end_to_end_report_on_its_page(
     assert "data centre" in section and "end-to-end" in section
     # laptop: 75 W × 30 s = 2,250 J = 0.625 Wh [50 W: 0.4167, 100 W: 0.8333]
     assert '>0.625 <small>Wh</small> <span class="range"' in section
+    # every layer and boundary figure is per request, by the units rule (Wh; J below 0.001 Wh)
+    from empreinte.units import energy
+
+    (net,) = [la for la in rep["end_to_end"]["layers"] if la["layer"] == "network"]
+    value, sym = energy(net["energy_kwh"]["value"], per="request").split()
+    assert f">{value} <small>{sym}</small>" in section
     assert "per-request figure: end-to-end" in page
     js = client.get(f"/reports/{rep['report_id']}.json").json()["report"]
     assert set(js["end_to_end"]["per_unit"]) == {"datacenter", "end-to-end"}
