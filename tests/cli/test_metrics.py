@@ -17,19 +17,9 @@ pytest.importorskip("prometheus_client")
 from prometheus_client.parser import text_string_to_metric_families
 
 from empreinte.measure.metrics import by_component
-from empreinte.testing import make_powercap_zone
+from empreinte.testing import advance_powercap, make_powercap_zone
 
 EMPREINTE = str(Path(sys.executable).parent / "empreinte")
-ADVANCE = """
-import os, sys, time
-zone, t0 = sys.argv[1], time.monotonic()
-while True:
-    tmp = os.path.join(zone, "energy_uj.tmp")
-    with open(tmp, "w") as f:
-        f.write(f"{int(5e9 + 40.0 * (time.monotonic() - t0) * 1e6)}\\n")
-    os.replace(tmp, os.path.join(zone, "energy_uj"))
-    time.sleep(0.005)
-"""
 
 
 def _free_port() -> int:
@@ -52,7 +42,7 @@ def _scrape(port: int) -> dict[tuple[str, str], float]:
 def test_a_running_job_serves_growing_energy_and_its_power(tmp_path: Path) -> None:
     root = tmp_path / "powercap"
     pkg = make_powercap_zone(root, "intel-rapl:0", "package-0", 5_000_000_000)
-    adv = subprocess.Popen([sys.executable, "-c", ADVANCE, pkg])
+    adv = advance_powercap({pkg: 40.0})  # a RAPL package drawing 40 W, in real time
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("EMPREINTE_LOCATION", "RANK")}
     env["EMPREINTE_POWERCAP_ROOT"] = str(root)
