@@ -145,6 +145,8 @@ def _unused(resource: Any, result: Any) -> Any:  # the wrappers above do the wor
 
 
 def targets() -> list[Target]:
+    """What :func:`empreinte.genai.instrument` patches:
+    google-genai's ``Models.generate_content`` (and its stream and async forms)."""
     mod = "google.genai.models"
     return [
         Target(mod, "Models", "generate_content", False, _unused, _plain),

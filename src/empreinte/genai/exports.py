@@ -69,6 +69,7 @@ class UsageExport:
 
     @property
     def rows(self) -> int:
+        """Rows read (one per day, model and provider as the export groups them)."""
         return int(np.asarray(self.requests).size)
 
     def token_totals(self) -> dict[str, Any]:
