@@ -14,7 +14,7 @@ carries the usage of the SDK's last request only: that is what is counted (one c
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -66,6 +66,8 @@ class _Stream(StreamObserver):
         self.requested = requested
 
     def feed(self, chunk: Any) -> None:
+        if self.done:  # counted once: later chunks pass through
+            return
         self.last = chunk
         cands = chunk.candidates
         if cands and cands[0].finish_reason is not None and chunk.usage_metadata is not None:
@@ -74,26 +76,6 @@ class _Stream(StreamObserver):
     def end(self) -> None:
         if self.last is not None and self.last.usage_metadata is not None:
             self.finish(self.last, _usage(self.last, self.requested, self.host))
-
-
-def _gen(inner: Iterator[Any], obs: _Stream) -> Iterator[Any]:
-    feed = obs.feed
-    for chunk in inner:
-        if not obs.done:
-            feed(chunk)
-        yield chunk
-    if not obs.done:
-        obs.end()
-
-
-async def _agen(inner: AsyncIterator[Any], obs: _Stream) -> AsyncIterator[Any]:
-    feed = obs.feed
-    async for chunk in inner:
-        if not obs.done:
-            feed(chunk)
-        yield chunk
-    if not obs.done:
-        obs.end()
 
 
 def _plain(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -124,7 +106,7 @@ def _stream(original: Callable[..., Any]) -> Callable[..., Any]:
         inner = original(self, *args, **kwargs)
         if QUIET.get():
             return inner
-        return _gen(inner, _Stream(inner, _host(self), kwargs.get("model")))
+        return _Stream(inner, _host(self), kwargs.get("model")).gen(inner)
 
     return wrapper
 
@@ -135,7 +117,7 @@ def _astream(original: Callable[..., Any]) -> Callable[..., Any]:
         inner = await original(self, *args, **kwargs)
         if QUIET.get():
             return inner
-        return _agen(inner, _Stream(inner, _host(self), kwargs.get("model")))
+        return _Stream(inner, _host(self), kwargs.get("model")).agen(inner)
 
     return wrapper
 
