@@ -50,8 +50,9 @@ def _model(requested: Any, response: Any) -> str:
 
 
 def _usage(response: Any, requested: Any, host: str | None) -> TokenUsage:
-    u = response.usage_metadata
-    i, o, r = google_usage(u) if u is not None else (0, 0, 0)
+    """The usage of a response that carries ``usage_metadata`` (callers check: a response
+    without it gets no impacts, never zero tokens)."""
+    i, o, r = google_usage(response.usage_metadata)
     return TokenUsage(PROVIDER, _model(requested, response), i, o, r, host=host)
 
 
