@@ -10,22 +10,11 @@ import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from obs_samples import est, post, sample_report
-
-CLAIM = {
-    "criterion": "gwp_kgco2e",
-    "value": {"value": 4.0, "low": 2.0, "high": 6.0},
-    "tier": "tier-2",
-    "baseline": "the same itineraries planned by hand, with the trips they imply",
-    "scope": "users' car trips in France, 2025",
-    "rebound": "extra trips induced by easier planning subtracted (survey of 1,000 users)",
-    "consequence_tree": True,
-    "evidence": ["https://example.org/study", "internal survey 2025"],
-}
+from obs_samples import AVOIDED_CLAIM, est, post, sample_report
 
 
 def test_avoided_shown_beside_never_netted(client: TestClient, auth: dict[str, str]) -> None:
-    rep = sample_report(avoided=[CLAIM])
+    rep = sample_report(avoided=[AVOIDED_CLAIM])
     assert post(client, rep, auth).status_code in (200, 201)
     page = client.get(f"/reports/{rep['report_id']}").text
     section = page.split('id="av-h"')[1].split("</section>")[0]
@@ -49,9 +38,9 @@ def test_avoided_shown_beside_never_netted(client: TestClient, auth: dict[str, s
 
 
 def test_filter_reports_declaring_avoided(client: TestClient, auth: dict[str, str]) -> None:
-    with_claim = sample_report(avoided=[CLAIM])
+    with_claim = sample_report(avoided=[AVOIDED_CLAIM])
     tier3 = sample_report(
-        avoided=[CLAIM | {"tier": "tier-3", "consequence_tree": False, "evidence": []}]
+        avoided=[AVOIDED_CLAIM | {"tier": "tier-3", "consequence_tree": False, "evidence": []}]
     )
     # a name that spells the key must not match: the stored JSON escapes its quotes
     plain = sample_report(name='says "avoided":[{ in its name')
