@@ -37,11 +37,14 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from empreinte.errors import CodedWarning, ConfigError, EmpreinteError, WarningCode
 from empreinte.ranges import Range
 from empreinte.vocabulary import J_PER_KWH, STAGES
+
+if TYPE_CHECKING:
+    from empreinte.report.models import Report, WarningItem
 
 __all__ = [
     "FORMAT",
@@ -74,6 +77,9 @@ FORMAT = (
 
 @dataclass(frozen=True, slots=True)
 class Plugin:
+    """An ``acct_gather_energy`` plugin: the report's method, what its energy covers (one of
+    ``cpu+ram``, ``node``, ``gpu``, ``unknown``) and that coverage in words."""
+
     method: str
     components: str  # "cpu+ram", "node", "gpu", "unknown"
     what: str
@@ -122,10 +128,12 @@ class Allocation:
 
     @property
     def gpus(self) -> int:
+        """GPUs allocated (``gres/gpu`` of AllocTRES; 0 when none)."""
         return int(float(self.tres.get("gres/gpu", "0") or 0))
 
     @property
     def gpu_type(self) -> str | None:
+        """The GPU type of ``gres/gpu:TYPE`` in AllocTRES (``None`` when not given)."""
         for k in self.tres:
             if k.startswith("gres/gpu:"):
                 return k.partition(":")[2]
@@ -133,10 +141,12 @@ class Allocation:
 
     @property
     def cpus(self) -> int:
+        """Logical CPUs allocated (``cpu`` of AllocTRES)."""
         return int(float(self.tres.get("cpu", "0") or 0))
 
     @property
     def mem_gb(self) -> float | None:
+        """Memory allocated in GB (``mem`` of AllocTRES; ``None`` when not given)."""
         return _mem_gb(self.tres.get("mem"))
 
 
@@ -266,9 +276,9 @@ def job_report(
     energy_plugin: str = "unknown",
     hardware: str | None = None,
     stage: str = "training",
-    location: Any = None,
+    location: str | None = None,
     pue: float | Range | None = None,
-) -> Any:
+) -> Report:
     """The report of job ``job_id`` from its allocations (several for an array job)."""
     if energy_plugin not in PLUGINS:
         raise ConfigError(
@@ -286,11 +296,12 @@ def job_report(
     if all(a.energy_j is not None for a in allocs):
         return _measured(job_id, allocs, energy_plugin, stage, location, pue)
     from empreinte.estimate.common import with_sources
+    from empreinte.report.models import Report
 
     report = with_sources(
         _estimated(job_id, allocs, hardware, stage, location, pue), ["slurm-acct-gather-energy"]
     )
-    return type(report).model_validate_json(report.to_json())  # the copies, validated
+    return Report.model_validate_json(report.to_json())  # the copies, validated
 
 
 def _common(job_id: str, allocs: Sequence[Allocation]) -> dict[str, Any]:
@@ -341,9 +352,9 @@ def _measured(
     allocs: Sequence[Allocation],
     plugin_name: str,
     stage: str,
-    location: Any,
+    location: str | None,
     pue: float | Range | None,
-) -> Any:
+) -> Report:
     from empreinte.report.build import make_report
 
     plugin = PLUGINS[plugin_name]
@@ -410,9 +421,9 @@ def _estimated(
     allocs: Sequence[Allocation],
     hardware: str | None,
     stage: str,
-    location: Any,
+    location: str | None,
     pue: float | Range | None,
-) -> Any:
+) -> Report:
     common = _common(job_id, allocs)
     gpu_hours = sum(a.gpus * a.elapsed_s for a in allocs) / 3600
     note = "ConsumedEnergy not recorded (no acct_gather_energy plugin, or 0): estimated"
@@ -462,7 +473,7 @@ def _estimated(
     )
 
 
-def _to_model(w: CodedWarning) -> Any:
+def _to_model(w: CodedWarning) -> WarningItem:
     from empreinte.report.models import WarningItem
 
     return WarningItem(code=str(w.code), message=w.message)
@@ -473,9 +484,9 @@ def _estimate_gpu(
     hardware: str | None,
     gpu_hours: float,
     stage: str,
-    location: Any,
+    location: str | None,
     pue: float | Range | None,
-) -> Any:
+) -> Report:
     from empreinte.estimate.training import estimate_training
 
     name = hardware or next((a.gpu_type for a in allocs if a.gpu_type), None)
@@ -492,12 +503,13 @@ def _estimate_gpu(
         location=location,
         pue=pue,
     )
-    return est.to_report()
+    report: Report = est.to_report()
+    return report
 
 
 def _estimate_cpu(
-    allocs: Sequence[Allocation], stage: str, location: Any, pue: float | Range | None
-) -> Any:
+    allocs: Sequence[Allocation], stage: str, location: str | None, pue: float | Range | None
+) -> Report:
     from empreinte.estimate.common import estimate_warning
     from empreinte.measure.fallback import cpu_power_w, power_models, ram_power_w
     from empreinte.report.build import make_report

@@ -4,6 +4,8 @@
   clock, so ``energy = power × time`` exactly;
 - :func:`make_powercap_zone` builds a fake RAPL powercap tree in a folder (point
   ``EMPREINTE_POWERCAP_ROOT`` at it) and :func:`set_powercap_energy` advances a counter;
+  :func:`advance_powercap` advances counters in real time from another process, for a
+  measured subprocess (``empreinte run``) to read;
 - :class:`ReplayMeter` replays recorded cumulative samples (a list or a JSON-lines file),
   for example a trace taken on a GPU server, so a test sees real-world shapes offline.
 
@@ -21,6 +23,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -30,6 +34,7 @@ from empreinte.measure.base import Availability, EnergySample
 __all__ = [
     "ReplayMeter",
     "ScriptedMeter",
+    "advance_powercap",
     "make_powercap_zone",
     "set_powercap_energy",
     "write_samples",
@@ -211,3 +216,30 @@ def set_powercap_energy(zone: str | os.PathLike[str], energy_uj: int) -> None:
     with open(tmp, "w") as f:
         f.write(f"{energy_uj}\n")
     os.replace(tmp, path)
+
+
+_ADVANCE = """
+import os, sys, time
+args = sys.argv[1:]
+zones = []
+for zone, watts in zip(args[::2], args[1::2]):
+    with open(os.path.join(zone, "energy_uj")) as f:
+        zones.append((zone, float(watts), int(f.read())))
+t0 = time.monotonic()
+while True:
+    el = time.monotonic() - t0
+    for zone, watts, start in zones:
+        tmp = os.path.join(zone, "energy_uj.tmp")
+        with open(tmp, "w") as f:
+            f.write(f"{int(start + watts * el * 1e6)}\\n")
+        os.replace(tmp, os.path.join(zone, "energy_uj"))
+    time.sleep(0.005)
+"""
+
+
+def advance_powercap(watts: Mapping[str, float]) -> subprocess.Popen[bytes]:
+    """Start a process that advances each fake zone's counter in real time, from its current
+    value, at ``watts[zone]`` W (every 5 ms, atomically): a RAPL counter that a measured
+    subprocess reads. The caller stops it (``kill()``, then ``wait()``)."""
+    args = [str(a) for zone, w in watts.items() for a in (zone, w)]
+    return subprocess.Popen([sys.executable, "-c", _ADVANCE, *args])

@@ -29,6 +29,7 @@ __all__ = [
     "energy",
     "human",
     "number",
+    "per_scale",
     "scale",
     "with_bounds",
 ]
@@ -145,8 +146,9 @@ def axis_unit(values: Iterable[float | None], unit: str) -> tuple[float, str]:
     return scale(max(finite), unit)
 
 
-def _per_scale(kwh: float, per: str) -> tuple[float, str]:
-    """The (kWh per shown unit, symbol) of an energy per ``per``, by :func:`energy`'s rule."""
+def per_scale(kwh: float, per: str) -> tuple[float, str]:
+    """``(kWh per shown unit, symbol)`` of an energy ``kwh`` per ``per``, by :func:`energy`'s
+    rule (J per token, Wh per request, J below 0.001 Wh; a run's scale otherwise)."""
     unit = per.lower().rstrip("s")
     if unit in ("token", "output_token", "output-token"):
         return 1 / J_PER_KWH, "J"
@@ -176,7 +178,7 @@ def with_bounds(
     """
     if value is None:
         return "—"
-    m, sym = _per_scale(value, per) if per and unit == "kWh" else scale(value, unit)
+    m, sym = per_scale(value, per) if per and unit == "kWh" else scale(value, unit)
     text = f"{number(value / m, digits)} {sym}"
     if low is not None and high is not None and (low != value or high != value):
         text += f" [{number(low / m, digits)} – {number(high / m, digits)}]"

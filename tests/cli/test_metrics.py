@@ -16,20 +16,10 @@ import pytest
 pytest.importorskip("prometheus_client")
 from prometheus_client.parser import text_string_to_metric_families
 
-from empreinte.measure.metrics import by_component
-from empreinte.testing import make_powercap_zone
+from empreinte.measure.metrics import by_component, power_by_component
+from empreinte.testing import advance_powercap, make_powercap_zone
 
 EMPREINTE = str(Path(sys.executable).parent / "empreinte")
-ADVANCE = """
-import os, sys, time
-zone, t0 = sys.argv[1], time.monotonic()
-while True:
-    tmp = os.path.join(zone, "energy_uj.tmp")
-    with open(tmp, "w") as f:
-        f.write(f"{int(5e9 + 40.0 * (time.monotonic() - t0) * 1e6)}\\n")
-    os.replace(tmp, os.path.join(zone, "energy_uj"))
-    time.sleep(0.005)
-"""
 
 
 def _free_port() -> int:
@@ -52,7 +42,7 @@ def _scrape(port: int) -> dict[tuple[str, str], float]:
 def test_a_running_job_serves_growing_energy_and_its_power(tmp_path: Path) -> None:
     root = tmp_path / "powercap"
     pkg = make_powercap_zone(root, "intel-rapl:0", "package-0", 5_000_000_000)
-    adv = subprocess.Popen([sys.executable, "-c", ADVANCE, pkg])
+    adv = advance_powercap({pkg: 40.0})  # a RAPL package drawing 40 W, in real time
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("EMPREINTE_LOCATION", "RANK")}
     env["EMPREINTE_POWERCAP_ROOT"] = str(root)
@@ -97,3 +87,15 @@ def test_bad_port_is_refused_before_the_command_starts(tmp_path: Path) -> None:
 def test_channels_add_up_by_component() -> None:
     got = by_component({"gpu:0": (3.0, 2.0, 4.0), "gpu:1": (5.0, 4.0, 6.0), "cpu:0": (1.0, 1, 1)})
     assert got == {"gpu": 8.0, "cpu": 1.0}
+
+
+def test_power_needs_an_interval_of_its_own() -> None:
+    """A component first read at ``last`` gets no power (its joules since the start are not
+    the last interval's); none at all without a positive interval."""
+    from empreinte.measure.sampler import Totals
+
+    prev = Totals(1.0, {"gpu:0": (100.0, 90.0, 110.0)})
+    last = Totals(3.0, {"gpu:0": (300.0, 280.0, 320.0), "cpu:0": (5000.0, 5000.0, 5000.0)})
+    assert power_by_component(last, prev) == {"gpu": 100.0}
+    assert power_by_component(last, None) == {}
+    assert power_by_component(prev, prev) == {}

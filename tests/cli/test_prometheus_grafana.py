@@ -28,21 +28,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from empreinte.factors.grid import get_zone
 from empreinte.measure.monitor import track
-from empreinte.testing import ScriptedMeter, make_powercap_zone
+from empreinte.testing import ScriptedMeter, advance_powercap, make_powercap_zone
 
 EMPREINTE = str(Path(sys.executable).parent / "empreinte")
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
-# a fake RAPL package counter drawing 40 W, advanced in real time
-ADVANCE = """
-import os, sys, time
-zone, t0 = sys.argv[1], time.monotonic()
-while True:
-    tmp = os.path.join(zone, "energy_uj.tmp")
-    with open(tmp, "w") as f:
-        f.write(f"{int(5e9 + 40.0 * (time.monotonic() - t0) * 1e6)}\\n")
-    os.replace(tmp, os.path.join(zone, "energy_uj"))
-    time.sleep(0.005)
-"""
 # the measured job: runs until the test is done with it (at most 60 s)
 JOB = """
 import os, sys, time
@@ -165,7 +154,7 @@ def job(tmp_path: Path) -> Iterator[tuple[int, Path, Path, subprocess.Popen[str]
     ``(port, report file, stop marker, process)``; stopped (and the counter) at teardown."""
     root = tmp_path / "powercap"
     pkg = make_powercap_zone(root, "intel-rapl:0", "package-0", 5_000_000_000)
-    adv = subprocess.Popen([sys.executable, "-c", ADVANCE, pkg])
+    adv = advance_powercap({pkg: 40.0})  # a RAPL package drawing 40 W, in real time
     port, report, marker = _free_port(), tmp_path / "r.json", tmp_path / "stop"
     env = {k: v for k, v in os.environ.items() if k not in ("EMPREINTE_LOCATION", "RANK")}
     env["EMPREINTE_POWERCAP_ROOT"] = str(root)

@@ -12,26 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from empreinte.testing import make_powercap_zone
+from empreinte.testing import advance_powercap, make_powercap_zone
 
 EMPREINTE = str(Path(sys.executable).parent / "empreinte")
 CPU_W, DRAM_W = 40.0, 6.0
-
-ADVANCER = """
-import os, sys, time
-pkg, dram, cpu_w, dram_w = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
-t0 = time.monotonic()
-def put(zone, uj):
-    tmp = os.path.join(zone, "energy_uj.tmp")
-    with open(tmp, "w") as f:
-        f.write(f"{int(uj)}\\n")
-    os.replace(tmp, os.path.join(zone, "energy_uj"))
-while True:
-    el = time.monotonic() - t0
-    put(pkg, 5e9 + cpu_w * el * 1e6)
-    put(dram, dram_w * el * 1e6)
-    time.sleep(0.005)
-"""
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -53,7 +37,7 @@ def test_run_sleep_matches_counter_advance(
     tmp_path: Path, powercap: tuple[Path, list[str]]
 ) -> None:
     root, (pkg, dram) = powercap
-    adv = subprocess.Popen([sys.executable, "-c", ADVANCER, pkg, dram, str(CPU_W), str(DRAM_W)])
+    adv = advance_powercap({pkg: CPU_W, dram: DRAM_W})
     try:
         time.sleep(0.2)
         out = tmp_path / "r.json"
@@ -114,7 +98,7 @@ def test_kill_9_leaves_an_incomplete_checkpoint(
     import psutil
 
     root, (pkg, dram) = powercap
-    adv = subprocess.Popen([sys.executable, "-c", ADVANCER, pkg, dram, str(CPU_W), str(DRAM_W)])
+    adv = advance_powercap({pkg: CPU_W, dram: DRAM_W})
     out = tmp_path / "r.json"
     run = subprocess.Popen(
         [

@@ -73,3 +73,10 @@ def test_extreme_magnitudes_never_divide_by_zero() -> None:
     # a subnormal float: 10.0 ** -324 underflows to 0, the mantissa comes from the float's text
     assert units.number(5e-324) == "4.94×10^-324"
     assert units.number(-2.5e-15) == "-2.5×10^-15" and units.number(3e20) == "3×10^20"
+
+
+def test_a_duration_is_a_number_of_seconds_and_a_missing_one_is_not_zero() -> None:
+    """The CLI summaries show a duration this way: a missing duration is ``—``, never ``0 s``."""
+    assert units.human(12.345, "s") == "12.3 s"
+    assert units.human(3725.0, "s") == "3,725 s"
+    assert units.human(None, "s") == "—"

@@ -54,6 +54,10 @@ def test_a_calls_span_gets_its_impacts_as_attributes(
     assert a["gen_ai.impacts.gwp_kgco2e"] == g.total.value
     assert a["gen_ai.impacts.gwp_kgco2e.high"] == g.total.high
     assert a["gen_ai.impacts.gwp_kgco2e.embodied"] == g.embodied.value
+    # the phases on the span sum to its total (end of life included)
+    phases = sum(a[f"gen_ai.impacts.gwp_kgco2e.{p}"] for p in ("usage", "embodied", "end_of_life"))
+    assert phases == pytest.approx(g.total.value, rel=1e-9)
+    assert a["gen_ai.impacts.ewaste_kg"] == r.impacts.ewaste_kg.total.value
     assert a["gen_ai.impacts.method"] == "proxy_model" and a["gen_ai.impacts.estimated"] is True
     assert a["gen_ai.impacts.model"] == "openai/gpt-4o-mini"
     assert "endpoint-unknown" in a["gen_ai.impacts.warnings"]  # type: ignore[operator]

@@ -106,3 +106,25 @@ def test_not_installed_or_not_a_provider_is_refused_before_anything_runs(
     with pytest.raises(ConfigError, match=r"empreinte\[otel\]"):
         track("x", meters=[ScriptedMeter({"cpu:0": 1.0})], otel=True)
     track("x", meters=[ScriptedMeter({"cpu:0": 1.0})], otel=False)  # off: nothing imported
+
+
+def test_a_component_first_read_later_gets_no_power_until_it_has_an_interval() -> None:
+    """Its energy since the run started is not the power of the last interval."""
+    from types import SimpleNamespace
+
+    from empreinte.measure.otel import OtelMetrics
+    from empreinte.measure.sampler import Totals
+
+    reader = InMemoryMetricReader()
+    provider = MeterProvider(metric_readers=[reader])
+    tracker: Any = SimpleNamespace(name="r", stage="training", report_id="x")
+    m = OtelMetrics(tracker, provider)
+    m.observe(Totals(1.0, {"gpu:0": (100.0, 100.0, 100.0)}))
+    m.observe(Totals(2.0, {"gpu:0": (200.0, 200.0, 200.0), "cpu:0": (5000.0, 5000.0, 5000.0)}))
+    points = _points(reader)
+    assert points["empreinte.power"]["gpu"].value == pytest.approx(100.0)
+    assert "cpu" not in points["empreinte.power"]  # not 5,000 W over one second
+    assert points["empreinte.energy"]["cpu"].value == pytest.approx(5000.0)
+    m.observe(Totals(3.0, {"gpu:0": (300.0, 300.0, 300.0), "cpu:0": (5050.0, 5050.0, 5050.0)}))
+    assert _points(reader)["empreinte.power"]["cpu"].value == pytest.approx(50.0)
+    provider.shutdown()

@@ -6,6 +6,18 @@ import copy
 import uuid
 from typing import Any
 
+AVOIDED_CLAIM: dict[str, Any] = {
+    "criterion": "gwp_kgco2e",
+    "value": {"value": 4.0, "low": 2.0, "high": 6.0},
+    "tier": "tier-2",
+    "baseline": "the same itineraries planned by hand, with the trips they imply",
+    "scope": "users' car trips in France, 2025",
+    "rebound": "extra trips induced by easier planning subtracted (survey of 1,000 users)",
+    "consequence_tree": True,
+    "evidence": ["https://example.org/study", "internal survey 2025"],
+}
+"""An avoided-impact claim (ITU-T L.1480) as a publisher declares it, for ``avoided=[...]``."""
+
 
 def est(v: float, spread: float = 0.1) -> dict[str, float]:
     return {"value": v, "low": v * (1 - spread), "high": v * (1 + spread)}

@@ -10,22 +10,11 @@ import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from obs_samples import est, post, sample_report
-
-CLAIM = {
-    "criterion": "gwp_kgco2e",
-    "value": {"value": 4.0, "low": 2.0, "high": 6.0},
-    "tier": "tier-2",
-    "baseline": "the same itineraries planned by hand, with the trips they imply",
-    "scope": "users' car trips in France, 2025",
-    "rebound": "extra trips induced by easier planning subtracted (survey of 1,000 users)",
-    "consequence_tree": True,
-    "evidence": ["https://example.org/study", "internal survey 2025"],
-}
+from obs_samples import AVOIDED_CLAIM, est, post, sample_report
 
 
 def test_avoided_shown_beside_never_netted(client: TestClient, auth: dict[str, str]) -> None:
-    rep = sample_report(avoided=[CLAIM])
+    rep = sample_report(avoided=[AVOIDED_CLAIM])
     assert post(client, rep, auth).status_code in (200, 201)
     page = client.get(f"/reports/{rep['report_id']}").text
     section = page.split('id="av-h"')[1].split("</section>")[0]
@@ -49,9 +38,9 @@ def test_avoided_shown_beside_never_netted(client: TestClient, auth: dict[str, s
 
 
 def test_filter_reports_declaring_avoided(client: TestClient, auth: dict[str, str]) -> None:
-    with_claim = sample_report(avoided=[CLAIM])
+    with_claim = sample_report(avoided=[AVOIDED_CLAIM])
     tier3 = sample_report(
-        avoided=[CLAIM | {"tier": "tier-3", "consequence_tree": False, "evidence": []}]
+        avoided=[AVOIDED_CLAIM | {"tier": "tier-3", "consequence_tree": False, "evidence": []}]
     )
     # a name that spells the key must not match: the stored JSON escapes its quotes
     plain = sample_report(name='says "avoided":[{ in its name')
@@ -109,6 +98,12 @@ def test_end_to_end_report_on_its_page(
     assert "data centre" in section and "end-to-end" in section
     # laptop: 75 W × 30 s = 2,250 J = 0.625 Wh [50 W: 0.4167, 100 W: 0.8333]
     assert '>0.625 <small>Wh</small> <span class="range"' in section
+    # every layer and boundary figure is per request, by the units rule (Wh; J below 0.001 Wh)
+    from empreinte.units import energy
+
+    (net,) = [la for la in rep["end_to_end"]["layers"] if la["layer"] == "network"]
+    value, sym = energy(net["energy_kwh"]["value"], per="request").split()
+    assert f">{value} <small>{sym}</small>" in section
     assert "per-request figure: end-to-end" in page
     js = client.get(f"/reports/{rep['report_id']}.json").json()["report"]
     assert set(js["end_to_end"]["per_unit"]) == {"datacenter", "end-to-end"}

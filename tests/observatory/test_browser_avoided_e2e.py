@@ -18,16 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WIDTHS = [1400, 390]
 NO_SIDEWAYS = "document.documentElement.scrollWidth <= window.innerWidth"
-CLAIM = {
-    "criterion": "gwp_kgco2e",
-    "value": {"value": 4.0, "low": 2.0, "high": 6.0},
-    "tier": "tier-2",
-    "baseline": "the same itineraries planned by hand, with the trips they imply",
-    "scope": "users' car trips in France, 2025",
-    "rebound": "extra trips induced by easier planning subtracted (survey of 1,000 users)",
-    "consequence_tree": True,
-    "evidence": ["https://example.org/study"],
-}
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +25,7 @@ def server16(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
     if not os.path.exists("/usr/bin/chromium"):
         pytest.skip("chromium not installed (apt-get install -y chromium)")
     pytest.importorskip("playwright")
-    from obs_samples import sample_report
+    from obs_samples import AVOIDED_CLAIM, sample_report
     from obs_server import free_port, start_server, stop
 
     from empreinte.estimate.inference import estimate_inference
@@ -45,7 +35,7 @@ def server16(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
 
     tmp = tmp_path_factory.mktemp("browser16")
     db = f"sqlite:///{tmp / 'ui16.sqlite3'}"
-    avoided = sample_report(avoided=[CLAIM])
+    avoided = sample_report(avoided=[AVOIDED_CLAIM])
     e2e = json.loads(
         estimate_inference(
             model="llama-3.1-8b",

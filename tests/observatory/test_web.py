@@ -197,6 +197,19 @@ def test_quantity_shows_bounds_in_the_value_prefix_and_exact_value_in_title() ->
     assert "—" in str(quantity(None, "kWh"))  # missing is a dash, never zero
 
 
+def test_per_unit_energy_is_the_units_rule() -> None:
+    """Per request: Wh down to 0.001 Wh (a run's scale would show 0.005 Wh as 18 J), then J;
+    per token: J; any other unit: a run's scale."""
+    from empreinte.observatory.views.charts import per_unit
+
+    html = str(per_unit({"value": 5e-6, "low": 4e-6, "high": 6e-6}, "request"))
+    assert "0.005 <small>Wh</small>" in html and "[0.004 – 0.006]" in html
+    assert "0.36 <small>J</small>" in str(per_unit({"value": 1e-7}, "request"))
+    assert "0.36 <small>J</small>" in str(per_unit({"value": 1e-7}, "token"))
+    assert "<small>MWh</small>" in str(per_unit({"value": 1287.0}, "epoch"))
+    assert "—" in str(per_unit(None, "request"))
+
+
 def _svgs(html: str) -> list[str]:
     return re.findall(r"<svg\b[^>]*>.*?</svg>", html, flags=re.S)
 

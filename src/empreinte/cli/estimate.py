@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
+    from empreinte.estimate.inference import InferenceEstimate
     from empreinte.factors.site import Site
+    from empreinte.report.models import Report
 
 __all__ = ["register"]
 
@@ -136,7 +138,7 @@ def _impact_rows(report: Any) -> list[tuple[str, str]]:
     return rows
 
 
-def _boundary_rows(est: Any, report: Any) -> list[tuple[str, str]]:
+def _boundary_rows(est: InferenceEstimate, report: Report) -> list[tuple[str, str]]:
     """Per request: the end-to-end layers (energy, GWP) then the figure on each boundary."""
     from empreinte.estimate.common import to_json_range
     from empreinte.units import with_bounds

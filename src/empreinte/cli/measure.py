@@ -148,6 +148,8 @@ def _summary(report: Report, path: Path) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from empreinte.units import human
+
     t = Table(title=escape(f"empreinte · {report.name}"), show_header=True)
     t.add_column("quantity")
     t.add_column(escape("value [low–high]"), justify="right")
@@ -163,7 +165,7 @@ def _summary(report: Report, path: Path) -> None:
         t.add_row("water", escape(_fmt(report.impacts.water_l.total, "L")))
     m = report.measurement
     t.add_row("method", f"{m.method} ({', '.join(sorted({x.name for x in m.meters}))})")
-    t.add_row("duration", f"{m.duration_s or 0:.1f} s")
+    t.add_row("duration", human(m.duration_s, "s"))
     t.add_row("location", report.location.zone)
     console = Console(stderr=True)
     console.print(t)

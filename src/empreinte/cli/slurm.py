@@ -92,7 +92,7 @@ def _summary(rep: Any, out: Path | None) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from empreinte.units import with_bounds
+    from empreinte.units import human, with_bounds
     from empreinte.vocabulary import METHOD_TIER
 
     m = rep.measurement
@@ -108,7 +108,7 @@ def _summary(rep: Any, out: Path | None) -> None:
     kind = "measured" if m.method != "proxy_model" else "ESTIMATE"
     t.add_row("method", f"{m.method} (tier {METHOD_TIER[m.method]}, {kind})")
     t.add_row("source", escape(", ".join(x.name for x in m.meters)))
-    t.add_row("duration", f"{m.duration_s or 0:.0f} s")
+    t.add_row("duration", human(m.duration_s, "s"))
     t.add_row("location", rep.location.zone)
     console = Console(stderr=True)
     console.print(t)

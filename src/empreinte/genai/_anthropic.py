@@ -64,6 +64,8 @@ class _MessageStream(StreamObserver):
 
 
 def targets() -> list[Target]:
+    """What :func:`empreinte.genai.instrument` patches:
+    anthropic's ``messages.create`` and ``messages.stream`` (sync and async)."""
     from anthropic import AsyncStream, Stream
     from anthropic.types import Message
 

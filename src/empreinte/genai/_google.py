@@ -14,7 +14,7 @@ carries the usage of the SDK's last request only: that is what is counted (one c
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -50,8 +50,9 @@ def _model(requested: Any, response: Any) -> str:
 
 
 def _usage(response: Any, requested: Any, host: str | None) -> TokenUsage:
-    u = response.usage_metadata
-    i, o, r = google_usage(u) if u is not None else (0, 0, 0)
+    """The usage of a response that carries ``usage_metadata`` (callers check: a response
+    without it gets no impacts, never zero tokens)."""
+    i, o, r = google_usage(response.usage_metadata)
     return TokenUsage(PROVIDER, _model(requested, response), i, o, r, host=host)
 
 
@@ -66,6 +67,8 @@ class _Stream(StreamObserver):
         self.requested = requested
 
     def feed(self, chunk: Any) -> None:
+        if self.done:  # counted once: later chunks pass through
+            return
         self.last = chunk
         cands = chunk.candidates
         if cands and cands[0].finish_reason is not None and chunk.usage_metadata is not None:
@@ -74,26 +77,6 @@ class _Stream(StreamObserver):
     def end(self) -> None:
         if self.last is not None and self.last.usage_metadata is not None:
             self.finish(self.last, _usage(self.last, self.requested, self.host))
-
-
-def _gen(inner: Iterator[Any], obs: _Stream) -> Iterator[Any]:
-    feed = obs.feed
-    for chunk in inner:
-        if not obs.done:
-            feed(chunk)
-        yield chunk
-    if not obs.done:
-        obs.end()
-
-
-async def _agen(inner: AsyncIterator[Any], obs: _Stream) -> AsyncIterator[Any]:
-    feed = obs.feed
-    async for chunk in inner:
-        if not obs.done:
-            feed(chunk)
-        yield chunk
-    if not obs.done:
-        obs.end()
 
 
 def _plain(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -124,7 +107,7 @@ def _stream(original: Callable[..., Any]) -> Callable[..., Any]:
         inner = original(self, *args, **kwargs)
         if QUIET.get():
             return inner
-        return _gen(inner, _Stream(inner, _host(self), kwargs.get("model")))
+        return _Stream(inner, _host(self), kwargs.get("model")).gen(inner)
 
     return wrapper
 
@@ -135,7 +118,7 @@ def _astream(original: Callable[..., Any]) -> Callable[..., Any]:
         inner = await original(self, *args, **kwargs)
         if QUIET.get():
             return inner
-        return _agen(inner, _Stream(inner, _host(self), kwargs.get("model")))
+        return _Stream(inner, _host(self), kwargs.get("model")).agen(inner)
 
     return wrapper
 
@@ -145,6 +128,8 @@ def _unused(resource: Any, result: Any) -> Any:  # the wrappers above do the wor
 
 
 def targets() -> list[Target]:
+    """What :func:`empreinte.genai.instrument` patches:
+    google-genai's ``Models.generate_content`` (and its stream and async forms)."""
     mod = "google.genai.models"
     return [
         Target(mod, "Models", "generate_content", False, _unused, _plain),

@@ -113,6 +113,8 @@ def _handle(result: Any, kwargs: dict[str, Any], stream_cls: Any) -> Any:
 
 
 def targets() -> list[Target]:
+    """What :func:`empreinte.genai.instrument` patches:
+    litellm's ``completion`` and ``acompletion`` and its stream wrapper."""
     from litellm.litellm_core_utils.streaming_handler import CustomStreamWrapper
 
     def completion(original: Callable[..., Any]) -> Callable[..., Any]:

@@ -128,6 +128,8 @@ class _ResponsesStream(StreamObserver):
 
 
 def targets() -> list[Target]:
+    """What :func:`empreinte.genai.instrument` patches:
+    openai's chat completions and responses (sync, async, streams, ``parse``)."""
     from openai import AsyncStream, Stream
     from openai.types.chat import ChatCompletion
 

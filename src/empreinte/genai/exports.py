@@ -27,7 +27,7 @@ line), the bucket and result, and the field.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +69,7 @@ class UsageExport:
 
     @property
     def rows(self) -> int:
+        """Rows read (one per day, model and provider as the export groups them)."""
         return int(np.asarray(self.requests).size)
 
     def token_totals(self) -> dict[str, Any]:
@@ -203,72 +204,70 @@ def _append(w: _Where, rows: list[dict[str, Any]], row: dict[str, Any], key: str
     rows.append(row)
 
 
-def _openai(p: Path, rows: list[dict[str, Any]]) -> None:
-    w = _Where(p)
-    for label, page in _pages(p):
+def _bucket_results(
+    w: _Where, time_key: str, to_day: Callable[[_Where, Any, str], str]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(UTC day, result)`` of every result of every time bucket: the shape OpenAI's usage
+    and Anthropic's usage report share (pages of ``data`` buckets, each with ``results``).
+    ``w.parts`` names the result being read, for the caller's errors."""
+    for label, page in _pages(w.path):
         w.parts = [label]
         for b, bucket in enumerate(_list(w, page, "data"), 1):
             w.parts = [label, f"bucket {b}"]
-            day = _day_from_unix(
-                w, bucket.get("start_time") if isinstance(bucket, dict) else None, "start_time"
-            )
+            day = to_day(w, bucket.get(time_key) if isinstance(bucket, dict) else None, time_key)
             for r, res in enumerate(_list(w, bucket, "results"), 1):
                 w.parts = [label, f"bucket {b}", f"result {r}"]
                 if not isinstance(res, dict):
                     raise w.error(f"expected a JSON object, found {type(res).__name__}")
-                inp = _count(w, res, "input_tokens")  # cached tokens included (documented)
-                cached = _count(w, res, "input_cached_tokens", required=False)
-                if cached > inp:
-                    raise w.error(f"input_cached_tokens ({cached:g}) exceed input_tokens ({inp:g})")
-                _append(
-                    w,
-                    rows,
-                    {
-                        "timestamp": day,
-                        "model": _model(w, res, "model", "group_by=model"),
-                        "provider": "openai",
-                        "requests": _count(w, res, "num_model_requests"),
-                        "input_tokens": inp,
-                        "cached_input_tokens": cached,
-                        "output_tokens": _count(w, res, "output_tokens"),
-                    },
-                    "num_model_requests",
-                )
+                yield day, res
+
+
+def _openai(p: Path, rows: list[dict[str, Any]]) -> None:
+    w = _Where(p)
+    for day, res in _bucket_results(w, "start_time", _day_from_unix):
+        inp = _count(w, res, "input_tokens")  # cached tokens included (documented)
+        cached = _count(w, res, "input_cached_tokens", required=False)
+        if cached > inp:
+            raise w.error(f"input_cached_tokens ({cached:g}) exceed input_tokens ({inp:g})")
+        _append(
+            w,
+            rows,
+            {
+                "timestamp": day,
+                "model": _model(w, res, "model", "group_by=model"),
+                "provider": "openai",
+                "requests": _count(w, res, "num_model_requests"),
+                "input_tokens": inp,
+                "cached_input_tokens": cached,
+                "output_tokens": _count(w, res, "output_tokens"),
+            },
+            "num_model_requests",
+        )
 
 
 def _anthropic(p: Path, rows: list[dict[str, Any]]) -> None:
     w = _Where(p)
-    for label, page in _pages(p):
-        w.parts = [label]
-        for b, bucket in enumerate(_list(w, page, "data"), 1):
-            w.parts = [label, f"bucket {b}"]
-            day = _day_from_iso(
-                w, bucket.get("starting_at") if isinstance(bucket, dict) else None, "starting_at"
-            )
-            for r, res in enumerate(_list(w, bucket, "results"), 1):
-                w.parts = [label, f"bucket {b}", f"result {r}"]
-                if not isinstance(res, dict):
-                    raise w.error(f"expected a JSON object, found {type(res).__name__}")
-                created = res.get("cache_creation") or {}
-                if not isinstance(created, dict):
-                    raise w.error(f"field 'cache_creation' must be an object, found {created!r}")
-                w.parts.append("cache_creation")
-                writes = sum(_count(w, created, k) for k in created)
-                w.parts.pop()
-                read = _count(w, res, "cache_read_input_tokens", required=False)
-                rows.append(
-                    {
-                        "timestamp": day,
-                        "model": _model(w, res, "model", "group_by[]=model"),
-                        "provider": "anthropic",
-                        "requests": float("nan"),  # the report has no request count
-                        "input_tokens": _count(w, res, "uncached_input_tokens")
-                        + writes
-                        + np.nan_to_num(read),
-                        "cached_input_tokens": read,
-                        "output_tokens": _count(w, res, "output_tokens"),
-                    }
-                )
+    for day, res in _bucket_results(w, "starting_at", _day_from_iso):
+        created = res.get("cache_creation") or {}
+        if not isinstance(created, dict):
+            raise w.error(f"field 'cache_creation' must be an object, found {created!r}")
+        w.parts.append("cache_creation")
+        writes = sum(_count(w, created, k) for k in created)
+        w.parts.pop()
+        read = _count(w, res, "cache_read_input_tokens", required=False)
+        rows.append(
+            {
+                "timestamp": day,
+                "model": _model(w, res, "model", "group_by[]=model"),
+                "provider": "anthropic",
+                "requests": float("nan"),  # the report has no request count
+                "input_tokens": _count(w, res, "uncached_input_tokens")
+                + writes
+                + np.nan_to_num(read),
+                "cached_input_tokens": read,
+                "output_tokens": _count(w, res, "output_tokens"),
+            }
+        )
 
 
 def _openrouter(p: Path, rows: list[dict[str, Any]]) -> None:

@@ -8,11 +8,12 @@ completed call (a stream: when it ends):
 - **span attributes**, when a span is recording in the call's context (one made by a GenAI
   instrumentation such as ``opentelemetry-instrumentation-openai`` around the call, or the
   application's own span): ``gen_ai.impacts.*`` (:data:`ATTRIBUTES`), the totals of the
-  call's estimate with their bounds (``….low``, ``….high``), its usage and embodied parts, the
+  call's estimate with their bounds (``….low``, ``….high``), its phases (``….usage``,
+  ``….embodied``, ``….end_of_life``, which sum to the total), the
   method (``proxy_model``), catalog model, grid zone and warning codes;
 - **metrics**, when a meter provider is set (``metrics.set_meter_provider`` or
   :func:`use_meter_provider`): counters ``gen_ai.impacts.energy`` (kWh, IT energy),
-  ``gen_ai.impacts.gwp`` (kgCO2e, usage + embodied) and ``gen_ai.impacts.calls`` (with
+  ``gen_ai.impacts.gwp`` (kgCO2e, the life-cycle total) and ``gen_ai.impacts.calls`` (with
   ``gen_ai.impacts.estimated``), with ``gen_ai.provider.name`` and ``gen_ai.response.model``.
 
 Either one needs the call's estimate: it is made then, in the call's path (a few milliseconds
@@ -24,7 +25,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-from empreinte.vocabulary import CRITERIA
+from empreinte.vocabulary import CRITERIA, PHASES
 
 if TYPE_CHECKING:
     from empreinte.genai.impacts import CallImpacts
@@ -44,7 +45,7 @@ ATTRIBUTES = (
     *(
         f"{PREFIX}{c}{part}"
         for c in CRITERIA
-        for part in ("", ".low", ".high", ".usage", ".embodied")
+        for part in ("", ".low", ".high", *(f".{p}" for p in PHASES))
     ),
 )
 """The span attributes set on a call's span (the criteria's totals, bounds and phases)."""
@@ -93,7 +94,7 @@ def _instruments() -> Any:
 
 _DESCRIPTIONS = {
     "gen_ai.impacts.energy": "Estimated IT energy of hosted-model API calls (empreinte)",
-    "gen_ai.impacts.gwp": "Estimated GWP (usage + embodied) of hosted-model API calls (empreinte)",
+    "gen_ai.impacts.gwp": "Estimated GWP (life-cycle total) of hosted-model API calls (empreinte)",
     "gen_ai.impacts.calls": "API calls seen by empreinte.genai (estimated or not)",
 }
 
@@ -153,7 +154,7 @@ def attributes(ci: CallImpacts) -> dict[str, Any]:
             continue
         t = split.total
         out |= {f"{PREFIX}{c}": t.value, f"{PREFIX}{c}.low": t.low, f"{PREFIX}{c}.high": t.high}
-        for phase in ("usage", "embodied"):
+        for phase in PHASES:
             part = getattr(split, phase)
             if part is not None:
                 out[f"{PREFIX}{c}.{phase}"] = part.value

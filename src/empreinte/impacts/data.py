@@ -100,8 +100,8 @@ class DataComponent:
     def to_dict(self) -> dict[str, object]:
         """The fields of a report :class:`~empreinte.report.models.DataItem` (JSON-ready)."""
 
-        def r(x: Range | None) -> dict[str, float] | None:
-            return None if x is None else {"value": x.value, "low": x.low, "high": x.high}
+        def r(x: Range | None) -> dict[str, Any] | None:
+            return None if x is None else x.to_dict()
 
         gwp = self.gwp_kgco2e
         out: dict[str, object] = {

@@ -21,12 +21,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from empreinte.errors import CodedWarning, ConfigError, WarningCode
 from empreinte.factors._base import SourcedValue, read_data_text
 from empreinte.ranges import Range, as_range
 from empreinte.vocabulary import J_PER_KWH, Criterion, Layer
+
+if TYPE_CHECKING:
+    from empreinte.factors.grid import ZoneFactors
 
 __all__ = [
     "ACCESSES",
@@ -85,21 +88,17 @@ class EndToEndLayer:
 
     def impacts_dict(self) -> dict[str, dict[str, dict[str, float]]]:
         """``{criterion: {usage, embodied, total}}`` in the report's PhaseSplit shape."""
-
-        def r(x: Range | None) -> dict[str, float] | None:
-            return None if x is None else {"value": x.value, "low": x.low, "high": x.high}
-
         out: dict[str, dict[str, dict[str, float]]] = {}
         for crit, _ in _CRITERIA:
             tot = self.total(crit)
             if tot is None:
                 continue
             split = {
-                "usage": r(self.usage.get(crit)),
-                "embodied": r(self.embodied.get(crit)),
-                "total": r(tot),
+                "usage": self.usage.get(crit),
+                "embodied": self.embodied.get(crit),
+                "total": tot,
             }
-            out[crit] = {k: v for k, v in split.items() if v is not None}
+            out[crit] = {k: v.to_dict() for k, v in split.items() if v is not None}
         return out
 
     def to_dict(self) -> dict[str, object]:
@@ -112,11 +111,7 @@ class EndToEndLayer:
             "quantity_low": None if q is None else q.low,
             "quantity_high": None if q is None else q.high,
             "unit": self.unit,
-            "energy_kwh": {
-                "value": self.energy_kwh.value,
-                "low": self.energy_kwh.low,
-                "high": self.energy_kwh.high,
-            },
+            "energy_kwh": self.energy_kwh.to_dict(),
             "impacts": self.impacts_dict(),
             "sources": list(dict.fromkeys(self.sources)),
             "note": self.note,
@@ -124,13 +119,13 @@ class EndToEndLayer:
         return {k: v for k, v in out.items() if v is not None}
 
 
-def _zone(location: str | None) -> Any:
+def _zone(location: str | None) -> ZoneFactors:
     from empreinte.factors.grid import resolve_location
 
     return resolve_location(location).zone
 
 
-def _usage(energy: Range, zone: Any) -> dict[str, Range]:
+def _usage(energy: Range, zone: ZoneFactors) -> dict[str, Range]:
     return {crit: energy * zone.factor(short) for crit, short in _CRITERIA}
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from empreinte.measure.base import Availability, Meter, component_of
 from empreinte.measure.registry import MeterSpec, counter_specs, fallback_spec
+from empreinte.vocabulary import Component
 
 __all__ = [
     "MeterStatus",
@@ -29,6 +30,9 @@ __all__ = [
     "diagnose",
     "named_meters",
 ]
+
+_FALLBACK_COVERS = (Component.CPU.value, Component.RAM.value)
+"""What the fallback meter estimates where no counter reads it."""
 
 _UNAVAILABLE: dict[tuple[object, ...], tuple[object, Availability]] = {}
 
@@ -120,7 +124,7 @@ def named_meters(
         for row in sorted(rows, key=lambda r: r.role == "fallback"):
             meter: Meter
             if row.role == "fallback":
-                missing = tuple(c for c in ("cpu", "ram") if c not in covered)
+                missing = tuple(c for c in _FALLBACK_COVERS if c not in covered)
                 if not missing:
                     continue
                 meter = row.create_fallback(missing)
@@ -159,7 +163,7 @@ def default_meters(describe: bool = True) -> tuple[list[Meter], list[MeterStatus
         if meter is not None:
             chosen.append(meter)
             covered.update(component_of(c) for c in avail.channels)
-    missing = tuple(c for c in ("cpu", "ram") if c not in covered)
+    missing = tuple(c for c in _FALLBACK_COVERS if c not in covered)
     fallback = fallback_spec()
     if missing and fallback is not None:
         fb = fallback.create_fallback(missing)

@@ -117,6 +117,8 @@ class Selector:
     matchers: tuple[tuple[str, str, str], ...] = ()  # (label, op, value)
 
     def matches(self, labels: Labels) -> bool:
+        """Whether a series' labels pass every matcher (an absent label reads ``""``, as in
+        PromQL)."""
         for name, op, value in self.matchers:
             got = labels.get(name, "")
             if op == "=" and got != value:
@@ -192,6 +194,7 @@ class Exporter:
     levels: tuple[str, ...] = field(default=())
 
     def method(self, level: str) -> str:
+        """The measurement method of the series at ``level`` (node or a workload level)."""
         return self.node_method if level == "node" else self.workload_method
 
 
@@ -445,6 +448,7 @@ class FleetMeter:
         return out
 
     def probe(self) -> Availability:
+        """Scrape once: available when the endpoint answers and the selector finds series."""
         if not self.url:
             return Availability(
                 False,
@@ -472,6 +476,7 @@ class FleetMeter:
         return f"{comp}:{self.name}/{fam.device(s.labels)}"
 
     def read(self) -> EnergySample:
+        """Scrape and return the energy per channel counted since the first scrape (J)."""
         if self._closed:
             raise MeterError(f"{self.name} meter is closed")
         samples = parse_metrics(self._fetch())  # raises MeterError: the sampler drops us
@@ -576,6 +581,7 @@ class FleetMeter:
         )[:500]
 
     def close(self) -> None:
+        """Stop reading; the warnings of what was seen are final (:meth:`finish_warnings`)."""
         if not self._closed:
             self.finish_warnings()
         self._closed = True

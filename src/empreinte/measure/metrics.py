@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from empreinte.measure.monitor import Tracker
     from empreinte.measure.sampler import Totals
 
-__all__ = ["MetricsServer", "by_component"]
+__all__ = ["MetricsServer", "by_component", "power_by_component"]
 
 
 def by_component(energy_j: dict[str, tuple[float, float, float]]) -> dict[str, float]:
@@ -34,6 +34,21 @@ def by_component(energy_j: dict[str, tuple[float, float, float]]) -> dict[str, f
         comp = channel.split(":", 1)[0]
         out[comp] = out.get(comp, 0.0) + value
     return out
+
+
+def power_by_component(last: Totals, prev: Totals | None) -> dict[str, float]:
+    """Mean watts per component between two totals; a component absent from ``prev`` (first
+    read after it) has no interval yet and no power (its joules since the start are not one
+    interval's). Empty without a positive interval."""
+    if prev is None or last.time_s <= prev.time_s:
+        return {}
+    dt = last.time_s - prev.time_s
+    before = by_component(prev.energy_j)
+    return {
+        comp: (joules - before[comp]) / dt
+        for comp, joules in by_component(last.energy_j).items()
+        if comp in before
+    }
 
 
 class MetricsServer:
@@ -90,11 +105,7 @@ class MetricsServer:
             now = by_component(last.energy_j)
             for comp, joules in sorted(now.items()):
                 energy.add_metric([comp, t.name, t.stage, t.report_id], joules)
-            if prev is not None and last.time_s > prev.time_s:
-                before = by_component(prev.energy_j)
-                dt = last.time_s - prev.time_s
-                for comp, joules in sorted(now.items()):
-                    watts = (joules - before.get(comp, 0.0)) / dt
-                    power.add_metric([comp, t.name, t.stage, t.report_id], watts)
+            for comp, watts in sorted(power_by_component(last, prev).items()):
+                power.add_metric([comp, t.name, t.stage, t.report_id], watts)
         yield energy
         yield power

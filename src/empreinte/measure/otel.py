@@ -29,7 +29,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from empreinte.errors import ConfigError
-from empreinte.measure.metrics import by_component
+from empreinte.measure.metrics import by_component, power_by_component
 
 if TYPE_CHECKING:
     from empreinte.measure.monitor import Tracker
@@ -89,12 +89,12 @@ class OtelMetrics:
         with self._lock:
             now = by_component(totals.energy_j)
             prev, self._last = self._last, totals
+            watts = power_by_component(totals, prev)
             for comp, joules in sorted(now.items()):
                 attrs = self._attributes(comp)
                 added = joules - self._sent.get(comp, 0.0)
                 if added > 0:  # a counter only grows: a dip is carried to the next reading
                     self._energy.add(added, attrs)
                     self._sent[comp] = joules
-                if prev is not None and totals.time_s > prev.time_s:
-                    before = by_component(prev.energy_j).get(comp, 0.0)
-                    self._power.set((joules - before) / (totals.time_s - prev.time_s), attrs)
+                if comp in watts:  # a component first read now has no interval yet
+                    self._power.set(watts[comp], attrs)

@@ -30,6 +30,7 @@ from typing import NotRequired, TypedDict
 
 from empreinte import units
 from empreinte.report.models import Report
+from empreinte.vocabulary import PHASES
 
 __all__ = ["FactorPair", "Figure", "Line", "PublishedComparison", "Reconciliation", "reconcile"]
 
@@ -383,7 +384,7 @@ def _gwp(report: Report, factors: dict[str, FactorPair]) -> Reconciliation | Non
         p_bound = "market-based, phases as the publisher counts them"
     if stated:
         p_bound = f"{stated[2]}; {p_bound}"
-    o_phases = [p for p in ("usage", "embodied", "end_of_life") if getattr(split, p) is not None]
+    o_phases = [p for p in PHASES if getattr(split, p) is not None]
     return Reconciliation(
         quantity="gwp",
         unit="kgCO2e",

@@ -22,7 +22,7 @@ from empreinte.observatory.views import analyses, analyses_view, board_view, cha
 from empreinte.observatory.views.reports import report_detail, summary
 from empreinte.report import verification as verify
 from empreinte.report.validate import validate_report
-from empreinte.vocabulary import Criterion
+from empreinte.vocabulary import PHASES, Criterion
 
 __all__ = ["configure_templates", "router"]
 
@@ -110,7 +110,7 @@ def configure_templates(t: Jinja2Templates) -> None:
         exact=charts.exact,
         charts=charts,
         criteria=CRITERIA_ROWS,
-        phases=charts.PHASES,
+        phases=PHASES,
         trend_notes=_trend_notes,
         tier_text=TIER_TEXT,
         dl_text=DOWNLOAD_TEXT,
@@ -192,7 +192,7 @@ def _criteria_rows(impacts: dict[str, Any]) -> list[tuple[str, str, dict[str, fl
     for key, label, unit in CRITERIA_ROWS:
         c = impacts.get(key)
         if c:
-            phases = {p: (c.get(p) or {}).get("value") for p in charts.PHASES}
+            phases = {p: (c.get(p) or {}).get("value") for p in PHASES}
             rows.append((label, unit, phases))
     return rows
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 from empreinte import units
-from empreinte.vocabulary import J_PER_KWH
+from empreinte.vocabulary import PHASES
 
 __all__ = [
     "bar_chart",
@@ -105,26 +105,21 @@ _CLOSE = "</svg></div>"
 
 
 def per_unit(est: object, per: str | None) -> Markup:
-    """Energy per functional unit (``est`` in kWh) by the units rule: J per token, Wh per
-    request or prompt, a run's scale otherwise; bounds in the same unit."""
-    u = (per or "").lower().rstrip("s")
-    if u in ("token", "output_token", "output-token"):
-        factor, sym = J_PER_KWH, "J"
-    elif u in units.PER_REQUEST:
-        factor, sym = 1e3, "Wh"
-    else:
+    """Energy per functional unit (``est`` in kWh) by the units rule (:func:`units.per_scale`):
+    J per token, Wh per request or prompt (J below 0.001 Wh), a run's scale otherwise; bounds
+    in the same unit."""
+    if not per:
         return quantity(est, "kWh")
     if not isinstance(est, dict) or est.get("value") is None:
         return Markup('<span class="q missing">—</span>')
     v, lo, hi = est["value"], est.get("low"), est.get("high")
+    size, sym = units.per_scale(v, per)
     out = (
-        f'<span class="q" title="{escape(exact(v, "kWh"))}">{escape(fmt(v * factor))} '
+        f'<span class="q" title="{escape(exact(v, "kWh"))}">{escape(fmt(v / size))} '
         f"<small>{sym}</small>"
     )
     if lo is not None and hi is not None and (lo != v or hi != v):
-        out += (
-            f' <span class="range">[{escape(fmt(lo * factor))} – {escape(fmt(hi * factor))}]</span>'
-        )
+        out += f' <span class="range">[{escape(fmt(lo / size))} – {escape(fmt(hi / size))}]</span>'
     return Markup(out + "</span>")
 
 
@@ -176,9 +171,6 @@ def bar_chart(items: Sequence[tuple[str, float | None]], unit: str, title: str) 
         )
     out.append(_CLOSE)
     return Markup("".join(out))
-
-
-PHASES = ("usage", "embodied", "end_of_life")
 
 
 def phase_bars(rows: Sequence[tuple[str, str, dict[str, float | None]]], title: str) -> Markup:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from empreinte.report.models import Estimate, Impacts, PhaseSplit, Remote, Report
-from empreinte.vocabulary import CRITERIA, Criterion
+from empreinte.vocabulary import CRITERIA, PHASES, Criterion
 
 __all__ = [
     "CRITERION_LABELS",
@@ -43,8 +43,6 @@ G_PER_KG = 1000.0
 
 CRITERION_LABELS: dict[str, tuple[str, str]] = {c.value: (c.label, c.unit) for c in Criterion}
 """Report criterion key -> (label, unit), from :class:`empreinte.vocabulary.Criterion`."""
-
-PHASES = ("usage", "embodied", "end_of_life")
 
 
 def iter_criteria(impacts: Impacts) -> Iterator[tuple[str, PhaseSplit]]:

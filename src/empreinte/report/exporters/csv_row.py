@@ -13,7 +13,7 @@ import io
 from empreinte.report.exporters._common import Exported, hardware_summary, spreadsheet_safe
 from empreinte.report.models import Estimate, Report
 from empreinte.report.published import reconcile
-from empreinte.vocabulary import END_TO_END_LAYERS, USAGE_CRITERIA, Criterion, Layer
+from empreinte.vocabulary import END_TO_END_LAYERS, PHASES, USAGE_CRITERIA, Criterion, Layer
 
 __all__ = ["CSV_COLUMNS", "csv_row", "export"]
 
@@ -145,7 +145,7 @@ def csv_row(report: Report) -> dict[str, Cell]:
     for c in USAGE_CRITERIA:
         split = getattr(report.impacts, c)
         _put(row, c, split.total if split else None)
-        for phase in ("usage", "embodied", "end_of_life"):
+        for phase in PHASES:
             e = getattr(split, phase) if split else None
             row[f"{c}_{phase}"] = e.value if e else None
     pu = report.per_unit

@@ -14,6 +14,7 @@ from empreinte.report.exporters._common import (
 )
 from empreinte.report.models import Report
 from empreinte.report.published import reconcile
+from empreinte.vocabulary import PHASES
 
 __all__ = ["export", "markdown"]
 
@@ -104,7 +105,7 @@ def markdown(report: Report) -> str:
     ]
     for key, split in iter_criteria(report.impacts):
         label, unit = CRITERION_LABELS[key]
-        cells = [fmt_estimate(getattr(split, p)) for p in ("usage", "embodied", "end_of_life")]
+        cells = [fmt_estimate(getattr(split, p)) for p in PHASES]
         lines.append(f"| {label} | {unit} | {' | '.join(cells)} | {fmt_estimate(split.total)} |")
     lines += ["", "## Energy by component", "", "| component | kWh |", "|---|---|"]
     for attr, label in _ENERGY_ROWS:
