@@ -106,7 +106,7 @@ _CLOSE = "</svg></div>"
 
 def per_unit(est: object, per: str | None) -> Markup:
     """Energy per functional unit (``est`` in kWh) by the units rule: J per token, Wh per
-    request or prompt, a run's scale otherwise; bounds in the same unit."""
+    request or prompt (J below 0.001 Wh), a run's scale otherwise; bounds in the same unit."""
     u = (per or "").lower().rstrip("s")
     if u in ("token", "output_token", "output-token"):
         factor, sym = J_PER_KWH, "J"
@@ -117,6 +117,8 @@ def per_unit(est: object, per: str | None) -> Markup:
     if not isinstance(est, dict) or est.get("value") is None:
         return Markup('<span class="q missing">—</span>')
     v, lo, hi = est["value"], est.get("low"), est.get("high")
+    if sym == "Wh" and v and abs(v) * 1e3 < 1e-3:  # the rule: J below 0.001 Wh per request
+        factor, sym = J_PER_KWH, "J"
     out = (
         f'<span class="q" title="{escape(exact(v, "kWh"))}">{escape(fmt(v * factor))} '
         f"<small>{sym}</small>"
