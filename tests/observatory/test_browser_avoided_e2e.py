@@ -100,6 +100,8 @@ def test_avoided_beside_the_footprint(
     page.locator("form.filters button[type=submit]").click()
     page.wait_for_url("**/reports?*avoided=true*")
     assert page.locator("#f-avoided").is_checked()
+    # a checkbox, not one stretched to the phone's full-width inputs
+    assert page.locator("#f-avoided").bounding_box()["width"] < 40
     rows = page.locator("table.reports tbody tr")
     assert rows.count() == 1
     assert page.evaluate(NO_SIDEWAYS)
@@ -124,5 +126,8 @@ def test_end_to_end_layers_and_both_boundaries(
     both = sec.locator("table.e2e-boundaries").inner_text()
     assert "data centre" in both and "end-to-end" in both
     assert page.evaluate(NO_SIDEWAYS), "the report page scrolls sideways"
+    if width >= 1000:  # on a desktop the impacts table (with its Total column) is not cut
+        wrap = page.locator("table.impacts").locator("xpath=..")
+        assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth")
     _shot(page, "report-end-to-end", width)
     page.close()
