@@ -192,6 +192,7 @@ def test_remote_calls_shown_apart_as_estimates(client: TestClient, auth: dict[st
         "impacts": {"gwp_kgco2e": {"usage": e(2.36e-5), "total": e(2.36e-5)}},
         "models": [m("gpt-4o", 1, 2.58e-5, 1.89e-5), m("gpt-4o-mini", 3, 6.4e-6, 4.7e-6)],
         "sources": [{"id": "ml-energy-v3", "title": "ML.ENERGY leaderboard v3"}],
+        "warnings": [{"code": "estimate", "message": "estimated from proxies (tier M4)"}],
     }
     rep = sample_report(remote=remote)
     assert post(client, rep, auth).status_code in (200, 201)
@@ -203,5 +204,6 @@ def test_remote_calls_shown_apart_as_estimates(client: TestClient, auth: dict[st
     # one unit per column: 6.4e-6 kWh is 0.0064 Wh beside 0.0322 Wh, not 23 J
     assert ">0.0064 <small>Wh</small>" in section and ">0.0322 <small>Wh</small>" in section
     assert "ML.ENERGY leaderboard v3" in section
+    assert "Warnings on these estimates (1)" in section  # folded, the table stays in view
     cards = page.split('<dl class="cards">')[1].split("</dl>")[0]
     assert "0.0322" not in cards  # the measured headline is the report's own energy
