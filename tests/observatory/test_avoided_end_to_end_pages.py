@@ -165,6 +165,10 @@ def test_end_to_end_layers_follow_the_units_rule(client: TestClient, auth: dict[
     assert '<tr class="detail"><td colspan="4">fixed access. Sources: aslan-2018' in section
     assert "Energy per request, facility included" in section
     assert ">0.0399 <small>Wh</small>" in section  # data centre, per request
+    # the cards say which boundary each per-unit figure is on, and show the end-to-end one
+    cards = page.split('<dl class="cards">')[1].split("</dl>")[0]
+    assert "Energy per inference <small>(data centre)</small>" in cards
+    assert "(end-to-end, facility included)" in cards and ">0.873 <small>Wh</small>" in cards
 
 
 def test_remote_calls_shown_apart_as_estimates(client: TestClient, auth: dict[str, str]) -> None:

@@ -18,6 +18,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WIDTHS = [1400, 390]
 NO_SIDEWAYS = "document.documentElement.scrollWidth <= window.innerWidth"
+UNITS_BELOW = """[...document.querySelectorAll('dl.cards dd > .q')].filter(q => {
+  const u = q.querySelector(':scope > small');
+  return u && u.getBoundingClientRect().top - q.getBoundingClientRect().top > 20;
+}).map(q => q.textContent)"""
 CLAIM = {
     "criterion": "gwp_kgco2e",
     "value": {"value": 4.0, "low": 2.0, "high": 6.0},
@@ -129,5 +133,8 @@ def test_end_to_end_layers_and_both_boundaries(
     if width >= 1000:  # on a desktop the impacts table (with its Total column) is not cut
         wrap = page.locator("table.impacts").locator("xpath=..")
         assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth")
+    # each card's unit sits on its number's line (0.00253 gCO2e, not gCO2e below it)
+    units_below = page.evaluate(UNITS_BELOW)
+    assert not units_below, units_below
     _shot(page, "report-end-to-end", width)
     page.close()
