@@ -124,10 +124,8 @@ def test_datacenter_boundary_report_has_no_end_to_end_section(
     assert 'id="e2e-h"' not in page and "per-request figure: data centre" in page
 
 
-def test_end_to_end_layers_follow_the_units_rule(client: TestClient, auth: dict[str, str]) -> None:
-    """Bytes in B–PB (not 0.000002 GB), energy per request in J below 0.001 Wh (not
-    0.00000375 Wh), device seconds with their range, sources on their own row, and the
-    boundary figure said to include the facility (the IT card above does not)."""
+def e2e_block() -> dict[str, Any]:
+    """Network and device layers as `estimate inference --boundary end-to-end` writes them."""
     net = {
         "layer": "network",
         "name": "fixed",
@@ -151,9 +149,14 @@ def test_end_to_end_layers_follow_the_units_rule(client: TestClient, auth: dict[
         "datacenter": {"energy_kwh": {"value": 3.99e-5, "low": 1.11e-5, "high": 2.51e-4}},
         "end-to-end": {"energy_kwh": {"value": 8.73e-4, "low": 2.89e-4, "high": 1.92e-3}},
     }
-    rep = sample_report(
-        system_boundary="end-to-end", end_to_end={"layers": [net, dev], "per_unit": per}
-    )
+    return {"layers": [net, dev], "per_unit": per}
+
+
+def test_end_to_end_layers_follow_the_units_rule(client: TestClient, auth: dict[str, str]) -> None:
+    """Bytes in B–PB (not 0.000002 GB), energy per request in J below 0.001 Wh (not
+    0.00000375 Wh), device seconds with their range, sources on their own row, and the
+    boundary figure said to include the facility (the IT card above does not)."""
+    rep = sample_report(system_boundary="end-to-end", end_to_end=e2e_block())
     assert post(client, rep, auth).status_code in (200, 201)
     page = client.get(f"/reports/{rep['report_id']}").text
     section = page.split('id="e2e-h"')[1].split("</section>")[0]
@@ -211,3 +214,25 @@ def test_remote_calls_shown_apart_as_estimates(client: TestClient, auth: dict[st
     assert "Warnings on these estimates (1)" in section  # folded, the table stays in view
     cards = page.split('<dl class="cards">')[1].split("</dl>")[0]
     assert "0.0322" not in cards  # the measured headline is the report's own energy
+    other = sample_report()
+    post(client, other, auth)
+    cmp = client.get(f"/compare?ids={rep['report_id']},{other['report_id']}").text
+    row = cmp.split("Calls to hosted models <small>")[1].split("</tr>")[0]
+    assert "4 calls: " in row and ">0.0322 <small>Wh</small>" in row
+    assert row.rstrip().endswith('<td class="num">—</td>')  # the other report made none
+
+
+def test_compare_shows_end_to_end_remote_and_avoided_rows(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """Compare names the end-to-end figure, the API calls and the declared avoided impacts of
+    each report on their own rows ("—" where a report has none), never in its totals."""
+    e2e = sample_report(system_boundary="end-to-end", end_to_end=e2e_block())
+    claim = sample_report(avoided=[CLAIM])
+    post(client, [e2e, claim], auth)
+    page = client.get(f"/compare?ids={e2e['report_id']},{claim['report_id']}").text
+    row = page.split("Energy per request, end-to-end")[1].split("</tr>")[0]
+    assert ">0.873 <small>Wh</small>" in row and 'title="not assessed on this boundary">—' in row
+    row = page.split("Avoided elsewhere <small>")[1].split("</tr>")[0]
+    assert ">4 <small>kgCO2e</small>" in row and "(tier-2)" in row
+    assert "Calls to hosted models" not in page  # neither report made any
