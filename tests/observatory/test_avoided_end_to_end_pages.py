@@ -165,7 +165,7 @@ def test_end_to_end_layers_follow_the_units_rule(client: TestClient, auth: dict[
     assert ">0.0135 <small>J</small>" in section and "0.00000375" not in section
     assert ">0.833 <small>Wh</small>" in section
     assert '>40 <small>s</small> <span class="range"' in section and "[20 – 60]" in section
-    assert '<tr class="detail"><td colspan="4">fixed access. Sources: aslan-2018' in section
+    assert '<td colspan="4"><div class="detail-text">fixed access. Sources: aslan-2018' in section
     assert "Energy per request, facility included" in section
     assert ">0.0399 <small>Wh</small>" in section  # data centre, per request
     # the cards say which boundary each per-unit figure is on, and show the end-to-end one

@@ -133,6 +133,11 @@ def test_end_to_end_layers_and_both_boundaries(
     if width >= 1000:  # on a desktop the impacts table (with its Total column) is not cut
         wrap = page.locator("table.impacts").locator("xpath=..")
         assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth")
+    # the layers' notes and sources wrap inside the table's box, never past its right edge
+    box = sec.locator("div.scroll").first.bounding_box()
+    for note in sec.locator("tr.detail .detail-text").all():
+        nb = note.bounding_box()
+        assert nb["x"] + nb["width"] <= box["x"] + box["width"] + 1, (nb, box)
     # each card's unit sits on its number's line (0.00253 gCO2e, not gCO2e below it)
     units_below = page.evaluate(UNITS_BELOW)
     assert not units_below, units_below
