@@ -8,7 +8,8 @@ how they are *shown*. The rule (``docs/report.md``, "How numbers are shown"):
 - energy of a **run** (any other total): ``J`` below 0.01 Wh, then ``Wh``, ``kWh``, ``MWh`` (kept up
   to 9,999 MWh, as training runs are quoted: ``1,287 MWh``), ``GWh``, ``TWh``;
 - greenhouse gases: ``µg``, ``mg``, ``g`` (from 0.001 g), ``kg``, ``t`` CO2e (then ``Mt``);
-- water: ``µL``, ``mL``, ``L``, ``m³``; primary energy: ``J``, ``kJ``, ``MJ``, ``GJ``, ``TJ``.
+- water: ``µL``, ``mL``, ``L``, ``m³``; primary energy: ``J``, ``kJ``, ``MJ``, ``GJ``, ``TJ``;
+- data (stored in GB): ``B``, ``kB``, ``MB``, ``GB``, ``TB``, ``PB`` (decimal prefixes).
 
 Never two prefixes that differ only by case (``mWh`` beside ``MWh``, ``mJ`` beside ``MJ``, ``mL``
 beside ``ML``): those prefixes are not used at all. Numbers get three significant digits by
@@ -68,6 +69,14 @@ _SCALES: dict[str, _Scale] = {
         (1.0, 1.0, "MJ"),
         (1e3, 1e3, "GJ"),
         (1e6, 1e6, "TJ"),
+    ],
+    "GB": [
+        (0.0, 1e-9, "B"),
+        (1e-6, 1e-6, "kB"),
+        (1e-3, 1e-3, "MB"),
+        (1.0, 1.0, "GB"),
+        (1e3, 1e3, "TB"),
+        (1e6, 1e6, "PB"),
     ],
 }
 

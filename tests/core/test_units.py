@@ -52,7 +52,7 @@ def test_four_digits_for_published_figures() -> None:
 
 def test_no_two_prefixes_differ_only_by_case_and_no_exponent() -> None:
     seen: dict[str, set[str]] = {}
-    for unit in ("kWh", "kgCO2e", "L", "MJ", "kgSbeq"):
+    for unit in ("kWh", "kgCO2e", "L", "MJ", "kgSbeq", "GB"):
         for e in range(-12, 13):
             for m in (1.0, 3.3):
                 shown = units.human(m * 10.0**e, unit)
@@ -80,3 +80,9 @@ def test_a_duration_is_a_number_of_seconds_and_a_missing_one_is_not_zero() -> No
     assert units.human(12.345, "s") == "12.3 s"
     assert units.human(3725.0, "s") == "3,725 s"
     assert units.human(None, "s") == "—"
+
+
+def test_data_quantities_in_bytes_prefixes() -> None:
+    assert units.human(2e-6, "GB") == "2 kB"  # 2,000 bytes of a request, not 0.000002 GB
+    assert units.human(0.05, "GB") == "50 MB" and units.human(1000.0, "GB") == "1 TB"
+    assert units.human(3e-9, "GB") == "3 B" and units.human(2.5e6, "GB") == "2.5 PB"

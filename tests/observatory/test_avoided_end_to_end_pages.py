@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from obs_samples import AVOIDED_CLAIM, est, post, sample_report
@@ -116,3 +117,117 @@ def test_datacenter_boundary_report_has_no_end_to_end_section(
     post(client, rep, auth)
     page = client.get(f"/reports/{rep['report_id']}").text
     assert 'id="e2e-h"' not in page and "per-request figure: data centre" in page
+
+
+def e2e_block() -> dict[str, Any]:
+    """Network and device layers as `estimate inference --boundary end-to-end` writes them."""
+    net = {
+        "layer": "network",
+        "name": "fixed",
+        "quantity": 2e-6,  # 2,000 bytes
+        "unit": "GB",
+        "energy_kwh": {"value": 3.75e-9, "low": 2e-9, "high": 1.2e-7},
+        "sources": ["aslan-2018"],
+        "note": "fixed access",
+    }
+    dev = {
+        "layer": "device",
+        "name": "laptop",
+        "quantity": 40.0,
+        "quantity_low": 20.0,
+        "quantity_high": 60.0,
+        "unit": "s",
+        "energy_kwh": {"value": 8.33e-4, "low": 2.78e-4, "high": 1.67e-3},
+        "sources": ["boavizta-user-terminals"],
+    }
+    per = {
+        "datacenter": {"energy_kwh": {"value": 3.99e-5, "low": 1.11e-5, "high": 2.51e-4}},
+        "end-to-end": {"energy_kwh": {"value": 8.73e-4, "low": 2.89e-4, "high": 1.92e-3}},
+    }
+    return {"layers": [net, dev], "per_unit": per}
+
+
+def test_end_to_end_layers_follow_the_units_rule(client: TestClient, auth: dict[str, str]) -> None:
+    """Bytes in B–PB (not 0.000002 GB), energy per request in J below 0.001 Wh (not
+    0.00000375 Wh), device seconds with their range, sources on their own row, and the
+    boundary figure said to include the facility (the IT card above does not)."""
+    rep = sample_report(system_boundary="end-to-end", end_to_end=e2e_block())
+    assert post(client, rep, auth).status_code in (200, 201)
+    page = client.get(f"/reports/{rep['report_id']}").text
+    section = page.split('id="e2e-h"')[1].split("</section>")[0]
+    assert ">2 <small>kB</small>" in section and "<small>GB</small>" not in section
+    # 3.75e-9 kWh = 0.0135 J (below 0.001 Wh); 8.33e-4 kWh = 0.833 Wh
+    assert ">0.0135 <small>J</small>" in section and "0.00000375" not in section
+    assert ">0.833 <small>Wh</small>" in section
+    assert '>40 <small>s</small> <span class="range"' in section and "[20 – 60]" in section
+    assert '<td colspan="4"><div class="detail-text">fixed access. Sources: aslan-2018' in section
+    assert "Energy per request, facility included" in section
+    assert ">0.0399 <small>Wh</small>" in section  # data centre, per request
+    # the cards say which boundary each per-unit figure is on, and show the end-to-end one
+    cards = page.split('<dl class="cards">')[1].split("</dl>")[0]
+    assert "Energy per inference <small>(data centre)</small>" in cards
+    assert "(end-to-end, facility included)" in cards and ">0.873 <small>Wh</small>" in cards
+
+
+def test_remote_calls_shown_apart_as_estimates(client: TestClient, auth: dict[str, str]) -> None:
+    """A track() report's calls to hosted models: shown in their own section, per model and in
+    all, as estimates with bounds, in one unit per column, never added to the measured cards."""
+
+    def e(v: float) -> dict[str, float]:
+        return {"value": v, "low": v / 10, "high": v * 10}
+
+    def m(model: str, calls: int, kwh: float, kg: float) -> dict[str, Any]:
+        return {
+            "provider": "openai",
+            "model": model,
+            "catalog_id": f"openai/{model}",
+            "calls": calls,
+            "input_tokens": 120.0 * calls,
+            "output_tokens": 8.0 * calls,
+            "energy_kwh": e(kwh),
+            "impacts": {"gwp_kgco2e": {"usage": e(kg), "total": e(kg)}},
+        }
+
+    remote = {
+        "calls": 4,
+        "energy_kwh": e(3.22e-5),
+        "impacts": {"gwp_kgco2e": {"usage": e(2.36e-5), "total": e(2.36e-5)}},
+        "models": [m("gpt-4o", 1, 2.58e-5, 1.89e-5), m("gpt-4o-mini", 3, 6.4e-6, 4.7e-6)],
+        "sources": [{"id": "ml-energy-v3", "title": "ML.ENERGY leaderboard v3"}],
+        "warnings": [{"code": "estimate", "message": "estimated from proxies (tier M4)"}],
+    }
+    rep = sample_report(remote=remote)
+    assert post(client, rep, auth).status_code in (200, 201)
+    page = client.get(f"/reports/{rep['report_id']}").text
+    section = page.split('id="remote-h"')[1].split("</section>")[0]
+    assert "4 calls to hosted models" in section and "never added" in section
+    assert "openai: gpt-4o-mini" in section and "estimated as" not in section
+    assert "480 / 32" in section  # tokens in / out over all calls
+    # one unit per column: 6.4e-6 kWh is 0.0064 Wh beside 0.0322 Wh, not 23 J
+    assert ">0.0064 <small>Wh</small>" in section and ">0.0322 <small>Wh</small>" in section
+    assert "ML.ENERGY leaderboard v3" in section
+    assert "Warnings on these estimates (1)" in section  # folded, the table stays in view
+    cards = page.split('<dl class="cards">')[1].split("</dl>")[0]
+    assert "0.0322" not in cards  # the measured headline is the report's own energy
+    other = sample_report()
+    post(client, other, auth)
+    cmp = client.get(f"/compare?ids={rep['report_id']},{other['report_id']}").text
+    row = cmp.split("Calls to hosted models <small>")[1].split("</tr>")[0]
+    assert "4 calls: " in row and ">0.0322 <small>Wh</small>" in row
+    assert row.rstrip().endswith('<td class="num">—</td>')  # the other report made none
+
+
+def test_compare_shows_end_to_end_remote_and_avoided_rows(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """Compare names the end-to-end figure, the API calls and the declared avoided impacts of
+    each report on their own rows ("—" where a report has none), never in its totals."""
+    e2e = sample_report(system_boundary="end-to-end", end_to_end=e2e_block())
+    claim = sample_report(avoided=[CLAIM])
+    post(client, [e2e, claim], auth)
+    page = client.get(f"/compare?ids={e2e['report_id']},{claim['report_id']}").text
+    row = page.split("Energy per request, end-to-end")[1].split("</tr>")[0]
+    assert ">0.873 <small>Wh</small>" in row and 'title="not assessed on this boundary">—' in row
+    row = page.split("Avoided elsewhere <small>")[1].split("</tr>")[0]
+    assert ">4 <small>kgCO2e</small>" in row and "(tier-2)" in row
+    assert "Calls to hosted models" not in page  # neither report made any

@@ -18,6 +18,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WIDTHS = [1400, 390]
 NO_SIDEWAYS = "document.documentElement.scrollWidth <= window.innerWidth"
+UNITS_BELOW = """[...document.querySelectorAll('dl.cards dd > .q')].filter(q => {
+  const u = q.querySelector(':scope > small');
+  return u && u.getBoundingClientRect().top - q.getBoundingClientRect().top > 20;
+}).map(q => q.textContent)"""
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +94,8 @@ def test_avoided_beside_the_footprint(
     page.locator("form.filters button[type=submit]").click()
     page.wait_for_url("**/reports?*avoided=true*")
     assert page.locator("#f-avoided").is_checked()
+    # a checkbox, not one stretched to the phone's full-width inputs
+    assert page.locator("#f-avoided").bounding_box()["width"] < 40
     rows = page.locator("table.reports tbody tr")
     assert rows.count() == 1
     assert page.evaluate(NO_SIDEWAYS)
@@ -114,5 +120,16 @@ def test_end_to_end_layers_and_both_boundaries(
     both = sec.locator("table.e2e-boundaries").inner_text()
     assert "data centre" in both and "end-to-end" in both
     assert page.evaluate(NO_SIDEWAYS), "the report page scrolls sideways"
+    if width >= 1000:  # on a desktop the impacts table (with its Total column) is not cut
+        wrap = page.locator("table.impacts").locator("xpath=..")
+        assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth")
+    # the layers' notes and sources wrap inside the table's box, never past its right edge
+    box = sec.locator("div.scroll").first.bounding_box()
+    for note in sec.locator("tr.detail .detail-text").all():
+        nb = note.bounding_box()
+        assert nb["x"] + nb["width"] <= box["x"] + box["width"] + 1, (nb, box)
+    # each card's unit sits on its number's line (0.00253 gCO2e, not gCO2e below it)
+    units_below = page.evaluate(UNITS_BELOW)
+    assert not units_below, units_below
     _shot(page, "report-end-to-end", width)
     page.close()

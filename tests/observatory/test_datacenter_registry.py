@@ -125,3 +125,15 @@ def test_seeded_operators_have_sources_and_years(client: TestClient) -> None:
     assert pue["value"] == 1.09 and pue["tier"] == "declared" and "Google" in pue["source"]
     assert listed["idris-jean-zay"]["zone"] == "FRA"
     assert client.get("/api/v1/datacenters/none-such").status_code == 404
+
+
+def test_listing_shows_the_wue_bounds_as_it_does_the_pue(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """A declared WUE of 0 with a range up to 0.2 L/kWh (as Scaleway's fleet) is not a bare 0."""
+    wue = {"value": 0.0, "low": 0.0, "high": 0.2, "source": "ACME 2024 EED report"}
+    body = site(id="acme-dry-1", years=[{"year": 2024, "wue_l_per_kwh": wue}])
+    assert client.post("/api/v1/datacenters", json=body, headers=auth).status_code == 201
+    page = client.get("/datacenters").text
+    row = page.split('href="/datacenters/acme-dry-1"')[1].split("</tr>")[0]
+    assert '<td class="num">0 <span class="bounds">[0 – 0.2]</span></td>' in row

@@ -148,7 +148,14 @@ def bar_chart(items: Sequence[tuple[str, float | None]], unit: str, title: str) 
     # values three orders of magnitude apart: log scale, so that no bar is invisible
     log = len(positive) > 1 and max(positive) / min(positive) >= 1e3
     floor = math.log10(min(positive)) - 1 if log else 0.0
-    desc = "; ".join(f"{label}: {human(v, unit)}" for label, v in rows)
+    # one unit for the whole chart (0.0176 Wh beside 0.00803 Wh, not beside 28.9 J), unless
+    # the values are orders of magnitude apart (log scale): then each takes its own
+    m, sym = units.axis_unit([v for _, v in rows], unit)
+
+    def shown(v: float) -> str:
+        return human(v, unit) if log or v == 0 else f"{fmt(v / m)} {sym}"
+
+    desc = "; ".join(f"{label}: {shown(v)}" for label, v in rows)
     if log:
         title += " (logarithmic scale)"
         desc += ". Logarithmic scale: the values are orders of magnitude apart."
@@ -161,13 +168,13 @@ def bar_chart(items: Sequence[tuple[str, float | None]], unit: str, title: str) 
         bw = max(1.0, (w - left - right) * share)
         short = label if len(label) <= 21 else "…" + label[-20:]  # the end tells models apart
         out.append(
-            f"<g><title>{escape(label)}: {escape(human(v, unit))} "
+            f"<g><title>{escape(label)}: {escape(shown(v))} "
             f"({escape(exact(v, unit))})</title>"
             f'<text x="{left - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" class="lbl">'
             f"{escape(short)}</text>"
             f'<rect x="{left}" y="{y}" width="{bw:.1f}" height="{bar_h}" class="bar s{i % 6}"/>'
             f'<text x="{left + bw + 6:.1f}" y="{y + bar_h * 0.7:.1f}" class="val">'
-            f"{escape(human(v, unit))}</text></g>"
+            f"{escape(shown(v))}</text></g>"
         )
     out.append(_CLOSE)
     return Markup("".join(out))
