@@ -123,8 +123,10 @@ def extrapolation_warning(axes: list[str], widen: float) -> Any:
     """The coded warning of an estimate outside the fitted data."""
     from empreinte.errors import CodedWarning
 
+    from empreinte.units import number
+
     dom = data_domain()
-    spans = "; ".join(f"{a} {dom[a][0]:g}-{dom[a][1]:g}" for a in axes)
+    spans = "; ".join(f"{a} {number(dom[a][0])}–{number(dom[a][1])}" for a in axes)
     return CodedWarning(
         WarningCode.EXTRAPOLATED,
         f"outside the per-token model's data ({spans}): physics bounds used where they "
