@@ -87,7 +87,14 @@ def test_smoke_run_against_a_fake_nvidia_smi(tmp_path: Path) -> None:
     # all three see 200 W: the counter brackets the run by an nvidia-smi call on each side
     assert energy["empreinte_nvml"] == pytest.approx(200 * summary["measured_s"], rel=1e-3)
     assert summary["relative_difference"]["empreinte_vs_smi_power"] == pytest.approx(0, abs=0.02)
-    assert -0.2 < summary["relative_difference"]["empreinte_vs_smi_counter"] <= 0.0
+    # the counter's bracket holds the run and the two nvidia-smi starts around it: never less
+    # than the run (how much more depends on the machine's load, so no lower bound on it here)
+    assert summary["relative_difference"]["empreinte_vs_smi_counter"] <= 0.0
+    assert (
+        200 * summary["measured_s"]
+        <= energy["nvidia_smi_counter"]
+        < 200 * (summary["measured_s"] + 60)
+    )
     assert [w["name"] for w in summary["windows"]] == ["epoch-1", "epoch-2"]
     assert summary["tokens"] > 0 and summary["energy_kwh_per_token"] > 0
     assert summary["overhead"]["callback_us_per_step"] > 0
