@@ -223,7 +223,7 @@ def test_compare_shows_end_to_end_remote_and_avoided_rows(
     """Compare names the end-to-end figure, the API calls and the declared avoided impacts of
     each report on their own rows ("—" where a report has none), never in its totals."""
     e2e = sample_report(system_boundary="end-to-end", end_to_end=e2e_block())
-    claim = sample_report(avoided=[CLAIM])
+    claim = sample_report(avoided=[AVOIDED_CLAIM])
     post(client, [e2e, claim], auth)
     page = client.get(f"/compare?ids={e2e['report_id']},{claim['report_id']}").text
     row = page.split("Energy per request, end-to-end")[1].split("</tr>")[0]

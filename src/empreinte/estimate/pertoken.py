@@ -122,7 +122,6 @@ def extrapolation(values: dict[str, float]) -> tuple[float, list[str]]:
 def extrapolation_warning(axes: list[str], widen: float) -> Any:
     """The coded warning of an estimate outside the fitted data."""
     from empreinte.errors import CodedWarning
-
     from empreinte.units import number
 
     dom = data_domain()
