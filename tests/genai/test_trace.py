@@ -98,3 +98,36 @@ def test_a_tracker_without_calls_has_no_remote_block() -> None:
     with track("quiet", meters=[ScriptedMeter({"cpu:0": 1.0})], live=False) as t:
         pass
     assert t.report().remote is None
+
+
+def test_a_call_without_usage_is_counted_but_adds_no_tokens(server: FakeProviderServer) -> None:
+    oa = openai.OpenAI(base_url=server.url + "/v1", api_key="test", max_retries=0)
+    with track("agent", meters=[ScriptedMeter({"gpu:0": 1.0})], live=False) as t:
+        known = oa.chat.completions.create(model="gpt-4o-mini", messages=MSG)
+        server.omit_usage = True
+        bare = oa.chat.completions.create(model="gpt-4o-mini", messages=MSG)
+        server.omit_usage = False
+        # a stream without usage: output counted from chunks, input unknown
+        stream = oa.chat.completions.create(model="gpt-4o-mini", messages=MSG, stream=True)
+        chunks = list(stream)
+    assert bare.usage is None and known.usage is not None
+    assert not bare.impacts.estimated
+    assert "usage-missing" in {w.code for w in bare.impacts.warnings}
+    d = bare.impacts.to_dict()
+    assert (d["input_tokens"], d["output_tokens"], d["reasoning_tokens"]) == (None, None, None)
+    assert chunks[-1].impacts.to_dict()["input_tokens"] is None  # unknown, not 0
+    remote = t.report().remote
+    assert remote is not None and remote.calls == 3 and remote.calls_without_usage == 1
+    (m,) = remote.models
+    assert (m.calls, m.calls_without_usage, m.calls_input_unknown) == (3, 1, 1)
+    assert m.calls_unestimated == 1
+    # token totals: the known call's input, its output plus the counted chunks; no zeros added
+    counted = chunks[-1].impacts.usage.output_tokens
+    assert counted > 0
+    assert (m.input_tokens, m.output_tokens) == (120, 8 + counted)
+    codes = {w.code: w.message for w in remote.warnings}
+    assert "no usage" in codes["usage-missing"] and "partial" in codes["tokens-from-chunks"]
+    # the estimate covers the two calls with an output count, not the one without usage
+    want = known.impacts.energy_kwh.value + chunks[-1].impacts.energy_kwh.value
+    assert remote.energy_kwh is not None
+    assert remote.energy_kwh.value == pytest.approx(want, rel=1e-12)

@@ -48,3 +48,19 @@ def test_html_shows_the_calls_escaped(training_report: Report) -> None:
     assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script" not in page.lower()
     assert "<td>gpt-4o-mini (openai/gpt-4o-mini)</td><td>3</td>" in page
     assert export_report(training_report, "html").content.count("Calls to hosted") == 0  # type: ignore[union-attr]
+
+
+def test_calls_without_usage_are_counted_apart_and_add_no_tokens(
+    training_report: Report,
+) -> None:
+    ledger = RemoteLedger()
+    ledger.add(TokenUsage("openai", "gpt-4o-mini", 120, 8))
+    ledger.add(TokenUsage("openai", "gpt-4o-mini", 0, 0, usage_missing=True))
+    ledger.add(TokenUsage("openai", "gpt-4o-mini", 0, 5, from_chunks=True))
+    report = ledger.apply(training_report)
+    assert report.remote is not None and report.remote.calls_without_usage == 1
+    md = export_report(report, "md").content
+    assert isinstance(md, str)
+    assert "3 calls (1 reported no usage: not estimated, left out of the token totals)" in md
+    assert "| 3 | 1 (1 no usage) | 120 (partial) | 13 | 0 |" in md
+    assert "`usage-missing`" in md

@@ -39,6 +39,10 @@ PROVIDER = "openai"
 _FINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
 
+def _missing(model: str, host: str | None) -> TokenUsage:
+    return TokenUsage(PROVIDER, model, 0, 0, host=host, usage_missing=True)
+
+
 class _ChatStream(StreamObserver):
     """Chat Completions chunks: the one with ``usage`` finishes; else content chunks counted.
 
@@ -145,8 +149,12 @@ def targets() -> list[Target]:
         t = type(result)
         if t is ChatCompletion or (t is not Stream and isinstance(result, ChatCompletion)):
             u = result.usage
-            i, o, r = openai_chat_usage(u) if u is not None else (0, 0, 0)
-            attach(result, TokenUsage(PROVIDER, result.model, i, o, r, host=host_of(resource)))
+            if u is not None:
+                i, o, r = openai_chat_usage(u)
+                usage = TokenUsage(PROVIDER, result.model, i, o, r, host=host_of(resource))
+            else:  # no usage: counts unknown, not zero
+                usage = _missing(result.model, host_of(resource))
+            attach(result, usage)
         elif t is Stream or t is AsyncStream:
             observe_stream(result, _ChatStream(result, host_of(resource)), t is AsyncStream)
         return result
@@ -155,8 +163,12 @@ def targets() -> list[Target]:
         t = type(result)
         if t is response_cls or (response_cls is not None and isinstance(result, response_cls)):
             u = result.usage
-            i, o, r = openai_responses_usage(u) if u is not None else (0, 0, 0)
-            attach(result, TokenUsage(PROVIDER, result.model, i, o, r, host=host_of(resource)))
+            if u is not None:
+                i, o, r = openai_responses_usage(u)
+                usage = TokenUsage(PROVIDER, result.model, i, o, r, host=host_of(resource))
+            else:  # no usage: counts unknown, not zero
+                usage = _missing(result.model, host_of(resource))
+            attach(result, usage)
         elif t is Stream or t is AsyncStream:
             observe_stream(result, _ResponsesStream(result, host_of(resource)), t is AsyncStream)
         return result

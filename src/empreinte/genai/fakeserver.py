@@ -44,6 +44,7 @@ class FakeProviderServer:
 
     def __init__(self, usage: tuple[int, int, int] = (120, 8, 0)) -> None:
         self.usage = usage
+        self.omit_usage = False  # True: plain Chat Completions answers carry no ``usage``
         self.text = TEXT  # the answer of plain (not streamed) chat and Responses calls
         self.requests: list[dict[str, Any]] = []
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -83,7 +84,7 @@ class FakeProviderServer:
     # -- bodies ---------------------------------------------------------------------------
     def chat(self, req: dict[str, Any]) -> dict[str, Any]:
         i, o, r = self.usage
-        return {
+        body = {
             "id": "chatcmpl-test",
             "object": "chat.completion",
             "created": CREATED,
@@ -99,6 +100,9 @@ class FakeProviderServer:
             "usage": _chat_usage(i, o, r),
             "system_fingerprint": "fp_test",
         }
+        if self.omit_usage:
+            del body["usage"]
+        return body
 
     def chat_events(self, req: dict[str, Any]) -> list[tuple[str | None, Any]]:
         base = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": CREATED}

@@ -28,6 +28,7 @@ ENDPOINT_UNKNOWN = "endpoint-unknown"
 TOKENS_FROM_CHUNKS = "tokens-from-chunks"
 REASONING_AS_OUTPUT = "reasoning-as-output"
 NOT_ESTIMATED = "not-estimated"
+USAGE_MISSING = "usage-missing"
 
 _DATED = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{8}|latest)$")
 
@@ -74,6 +75,7 @@ def estimate_call(
     output_tokens: int,
     host: str | None = None,
     from_chunks: bool = False,
+    usage_missing: bool = False,
 ) -> CallEstimate:
     """The estimate of one call (memoised); gaps are coded warnings, never exceptions."""
     from empreinte.errors import EmpreinteError
@@ -91,11 +93,22 @@ def estimate_call(
             (
                 TOKENS_FROM_CHUNKS,
                 "the stream reported no usage: output tokens counted as content chunks, input "
-                "tokens unknown (ask for usage, e.g. stream_options={'include_usage': True})",
+                "tokens unknown, so input token totals are partial (they leave these calls "
+                "out; ask for usage, e.g. stream_options={'include_usage': True})",
+            )
+        )
+    if usage_missing:
+        warnings.append(
+            (
+                USAGE_MISSING,
+                "the response reported no usage: token counts unknown, call not estimated "
+                "(counted in calls_without_usage, left out of token totals)",
             )
         )
     catalog_id = _catalog_id(model)
     base = {"provider": provider, "model": model, "catalog_id": catalog_id, "note": a.note}
+    if usage_missing:
+        return CallEstimate(None, tuple(warnings), base)
     if catalog_id is None:
         warnings.append((MODEL_UNKNOWN, f"model {model!r} is not in the model catalog"))
         return CallEstimate(None, tuple(warnings), base)
@@ -152,9 +165,12 @@ class CallImpacts:
         if self._est is None:
             u = self.usage
             f = _with_reasoning if u.reasoning_tokens else estimate_call
-            self._est = f(
-                u.provider, u.model, u.input_tokens, u.output_tokens, u.host, u.from_chunks
-            )
+            if u.usage_missing:
+                self._est = estimate_call(u.provider, u.model, 0, 0, u.host, False, True)
+            else:
+                self._est = f(
+                    u.provider, u.model, u.input_tokens, u.output_tokens, u.host, u.from_chunks
+                )
         return self._est
 
     @property
@@ -223,12 +239,13 @@ class CallImpacts:
     def to_dict(self) -> dict[str, Any]:
         u = self.usage
         r = self.report
+        known = not u.usage_missing  # unknown counts are None, never 0
         return {
             "provider": u.provider,
             "model": u.model,
-            "input_tokens": u.input_tokens,
-            "output_tokens": u.output_tokens,
-            "reasoning_tokens": u.reasoning_tokens,
+            "input_tokens": u.input_tokens if known and not u.from_chunks else None,
+            "output_tokens": u.output_tokens if known else None,
+            "reasoning_tokens": u.reasoning_tokens if known else None,
             "estimated": r is not None,
             "energy_kwh": None if r is None else r.energy.model_dump(exclude_none=True),
             "impacts": None if r is None else r.impacts.model_dump(exclude_none=True),

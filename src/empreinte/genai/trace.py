@@ -5,6 +5,11 @@ call. Recording a call only adds counters (no estimate in the call's path); when
 is built, each distinct (model, token counts) is estimated once (memoised, see
 :mod:`.impacts`) and multiplied by its number of calls. The ``remote`` block keeps these
 estimates (tier M4) apart from the measured energy: nothing is added to the report's totals.
+
+Unknown token counts are never added as zeros: a call whose response reported no usage is
+counted (``calls``, ``calls_unestimated``, ``calls_without_usage``, warning ``usage-missing``)
+but left out of the token totals; a stream counted from chunks adds its output but not its
+unknown input (``calls_input_unknown``: the input total is partial).
 """
 
 from __future__ import annotations
@@ -26,14 +31,24 @@ _PHASES = ("usage", "embodied", "end_of_life", "total")
 
 
 class _Group:
-    __slots__ = ("calls", "input_tokens", "output_tokens", "reasoning_tokens", "shapes")
+    __slots__ = (
+        "calls",
+        "calls_input_unknown",
+        "calls_without_usage",
+        "input_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "shapes",
+    )
 
     def __init__(self) -> None:
         self.calls = 0
+        self.calls_without_usage = 0
+        self.calls_input_unknown = 0
         self.input_tokens = 0
         self.output_tokens = 0
         self.reasoning_tokens = 0
-        self.shapes: Counter[tuple[int, int, int, str | None, bool]] = Counter()
+        self.shapes: Counter[tuple[int, int, int, str | None, bool, bool]] = Counter()
 
 
 class RemoteLedger:
@@ -49,11 +64,18 @@ class RemoteLedger:
             if g is None:
                 g = self._groups[(u.provider, u.model)] = _Group()
             g.calls += 1
-            g.input_tokens += u.input_tokens
+            if u.usage_missing:  # counts unknown: never added as zeros
+                g.calls_without_usage += 1
+                g.shapes[(0, 0, 0, u.host, False, True)] += 1
+                return
+            if u.from_chunks:  # input unknown: the input total is partial
+                g.calls_input_unknown += 1
+            else:
+                g.input_tokens += u.input_tokens
             g.output_tokens += u.output_tokens
             g.reasoning_tokens += u.reasoning_tokens
             g.shapes[
-                (u.input_tokens, u.output_tokens, u.reasoning_tokens, u.host, u.from_chunks)
+                (u.input_tokens, u.output_tokens, u.reasoning_tokens, u.host, u.from_chunks, False)
             ] += 1
 
     def counters(self) -> dict[tuple[str, str], dict[str, int]]:
@@ -62,6 +84,8 @@ class RemoteLedger:
             return {
                 k: {
                     "calls": g.calls,
+                    "calls_without_usage": g.calls_without_usage,
+                    "calls_input_unknown": g.calls_input_unknown,
                     "input_tokens": g.input_tokens,
                     "output_tokens": g.output_tokens,
                     "reasoning_tokens": g.reasoning_tokens,
@@ -116,14 +140,23 @@ def _remote(groups: dict[tuple[str, str], tuple[_Group, dict[Any, int]]]) -> Any
     models: list[dict[str, Any]] = []
     warnings: dict[str, str] = {}
     sources: dict[str, Any] = {}
-    calls = 0
+    calls = without_usage = 0
     for (provider, model), (g, shapes) in sorted(groups.items()):
         s = _Sum()
         unestimated = 0
         catalog_id = None
-        for (inp, out, reasoning, host, chunks), n in shapes.items():
+        for (inp, out, reasoning, host, chunks, missing), n in shapes.items():
             ci = CallImpacts(
-                TokenUsage(provider, model, inp, out, reasoning, host=host, from_chunks=chunks)
+                TokenUsage(
+                    provider,
+                    model,
+                    inp,
+                    out,
+                    reasoning,
+                    host=host,
+                    from_chunks=chunks,
+                    usage_missing=missing,
+                )
             )
             for w in ci.warnings:
                 warnings.setdefault(w.code, w.message)
@@ -142,6 +175,7 @@ def _remote(groups: dict[tuple[str, str], tuple[_Group, dict[Any, int]]]) -> Any
                     s.add(f"{c}.{p}", getattr(split, p), n)
         total.add_all(s)
         calls += g.calls
+        without_usage += g.calls_without_usage
         models.append(
             {
                 "provider": provider,
@@ -149,6 +183,8 @@ def _remote(groups: dict[tuple[str, str], tuple[_Group, dict[Any, int]]]) -> Any
                 "catalog_id": catalog_id,
                 "calls": g.calls,
                 "calls_unestimated": unestimated,
+                "calls_without_usage": g.calls_without_usage,
+                "calls_input_unknown": g.calls_input_unknown,
                 "input_tokens": g.input_tokens,
                 "output_tokens": g.output_tokens,
                 "reasoning_tokens": g.reasoning_tokens,
@@ -160,6 +196,7 @@ def _remote(groups: dict[tuple[str, str], tuple[_Group, dict[Any, int]]]) -> Any
     return Remote.model_validate(
         {
             "calls": calls,
+            "calls_without_usage": without_usage,
             "energy_kwh": total.get("energy"),
             "facility_kwh": total.get("facility"),
             "impacts": total.impacts(),

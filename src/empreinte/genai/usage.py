@@ -22,7 +22,9 @@ __all__ = [
 
 
 class TokenUsage:
-    """Provider, model and token counts of one call; ``from_chunks``: output counted by us."""
+    """Provider, model and token counts of one call; ``from_chunks``: output counted by us
+    (input unknown). ``usage_missing``: the response reported no usage, so the counts are
+    unknown (not zero): the call is not estimated and left out of token totals."""
 
     __slots__ = (
         "from_chunks",
@@ -32,6 +34,7 @@ class TokenUsage:
         "output_tokens",
         "provider",
         "reasoning_tokens",
+        "usage_missing",
     )
 
     def __init__(
@@ -44,6 +47,7 @@ class TokenUsage:
         *,
         host: str | None = None,
         from_chunks: bool = False,
+        usage_missing: bool = False,
     ) -> None:
         self.provider = provider
         self.model = model
@@ -52,8 +56,11 @@ class TokenUsage:
         self.reasoning_tokens = reasoning_tokens
         self.host = host
         self.from_chunks = from_chunks
+        self.usage_missing = usage_missing
 
     def __repr__(self) -> str:
+        if self.usage_missing:
+            return f"TokenUsage({self.provider!r}, {self.model!r}, usage missing)"
         return (
             f"TokenUsage({self.provider!r}, {self.model!r}, input={self.input_tokens}, "
             f"output={self.output_tokens}, reasoning={self.reasoning_tokens})"

@@ -516,6 +516,18 @@ class RemoteModel(_Model):
     catalog_id: str | None = Field(default=None, max_length=200)
     calls: int = Field(ge=0)
     calls_unestimated: int = Field(default=0, ge=0, description="calls left out of the impacts")
+    calls_without_usage: int = Field(
+        default=0,
+        ge=0,
+        description="calls whose response reported no usage: counted in calls and "
+        "calls_unestimated, left out of the token totals (unknown, not zero)",
+    )
+    calls_input_unknown: int = Field(
+        default=0,
+        ge=0,
+        description="streams counted from chunks: output counted, input unknown and left out "
+        "of input_tokens (the input total is partial)",
+    )
     input_tokens: float = Field(default=0.0, ge=0)
     output_tokens: float = Field(default=0.0, ge=0, description="reasoning tokens included")
     reasoning_tokens: float = Field(default=0.0, ge=0)
@@ -534,6 +546,11 @@ class Remote(_Model):
     method: Method = "proxy_model"
     boundary: list[Layer] = Field(default_factory=lambda: list(_FULL_BOUNDARY))
     calls: int = Field(ge=0)
+    calls_without_usage: int = Field(
+        default=0,
+        ge=0,
+        description="calls whose response reported no usage (warning usage-missing)",
+    )
     energy_kwh: NonNegEstimate | None = Field(default=None, description="IT energy")
     facility_kwh: NonNegEstimate | None = None
     impacts: Impacts = Field(default_factory=Impacts)

@@ -146,8 +146,9 @@ def remote_tables(remote: Remote) -> tuple[str, list[list[str]], list[list[str]]
                 m.model
                 + (f" ({m.catalog_id})" if m.catalog_id and m.catalog_id != m.model else ""),
                 f"{m.calls:,}",
-                f"{m.calls_unestimated:,}",
-                f"{m.input_tokens:,.0f}",
+                f"{m.calls_unestimated:,}"
+                + (f" ({m.calls_without_usage:,} no usage)" if m.calls_without_usage else ""),
+                f"{m.input_tokens:,.0f}" + (" (partial)" if m.calls_input_unknown else ""),
                 f"{m.output_tokens:,.0f}",
                 f"{m.reasoning_tokens:,.0f}",
                 fmt_estimate(m.energy_kwh) if m.energy_kwh is not None else "-",
@@ -163,4 +164,9 @@ def remote_tables(remote: Remote) -> tuple[str, list[list[str]], list[list[str]]
         phases = [fmt_estimate(getattr(split, p)) for p in PHASES]
         criteria.append([label, unit, *phases, fmt_estimate(split.total)])
     calls = f"{remote.calls:,} call" + ("s" if remote.calls != 1 else "")
+    if remote.calls_without_usage:
+        calls += (
+            f" ({remote.calls_without_usage:,} reported no usage: not estimated, "
+            "left out of the token totals)"
+        )
     return f"{calls}. " + REMOTE_NOTE.format(method=remote.method), models, criteria
