@@ -70,6 +70,10 @@ def _positive(x: Any) -> bool:
     return bool(x > 0)
 
 
+def _positive_finite(x: Any) -> bool:
+    return math.isfinite(x) and x > 0
+
+
 def _pue(x: Any) -> bool:
     return math.isfinite(x) and x >= 1
 
@@ -177,6 +181,20 @@ SETTINGS: tuple[Setting, ...] = (
         "series a fleet meter reads: `level=pod,pod_namespace=ml,pod_name=train-0` "
         "(`=`, `!=`, `=~` regex; level: node, pod, container, process, vm)",
         default_text="unset (level=node, every node series)",
+        commands=("run --meter", "doctor", "track()"),
+    ),
+    Setting(
+        "meter_poll_s",
+        "EMPREINTE_METER_POLL_S",
+        "meter_poll_s",
+        float,
+        "poll interval of the Alumet agent in seconds (its exporter shows the energy of its "
+        "last poll as a gauge: energy = value / poll interval x scrape interval); set it to "
+        "the `poll_interval` of Alumet's config when it is not 1 s",
+        default=1.0,
+        default_text="`1.0` (Alumet's default)",
+        check=_positive_finite,
+        expected="a finite number of seconds > 0",
         commands=("run --meter", "doctor", "track()"),
     ),
     Setting(

@@ -174,6 +174,7 @@ class WarningCode(StrEnum):
     SERIES_MISSING = "series-missing"  # a selected exporter series vanished from some scrapes
     SERIES_SAMPLED = "series-sampled"  # exporter energy from gauges sampled at each scrape
     ENERGY_PARTIAL = "energy-partial"  # measured energy covers part of the job's hardware
+    ENERGY_PARTLY_ESTIMATED = "energy-partly-estimated"  # some allocations measured, others not
     USAGE_AGGREGATED = "usage-aggregated"  # rows are buckets of requests: mean tokens per request
     REQUESTS_UNKNOWN = "requests-unknown"  # an export gives tokens without a request count
     MODEL_BRACKETED = "model-bracketed"  # model not in the catalog: its provider's bracket used

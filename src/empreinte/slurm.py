@@ -25,6 +25,9 @@ recorded*, never zero: the energy is then estimated (method ``proxy_model``, tie
 accelerator (``hardware``, else the ``gres/gpu:TYPE`` of the allocation) through the training
 estimator (TDP × load prior, host and idle shares); CPU jobs from the allocated logical CPUs ×
 a sourced TDP per logical CPU, between idle and full load, plus W per GB of allocated memory.
+When only some allocations (array tasks) recorded energy, theirs is kept as measured and only
+the others are estimated: the job's energy is the sum, at the weaker method (``proxy_model``),
+with the ``energy-partly-estimated`` warning stating the measured share.
 Nodes shared with other jobs: a node-level plugin's energy is the whole node's.
 """
 
@@ -298,10 +301,84 @@ def job_report(
     from empreinte.estimate.common import with_sources
     from empreinte.report.models import Report
 
-    report = with_sources(
-        _estimated(job_id, allocs, hardware, stage, location, pue), ["slurm-acct-gather-energy"]
-    )
+    if any(a.energy_j is not None for a in allocs):
+        report = _mixed(job_id, allocs, energy_plugin, hardware, stage, location, pue)
+    else:
+        report = _estimated(job_id, allocs, hardware, stage, location, pue)
+    report = with_sources(report, ["slurm-acct-gather-energy"])
     return Report.model_validate_json(report.to_json())  # the copies, validated
+
+
+_SITE_WARNINGS = ("location-", "pue-", "wue-", "embodied")
+"""Warnings of the parts' reports that the whole's report states again, for itself."""
+
+
+def _mixed(
+    job_id: str,
+    allocs: Sequence[Allocation],
+    plugin_name: str,
+    hardware: str | None,
+    stage: str,
+    location: str | None,
+    pue: float | Range | None,
+) -> Report:
+    """Some allocations (array tasks) have ConsumedEnergy, others not: the measured joules are
+    kept as measured, the others estimated, the sum reported at the weaker method
+    (``proxy_model``) with the measured share stated (``energy-partly-estimated``)."""
+    from empreinte.report.build import make_report
+    from empreinte.units import energy as fmt_kwh
+    from empreinte.units import number
+
+    measured = [a for a in allocs if a.energy_j is not None]
+    missing = [a for a in allocs if a.energy_j is None]
+    meas = _measured(job_id, measured, plugin_name, stage, location, pue)
+    est = _estimated(job_id, missing, hardware, stage, location, pue)
+    m_kwh, e_kwh = meas.energy.total_kwh, est.energy.total_kwh
+    total = Range(m_kwh.value, m_kwh.low, m_kwh.high) + Range(e_kwh.value, e_kwh.low, e_kwh.high)
+    share = m_kwh.value / total.value if total.value > 0 else 1.0
+    common = _common(job_id, allocs)
+    warnings: list[CodedWarning] = [
+        CodedWarning(
+            WarningCode.ENERGY_PARTLY_ESTIMATED,
+            f"{len(measured)} of {len(allocs)} allocations have SLURM's ConsumedEnergy: "
+            f"{fmt_kwh(m_kwh.value)} measured ({plugin_name}, "
+            f"{', '.join(a.job_id for a in measured)[:200]}), "
+            f"{fmt_kwh(e_kwh.value)} estimated for {', '.join(a.job_id for a in missing)[:200]}; "
+            f"measured share {number(100 * share)} % of the total",
+        )
+    ]
+    seen: set[tuple[str, str]] = {(str(w.code), w.message) for w in warnings}
+    for w in [*meas.warnings, *est.warnings]:  # the energy's; the site's are made again below
+        if w.code.startswith(_SITE_WARNINGS):
+            continue
+        if (w.code, w.message) not in seen:
+            seen.add((w.code, w.message))
+            warnings.append(CodedWarning(WarningCode(w.code), w.message))
+    boundary = sorted({*meas.measurement.boundary, *est.measurement.boundary})
+    return make_report(
+        stage=stage,
+        method="proxy_model",
+        total_kwh=total,
+        location=location,
+        pue=pue,
+        measurement={
+            "meters": [
+                m.model_dump(mode="json")
+                for m in [*meas.measurement.meters, *est.measurement.meters]
+            ],
+            "duration_s": common["duration_s"],
+            "started_at": common["started_at"],
+            "ended_at": common["ended_at"],
+            "boundary": boundary,
+            "exit_code": common["exit_code"],
+            "signal": common["signal"],
+        },
+        warnings=warnings,
+        sources=["slurm-acct-gather-energy"],
+        name=common["name"],
+        status=common["status"],
+        topology=common["topology"],
+    )
 
 
 def _common(job_id: str, allocs: Sequence[Allocation]) -> dict[str, Any]:

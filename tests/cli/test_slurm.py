@@ -15,7 +15,8 @@ import pytest
 
 from empreinte.measure.fallback import cpu_power_w
 from empreinte.ranges import Range
-from empreinte.slurm import FORMAT, parse_sacct, parse_tres
+from empreinte.slurm import FORMAT, job_report, parse_sacct, parse_tres
+from empreinte.units import number
 
 ROOT = Path(__file__).parents[2]
 DATA = Path(__file__).parent / "data" / "slurm"
@@ -129,6 +130,35 @@ def test_array_job_tasks_are_summed(env: dict[str, str], tmp_path: Path) -> None
     allocs = parse_sacct((DATA / "6000.txt").read_text())
     assert [a.job_id for a in allocs] == ["6000_1", "6000_2", "6000_3"]
     assert allocs[0].steps == ["6000_1.batch"] and allocs[0].gpu_type == "h100"
+
+
+def test_array_task_without_energy_keeps_the_measured_tasks(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Task 2 of array job 6001 has no ConsumedEnergyRaw (0): tasks 1 and 3 keep their 3.7 MJ
+    measured, task 2 alone is estimated, the sum is at the weaker method (proxy_model)."""
+    rep, proc = report_of(env, tmp_path, "6001", "--energy-plugin", "ipmi")
+    allocs = parse_sacct((DATA / "6001.txt").read_text())
+    assert [a.energy_j for a in allocs] == [1_800_000, None, 1_900_000]
+    alone = job_report("6001_2", [allocs[1]], energy_plugin="ipmi", location="FRA")
+    est = alone.energy.total_kwh
+    measured = 3_700_000 / 3.6e6
+    total = rep["energy"]["total_kwh"]
+    assert total["value"] == pytest.approx(measured + est.value)
+    assert total["low"] == pytest.approx(measured + est.low) and total["low"] > measured
+    assert total["high"] == pytest.approx(measured + est.high)
+    m = rep["measurement"]
+    assert m["method"] == "proxy_model" and m["duration_s"] == 1800 + 1745 + 1900
+    meters = {x["name"]: x for x in m["meters"]}
+    assert meters["slurm-ipmi"]["method"] == "hw_counter"
+    assert meters["slurm-estimate"]["method"] == "proxy_model"
+    assert "0.4847 GPU-hours" in meters["slurm-estimate"]["note"]  # task 2's 1745 s only
+    (partly,) = [w for w in rep["warnings"] if w["code"] == "energy-partly-estimated"]
+    share = 100 * measured / (measured + est.value)
+    assert "2 of 3 allocations" in partly["message"] and "6001_2" in partly["message"]
+    assert f"measured share {number(share)} %" in partly["message"]
+    assert "estimate" in codes(rep) and "ESTIMATE" in proc.stderr
+    assert rep["provenance"]["sources"][0]["id"] == "slurm-acct-gather-energy"
 
 
 def test_failed_and_cancelled_jobs(env: dict[str, str], tmp_path: Path) -> None:

@@ -224,6 +224,35 @@ def test_alumet_interval_gauges(exporter: Exporter) -> None:
     assert [w.code for w in meter.warnings] == [WarningCode.SERIES_SAMPLED]
 
 
+def test_alumet_poll_interval_scales_the_gauges(exporter: Exporter) -> None:
+    """The same recorded text from an agent polling every 0.5 s: each gauge holds half a
+    second's energy, so the energy over the same 2 s scrape interval is twice the 1 s case."""
+    url = exporter.serve(recorded("alumet-1.prom"), recorded("alumet-2.prom"))
+    meter = AlumetMeter(url, poll_s=0.5, clock=Clock(10.0, 12.0))
+    energy = by_component(read_all(meter, 2))
+    meter.close()
+    assert energy == pytest.approx({"cpu": 160.0, "ram": 16.0, "gpu": 760.0})
+    assert "poll 0.5 s" in meter.warnings[0].message
+
+
+def test_alumet_poll_interval_is_a_setting(
+    exporter: Exporter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = exporter.serve(recorded("alumet-1.prom"), recorded("alumet-2.prom"))
+    monkeypatch.setenv("EMPREINTE_METER_POLL_S", "0.5")
+    meter = AlumetMeter(url, clock=Clock(10.0, 12.0))
+    assert meter.poll_s == 0.5
+    assert by_component(read_all(meter, 2))["cpu"] == pytest.approx(160.0)
+    meter.close()
+    assert AlumetMeter(url, poll_s=2.0).poll_s == 2.0  # the argument wins
+    for bad in (0.0, -1.0):
+        with pytest.raises(ConfigError, match="meter-poll-s"):
+            AlumetMeter(url, poll_s=bad)
+    monkeypatch.setenv("EMPREINTE_METER_POLL_S", "0")
+    with pytest.raises(ConfigError, match="EMPREINTE_METER_POLL_S"):
+        AlumetMeter(url)
+
+
 # -- missing series, unreachable endpoint -------------------------------------------------
 def test_missing_series_is_a_coded_warning_never_zero(exporter: Exporter) -> None:
     full = [recorded(f"kepler-current-{i}.prom") for i in (1, 2, 3)]
@@ -316,6 +345,29 @@ def test_run_cli_with_a_fleet_meter(exporter: Exporter, tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "meter scaphandre cannot read here" in proc.stderr and "exe=nope" in proc.stderr
     assert not marker.exists()
+
+
+def test_the_poll_interval_reaches_the_meter_from_track_and_run(
+    exporter: Exporter, tmp_path: Path
+) -> None:
+    url = exporter.serve(recorded("alumet-1.prom"))
+    t = track("a", meters=["alumet"], meter_url=url, meter_poll_s=0.5, live=False)
+    meters = t._given_meters or []
+    assert [(m.name, getattr(m, "poll_s", None)) for m in meters] == [("alumet", 0.5)]
+    for m in meters:
+        m.close()
+    env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    marker = tmp_path / "ran"
+    base = [sys.executable, "-m", "empreinte.cli", "run"]
+    for extra in (["--meter", "alumet", "--meter-url", url, "--meter-poll-s", "0"], []):
+        cmd = [*base, *extra, "--meter-poll-s", "0.5", "--", "touch", str(marker)]
+        if extra:
+            cmd = [*base, *extra, "--", "touch", str(marker)]
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+        )
+        assert proc.returncode == 2 and "--meter-poll-s" in proc.stderr, proc.stderr
+        assert not marker.exists()
 
 
 # -- through a real Prometheus server's federation endpoint -------------------------------

@@ -66,6 +66,12 @@ def run(
         help="Series of a fleet meter: level=pod,pod_namespace=ml,pod_name=train-0 "
         "[setting: meter_select].",
     ),
+    meter_poll_s: float | None = typer.Option(
+        None,
+        "--meter-poll-s",
+        help="Poll interval of the Alumet agent in seconds, which scales its per-poll energy "
+        "gauges [setting: meter_poll_s; default: 1].",
+    ),
 ) -> None:
     """Measure CMD and its children."""
     import uuid
@@ -97,9 +103,11 @@ def run(
     if meter:  # created and probed now: a meter that cannot read stops here, exit 2
         from empreinte.measure.doctor import named_meters
 
-        meters = named_meters(meter, url=meter_url, select=meter_select)
-    elif meter_url or meter_select:
-        raise ConfigError("--meter-url and --meter-select need --meter kepler|scaphandre|alumet")
+        meters = named_meters(meter, url=meter_url, select=meter_select, poll_s=meter_poll_s)
+    elif meter_url or meter_select or meter_poll_s is not None:
+        raise ConfigError(
+            "--meter-url, --meter-select and --meter-poll-s need --meter kepler|scaphandre|alumet"
+        )
     tracker = Tracker(
         name or " ".join(cmd)[:300],
         stage=stage,

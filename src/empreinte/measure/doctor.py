@@ -105,12 +105,17 @@ def _probe_named(row: MeterSpec) -> Availability:
 
 
 def named_meters(
-    names: Sequence[str], *, url: str | None = None, select: str | None = None
+    names: Sequence[str],
+    *,
+    url: str | None = None,
+    select: str | None = None,
+    poll_s: float | None = None,
 ) -> list[Meter]:
     """The meters ``names`` (registry rows), created and probed now, before any work runs.
 
     A fleet meter (``kepler``, ``scaphandre``, ``alumet``) reads ``url`` with ``select``
-    (default: the ``meter_url``/``meter_select`` settings); ``estimate`` estimates CPU and
+    and the agent's poll interval ``poll_s`` (default: the ``meter_url``/``meter_select``/
+    ``meter_poll_s`` settings); ``estimate`` estimates CPU and
     RAM where the other named meters do not cover them. A meter that does not work here
     raises a :class:`~empreinte.errors.ConfigError` with the reason and the fix (the command
     has not started)."""
@@ -129,7 +134,7 @@ def named_meters(
                     continue
                 meter = row.create_fallback(missing)
             elif not row.default:
-                meter = row.meter_class()(url, select)
+                meter = row.meter_class()(url, select, poll_s=poll_s)
             else:
                 meter = row.create()
             meters.append(meter)

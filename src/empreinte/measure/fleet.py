@@ -21,8 +21,8 @@ runs. Each exporter's method is stated from its documentation (docs/integrations
 - **Alumet** (alumet-dev): ``rapl_consumed_energy`` (J) and ``nvml_energy_consumption`` (mJ)
   are RAPL and NVML counter differences (``hw_counter``); its Prometheus exporter shows each
   as a gauge holding the energy of the last poll interval, so energy between scrapes is that
-  value divided by the poll interval (``alumet_poll_s``, default 1 s, Alumet's default) times
-  the scrape interval (``series-sampled``).
+  value divided by the poll interval (``poll_s``, the ``meter_poll_s`` setting, default 1 s,
+  Alumet's default) times the scrape interval (``series-sampled``).
 
 A selector picks the series: ``level=pod,pod_namespace=ml,pod_name=train-0`` (``=`` exact,
 ``=~`` a full-match regular expression, ``!=`` not equal); ``level`` is one of the exporter's
@@ -382,8 +382,10 @@ class _Series:
 class FleetMeter:
     """Energy of the series an agent exports, scraped from ``url`` (see the module docstring).
 
-    ``url`` and ``select`` default to the ``meter_url`` and ``meter_select`` settings
-    (``EMPREINTE_METER_URL``, ``EMPREINTE_METER_SELECT``, the config file)."""
+    ``url``, ``select`` and ``poll_s`` default to the ``meter_url``, ``meter_select`` and
+    ``meter_poll_s`` settings (``EMPREINTE_METER_URL``, ``EMPREINTE_METER_SELECT``,
+    ``EMPREINTE_METER_POLL_S``, the config file); ``poll_s``, the agent's poll interval, scales
+    Alumet's per-poll energy gauges (the other agents export counters or power)."""
 
     exporter: Exporter = KEPLER
     name = "fleet"
@@ -396,7 +398,7 @@ class FleetMeter:
         select: str | Selector | None = None,
         *,
         timeout_s: float = 5.0,
-        alumet_poll_s: float = 1.0,
+        poll_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         from empreinte import config
@@ -410,11 +412,9 @@ class FleetMeter:
                 f"{self.name} has no level {self.selector.level!r}; "
                 f"levels: {', '.join(self.exporter.levels)}"
             )
-        if alumet_poll_s <= 0:
-            raise ConfigError("alumet_poll_s must be positive")
+        self.poll_s: float = config.get("meter_poll_s", poll_s)
         self.timeout_s = timeout_s
         self.clock = clock
-        self.alumet_poll_s = alumet_poll_s
         self.method = self.exporter.method(self.selector.level)
         self.source = self.exporter.source
         self.warnings: list[CodedWarning] = []
@@ -529,7 +529,7 @@ class FleetMeter:
             ser.last_w = watts
         else:  # delta: energy of the agent's last poll interval, as a gauge
             if ser.last_t is not None:
-                ser.energy_j += value * ser.scale / self.alumet_poll_s * (now - ser.last_t)
+                ser.energy_j += value * ser.scale / self.poll_s * (now - ser.last_t)
         ser.last_t = now
 
     def _energies(self) -> dict[str, float]:
@@ -557,7 +557,7 @@ class FleetMeter:
             what = (
                 "power gauges integrated between scrapes"
                 if "power" in kinds
-                else f"per-interval energy gauges (poll {self.alumet_poll_s:g} s) scaled to "
+                else f"per-interval energy gauges (poll {self.poll_s:g} s) scaled to "
                 "the scrape intervals"
             )
             self._warn(

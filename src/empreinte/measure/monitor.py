@@ -109,7 +109,8 @@ class Tracker(ContextDecorator):
     naming it, not an error after the block. ``location`` is a zone code, a
     ``cloud:PROVIDER:REGION`` string or a resolved :class:`~empreinte.factors.site.Site`;
     ``None`` means the ``location`` setting (``EMPREINTE_LOCATION``, the config file), else
-    unknown. The resolved site is :attr:`site`."""
+    unknown. The resolved site is :attr:`site`. ``meter_url``, ``meter_select`` and
+    ``meter_poll_s`` configure a fleet meter named in ``meters`` (``"alumet"``...)."""
 
     log_to_mlflow = True
     """When the run ends, log the report to the active MLflow run (if the program imported
@@ -124,6 +125,7 @@ class Tracker(ContextDecorator):
         meters: Sequence[Meter | str] | None = None,
         meter_url: str | None = None,
         meter_select: str | None = None,
+        meter_poll_s: float | None = None,
         interval_s: float = 1.0,
         checkpoint_s: float = 10.0,
         out: str | os.PathLike[str] | None = None,
@@ -162,7 +164,7 @@ class Tracker(ContextDecorator):
         elif callable(sync):
             self._sync = sync
         self._live_wanted = live
-        self._given_meters = _given_meters(meters, meter_url, meter_select)
+        self._given_meters = _given_meters(meters, meter_url, meter_select, meter_poll_s)
         self.sampler: Sampler | None = None
         self.attribution: Attribution | None = None
         self.command_exit: tuple[int, str | None] | None = None
@@ -450,7 +452,10 @@ class _Window:
 
 
 def _given_meters(
-    meters: Sequence[Meter | str] | None, url: str | None, select: str | None
+    meters: Sequence[Meter | str] | None,
+    url: str | None,
+    select: str | None,
+    poll_s: float | None = None,
 ) -> list[Meter] | None:
     """The meters given to a tracker: instances as they are, names (``"kepler"``) created
     from the registry and probed now, before the work starts."""
@@ -463,7 +468,7 @@ def _given_meters(
         return [m for m in meters if not isinstance(m, str)]
     from empreinte.measure.doctor import named_meters
 
-    made = iter(named_meters(names, url=url, select=select))
+    made = iter(named_meters(names, url=url, select=select, poll_s=poll_s))
     by_name = {n: next(made) for n in dict.fromkeys(names)}
     out: list[Meter] = []
     for m in meters:
