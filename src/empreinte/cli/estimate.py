@@ -194,17 +194,20 @@ def _explain(steps: list[dict[str, Any]]) -> None:
 
 def _data_rows(items: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """Rows for the data components (storage, transfer), beside the compute footprint."""
+    from empreinte.units import with_bounds
+
+    def shown(r: dict[str, float] | None, unit: str) -> str:
+        return (
+            "not assessed" if r is None else with_bounds(r["value"], r["low"], r["high"], unit, 4)
+        )
+
     rows = []
     for d in items:
-        what = f"{d['component']}: {d['name']} ({d['quantity']:,.4g} {d['unit']})"
-        rows.append((f"{what} energy (kWh)", _fmt(d.get("energy_kwh"), missing="not assessed")))
+        name = d["component"] if d["name"] == d["component"] else f"{d['component']}: {d['name']}"
+        what = f"{name} ({d['quantity']:,.4g} {d['unit']})"
+        rows.append((f"{what}, energy", shown(d.get("energy_kwh"), "kWh")))
         gwp = d.get("gwp_kgco2e")
-        rows.append(
-            (
-                f"{what} GWP (kgCO2e)",
-                _fmt(None if gwp is None else gwp["total"], missing="not assessed"),
-            )
-        )
+        rows.append((f"{what}, GWP", shown(None if gwp is None else gwp["total"], "kgCO2e")))
     return rows
 
 
