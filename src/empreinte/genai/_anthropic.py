@@ -27,6 +27,9 @@ __all__ = ["targets"]
 
 PROVIDER = "anthropic"
 _USAGE = frozenset({"message_start", "message_delta", "message_stop"})
+# The client's content-block event classes (most of a stream's events, never any usage): passed
+# on at one ``type(event)`` lookup, without reading ``event.type`` (set by ``targets()``).
+_CONTENT: frozenset[type] = frozenset()
 
 
 class _MessageStream(StreamObserver):
@@ -44,7 +47,11 @@ class _MessageStream(StreamObserver):
     def gen(self, inner: Iterator[Any]) -> Iterator[Any]:
         model = ""
         i = o = r = 0
+        content = _CONTENT
         for event in inner:
+            if type(event) in content:
+                yield event
+                continue
             kind = event.type
             if kind in _USAGE:  # most events are content blocks: no usage
                 if kind == "message_delta":
@@ -60,7 +67,11 @@ class _MessageStream(StreamObserver):
     async def agen(self, inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
         model = ""
         i = o = r = 0
+        content = _CONTENT
         async for event in inner:
+            if type(event) in content:
+                yield event
+                continue
             kind = event.type
             if kind in _USAGE:
                 if kind == "message_delta":
@@ -80,8 +91,15 @@ class _MessageStream(StreamObserver):
 def targets() -> list[Target]:
     """What :func:`empreinte.genai.instrument` patches:
     anthropic's ``messages.create`` and ``messages.stream`` (sync and async)."""
+    import anthropic.types
     from anthropic import AsyncStream, Stream
     from anthropic.types import Message
+
+    global _CONTENT
+    names = ("RawContentBlockStartEvent", "RawContentBlockDeltaEvent", "RawContentBlockStopEvent")
+    _CONTENT = frozenset(
+        c for c in (getattr(anthropic.types, n, None) for n in names) if isinstance(c, type)
+    )
 
     def messages(resource: Any, result: Any) -> Any:
         t = type(result)
