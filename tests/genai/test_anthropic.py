@@ -54,6 +54,19 @@ def test_thinking_tokens_are_counted_inside_the_output(server: FakeProviderServe
     assert "reasoning-as-output" in {w.code for w in m.impacts.warnings}
 
 
+def test_stream_counts_input_from_start_and_output_and_thinking_from_delta(
+    server: FakeProviderServer,
+) -> None:
+    server.usage = (200, 90, 60)
+    c = client(server)
+    stream = c.messages.create(model=MODEL, max_tokens=128, messages=MSG, stream=True)
+    events = list(stream)
+    u = stream.impacts.usage
+    assert (u.input_tokens, u.output_tokens, u.reasoning_tokens) == (200, 90, 60)
+    assert events[-1].impacts is stream.impacts
+    assert [e.type for e in events].count("content_block_delta") > 0
+
+
 def test_async_message_and_stream(server: FakeProviderServer) -> None:
     async def go() -> tuple[Any, Any, list[Any]]:
         c = anthropic.AsyncAnthropic(base_url=server.url, api_key="test", max_retries=0)

@@ -9,16 +9,17 @@ context manager is entered; its ``MessageStream`` gets ``impacts`` when the stre
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from empreinte.genai._patch import (
+    _OBSERVER,
     StreamObserver,
     Target,
     attach,
     helper_handler,
     host_of,
-    observe_stream,
 )
 from empreinte.genai.usage import TokenUsage, anthropic_usage
 
@@ -26,48 +27,79 @@ __all__ = ["targets"]
 
 PROVIDER = "anthropic"
 _USAGE = frozenset({"message_start", "message_delta", "message_stop"})
+# The client's content-block event classes (most of a stream's events, never any usage): passed
+# on at one ``type(event)`` lookup, without reading ``event.type`` (set by ``targets()``).
+_CONTENT: frozenset[type] = frozenset()
 
 
 class _MessageStream(StreamObserver):
-    __slots__ = ("model", "usage")
+    """One Messages stream. ``gen``/``agen`` keep the model and the token counts in local
+    variables (no method call, list or tuple kept per event); the ``TokenUsage`` is built once,
+    at ``message_stop``. The observer itself holds only what ``finish`` needs."""
 
-    def __init__(self, stream: Any, host: str | None) -> None:
-        super().__init__(stream, host)
-        self.model = ""
-        self.usage: list[int] = [0, 0, 0]
+    __slots__ = ()
+
+    def __init__(self, stream: Any, host: str | None) -> None:  # no super() call: per stream
+        self._targets = [weakref.ref(stream)]
+        self.host = host
+        self.done = False
 
     def gen(self, inner: Iterator[Any]) -> Iterator[Any]:
-        feed = self.feed
+        model = ""
+        i = o = r = 0
+        content = _CONTENT
         for event in inner:
-            if event.type in _USAGE:  # most events are content blocks: no usage
-                feed(event)
+            if type(event) in content:
+                yield event
+                continue
+            kind = event.type
+            if kind in _USAGE:  # most events are content blocks: no usage
+                if kind == "message_delta":
+                    di, o, dr = anthropic_usage(event.usage)
+                    i, r = max(di, i), dr or r
+                elif kind == "message_start":
+                    model = event.message.model
+                    i, o, r = anthropic_usage(event.message.usage)
+                else:  # message_stop
+                    self.finish(event, TokenUsage(PROVIDER, model, i, o, r, host=self.host))
             yield event
 
     async def agen(self, inner: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        feed = self.feed
+        model = ""
+        i = o = r = 0
+        content = _CONTENT
         async for event in inner:
-            if event.type in _USAGE:
-                feed(event)
+            if type(event) in content:
+                yield event
+                continue
+            kind = event.type
+            if kind in _USAGE:
+                if kind == "message_delta":
+                    di, o, dr = anthropic_usage(event.usage)
+                    i, r = max(di, i), dr or r
+                elif kind == "message_start":
+                    model = event.message.model
+                    i, o, r = anthropic_usage(event.message.usage)
+                else:
+                    self.finish(event, TokenUsage(PROVIDER, model, i, o, r, host=self.host))
             yield event
 
-    def feed(self, event: Any) -> None:
-        kind = event.type
-        if kind == "message_start":
-            self.model = event.message.model
-            self.usage = list(anthropic_usage(event.message.usage))
-        elif kind == "message_delta":
-            i, o, r = anthropic_usage(event.usage)
-            self.usage = [max(i, self.usage[0]), o, r or self.usage[2]]
-        elif kind == "message_stop":
-            i, o, r = self.usage
-            self.finish(event, TokenUsage(PROVIDER, self.model, i, o, r, host=self.host))
+    def feed(self, event: Any) -> None:  # pragma: no cover - gen/agen do the work
+        raise NotImplementedError
 
 
 def targets() -> list[Target]:
     """What :func:`empreinte.genai.instrument` patches:
     anthropic's ``messages.create`` and ``messages.stream`` (sync and async)."""
+    import anthropic.types
     from anthropic import AsyncStream, Stream
     from anthropic.types import Message
+
+    global _CONTENT
+    names = ("RawContentBlockStartEvent", "RawContentBlockDeltaEvent", "RawContentBlockStopEvent")
+    _CONTENT = frozenset(
+        c for c in (getattr(anthropic.types, n, None) for n in names) if isinstance(c, type)
+    )
 
     def messages(resource: Any, result: Any) -> Any:
         t = type(result)
@@ -75,7 +107,10 @@ def targets() -> list[Target]:
             i, o, r = anthropic_usage(result.usage)
             attach(result, TokenUsage(PROVIDER, result.model, i, o, r, host=host_of(resource)))
         elif t is Stream or t is AsyncStream:
-            observe_stream(result, _MessageStream(result, host_of(resource)), t is AsyncStream)
+            obs = _MessageStream(result, host_of(resource))
+            inner = result._iterator
+            result._iterator = obs.agen(inner) if t is AsyncStream else obs.gen(inner)
+            object.__setattr__(result, _OBSERVER, obs)
         return result
 
     mod = "anthropic.resources.messages.messages"
