@@ -84,9 +84,6 @@ class _MessageStream(StreamObserver):
                     self.finish(event, TokenUsage(PROVIDER, model, i, o, r, host=self.host))
             yield event
 
-    def feed(self, event: Any) -> None:  # pragma: no cover - gen/agen do the work
-        raise NotImplementedError
-
 
 def targets() -> list[Target]:
     """What :func:`empreinte.genai.instrument` patches:
