@@ -361,24 +361,34 @@ def _mixed(
         total_kwh=total,
         location=location,
         pue=pue,
-        measurement={
-            "meters": [
+        measurement=_measurement(
+            [
                 m.model_dump(mode="json")
                 for m in [*meas.measurement.meters, *est.measurement.meters]
             ],
-            "duration_s": common["duration_s"],
-            "started_at": common["started_at"],
-            "ended_at": common["ended_at"],
-            "boundary": boundary,
-            "exit_code": common["exit_code"],
-            "signal": common["signal"],
-        },
+            common,
+            boundary,
+        ),
         warnings=warnings,
         sources=["slurm-acct-gather-energy"],
         name=common["name"],
         status=common["status"],
         topology=common["topology"],
     )
+
+
+def _measurement(
+    meters: list[dict[str, Any]], common: dict[str, Any], boundary: Sequence[str]
+) -> dict[str, Any]:
+    """The report's ``measurement`` block: the meters, then the job's times and exit status."""
+    keys = ("duration_s", "started_at", "ended_at")
+    return {
+        "meters": meters,
+        **{k: common[k] for k in keys},
+        "boundary": list(boundary),
+        "exit_code": common["exit_code"],
+        "signal": common["signal"],
+    }
 
 
 def _common(job_id: str, allocs: Sequence[Allocation]) -> dict[str, Any]:
@@ -476,15 +486,7 @@ def _measured(
         total_kwh=total,
         location=location,
         pue=pue,
-        measurement={
-            "meters": [meter],
-            "duration_s": common["duration_s"],
-            "started_at": common["started_at"],
-            "ended_at": common["ended_at"],
-            "boundary": boundary,
-            "exit_code": common["exit_code"],
-            "signal": common["signal"],
-        },
+        measurement=_measurement([meter], common, boundary),
         warnings=warnings,
         sources=["slurm-acct-gather-energy"],
         name=common["name"],
