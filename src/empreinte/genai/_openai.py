@@ -19,7 +19,7 @@ wrapper counts it already.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from empreinte.genai._patch import (
@@ -37,6 +37,17 @@ __all__ = ["targets"]
 
 PROVIDER = "openai"
 _FINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
+
+
+def _usage_of(
+    result: Any, read: Callable[[Any], tuple[int, int, int]], host: str | None
+) -> TokenUsage:
+    """A completed response's token usage, read by ``read``; unknown (not zero) without one."""
+    u = result.usage
+    if u is None:
+        return _missing(result.model, host)
+    i, o, r = read(u)
+    return TokenUsage(PROVIDER, result.model, i, o, r, host=host)
 
 
 def _missing(model: str, host: str | None) -> TokenUsage:
@@ -148,13 +159,7 @@ def targets() -> list[Target]:
     def chat(resource: Any, result: Any) -> Any:
         t = type(result)
         if t is ChatCompletion or (t is not Stream and isinstance(result, ChatCompletion)):
-            u = result.usage
-            if u is not None:
-                i, o, r = openai_chat_usage(u)
-                usage = TokenUsage(PROVIDER, result.model, i, o, r, host=host_of(resource))
-            else:  # no usage: counts unknown, not zero
-                usage = _missing(result.model, host_of(resource))
-            attach(result, usage)
+            attach(result, _usage_of(result, openai_chat_usage, host_of(resource)))
         elif t is Stream or t is AsyncStream:
             observe_stream(result, _ChatStream(result, host_of(resource)), t is AsyncStream)
         return result
@@ -162,13 +167,7 @@ def targets() -> list[Target]:
     def responses(resource: Any, result: Any) -> Any:
         t = type(result)
         if t is response_cls or (response_cls is not None and isinstance(result, response_cls)):
-            u = result.usage
-            if u is not None:
-                i, o, r = openai_responses_usage(u)
-                usage = TokenUsage(PROVIDER, result.model, i, o, r, host=host_of(resource))
-            else:  # no usage: counts unknown, not zero
-                usage = _missing(result.model, host_of(resource))
-            attach(result, usage)
+            attach(result, _usage_of(result, openai_responses_usage, host_of(resource)))
         elif t is Stream or t is AsyncStream:
             observe_stream(result, _ResponsesStream(result, host_of(resource)), t is AsyncStream)
         return result
