@@ -77,3 +77,19 @@ def test_bad_scenarios_are_config_errors(tmp_path):
     p.write_text('{"name": "x"}')
     with pytest.raises(ConfigError, match="no training"):
         run_scenario(load_scenarios(p)[0])
+
+
+def test_a_stage_the_scenario_lacks_is_absent_not_zero(tmp_path):
+    p = tmp_path / "inference-only.yaml"
+    p.write_text(
+        "name: serve-only\nmodel: meta-llama/Llama-3.1-8B-Instruct\nhardware: nvidia-h100-sxm\n"
+        "location: FRA\ninference: {requests_per_day: 1000, output_tokens: 300, days: 30}\n"
+    )
+    results = [run_scenario(s) for s in load_scenarios(p)]
+    row = comparison_rows(results)[0]
+    assert row["training_tco2e"] is None and row["fine_tuning_tco2e"] is None
+    assert row["inference_tco2e"] > 0
+    assert row["total_tco2e"] == pytest.approx(row["inference_tco2e"])
+    png = write_chart(results, tmp_path / "c.png")
+    assert png.stat().st_size > 0
+    assert "<td>-</td>" in write_html(results, tmp_path / "c.html", png).read_text()

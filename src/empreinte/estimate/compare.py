@@ -23,12 +23,14 @@ def comparison_rows(results: Sequence[ScenarioResult]) -> list[dict[str, Any]]:
     """One row per scenario: GWP (t) by stage, totals and the amortised per-request values."""
     rows = []
     for r in results:
-        by_stage = dict.fromkeys(STAGES, 0.0)
+        # a stage the scenario does not have is None ("-"), never 0
+        by_stage: dict[str, float | None] = dict.fromkeys(STAGES)
         for s in r.stages:
-            by_stage[_stage_key(s.stage)] += float(s.gwp_kgco2e.value) / 1000
+            k = _stage_key(s.stage)
+            by_stage[k] = (by_stage[k] or 0.0) + float(s.gwp_kgco2e.value) / 1000
         for c in r.data:  # storage and transfer (impacts.data); not assessed adds nothing
             if c.gwp_kgco2e is not None:
-                by_stage["data"] += float(c.gwp_kgco2e.value) / 1000
+                by_stage["data"] = (by_stage["data"] or 0.0) + float(c.gwp_kgco2e.value) / 1000
         tot = r.total("gwp_kgco2e")
         per = r.per_request("gwp_kgco2e")
         energy = r.per_request("energy_kwh")
@@ -81,7 +83,7 @@ def write_chart(results: Sequence[ScenarioResult], path: str | Path) -> Path:
     fig, ax = plt.subplots(figsize=(max(5.0, 1.6 * len(rows)), 4.0), dpi=100)
     bottom = [0.0] * len(rows)
     for stage in STAGES:
-        vals = [r[f"{stage}_tco2e"] for r in rows]
+        vals = [r[f"{stage}_tco2e"] or 0.0 for r in rows]  # absent: no bar
         if any(vals):
             ax.bar(names, vals, bottom=bottom, label=stage.replace("_", "-"))
             bottom = [b + v for b, v in zip(bottom, vals, strict=True)]

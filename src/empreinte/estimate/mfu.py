@@ -10,7 +10,10 @@ smaller share of the peak (Llama 3 8B ≈ 0.16 on H100, Llama 3.1 405B ≈ 0.35;
 fitted by least squares on the runs (a few points: the fit is recomputed on first use, so it
 is reproducible by construction). Outside the fitted data (size or chip peak beyond the runs')
 the drivers are clamped to the data's edge, the central value to the observed MFU span, and
-the range widens by the distance (coded warning ``mfu-extrapolated`` naming the axis). The
+the range widens by the distance (coded warning ``mfu-extrapolated`` naming the axis). One
+exception, from physics: below the smallest run, MFU goes on falling along the fitted size
+slope at that chip (smaller matrix products use less of the peak: Llama 3.2 1B used 0.05 of
+an H100, Llama 3 8B 0.16); it never rises as a model shrinks (a negative slope stays flat). The
 range is the central value divided and multiplied by the worst leave-one-run-out ratio
 (predicted / implied MFU, either way: with a dozen runs the sign of the next error is unknown).
 """
@@ -133,6 +136,10 @@ class MfuFit:
     def median_abs_error(self) -> float:
         return float(np.median([abs(p / m - 1.0) for m, p in self.loo.values()]))
 
+    def size_slope(self, peak_pflops: float) -> float:
+        """d ln MFU / d ln N on a chip of this peak (``b + d ln P``)."""
+        return self.coef[1] + self.coef[3] * math.log(peak_pflops)
+
     def central(self, active_b: float, peak_pflops: float) -> float:
         return math.exp(float(np.dot(_features(active_b, peak_pflops), self.coef)))
 
@@ -176,6 +183,12 @@ def mfu_prior(
     a_c = min(max(a, fit.active_b[0]), fit.active_b[1])
     p_c = min(max(p, fit.peak_pflops[0]), fit.peak_pflops[1])
     central = min(max(fit.central(a_c, p_c), fit.mfu_span[0]), fit.mfu_span[1])
+    slope = fit.size_slope(p_c)
+    if a < a_c and slope > 0:
+        # below the smallest run, MFU keeps falling along the fitted slope (smaller matmuls
+        # use less of the peak); it never rises as a model shrinks, so a negative slope
+        # (a chip whose runs happen to fall with size) stays flat at the edge
+        central *= (a / a_c) ** slope
     folds = abs(math.log(a / a_c)) + abs(math.log(p / p_c))
     widen = 1.0 + WIDEN_PER_E_FOLD * folds
     if folds > 0 and warnings is not None:

@@ -163,7 +163,12 @@ def _llama2(sizes: list[str]) -> Range:
 LLAMA3_CARDS = {  # card: (runs of training_runs.json, card total tCO2e)
     "Llama 3": (("Llama 3 8B", "Llama 3 70B"), 2290.0),
     "Llama 3.1": (("Llama 3.1 8B", "Llama 3.1 70B", "Llama 3.1 405B"), 11390.0),
+    "Llama 3.2": (("Llama 3.2 1B", "Llama 3.2 3B"), 240.0),
+    "Llama 3.3": (("Llama 3.3 70B",), 2040.0),
+    "Llama 4": (("Llama 4 Scout", "Llama 4 Maverick"), 1999.0),
 }
+HELD_OUT_LLAMA = ("Llama 3.3 70B", "Llama 4 Scout", "Llama 4 Maverick")
+"""Meta's cards the MFU prior was not fitted on (training_runs.json ``held_out``)."""
 
 
 def _run(name: str) -> PublicRun:
@@ -433,7 +438,21 @@ def _proxy_cases() -> list[Case]:
                 "Llama 3.1 8B",
                 "Llama 3.1 70B",
                 "Llama 3.1 405B",
+                "Llama 3.2 1B",
+                "Llama 3.2 3B",
             )
+        ),
+        *(
+            Case(
+                f"{name} from 6ND (not in the MFU fit)",
+                "proxy",
+                "training GWP, accelerators boundary, USA grid",
+                "tCO2e",
+                float(_run(name).tco2e or 0.0),
+                "meta-llama-model-cards",
+                partial(_llama_proxy_t, name),
+            )
+            for name in HELD_OUT_LLAMA
         ),
         Case(
             "DeepSeek-V3 GPU-hours from 6ND (not in the MFU fit)",
