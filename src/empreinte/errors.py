@@ -164,6 +164,7 @@ class WarningCode(StrEnum):
     MFU_EXTRAPOLATED = "mfu-extrapolated"  # training MFU prior used outside its public runs
     METHODS_DISAGREE = "methods-disagree"  # fitted and FLOP methods differ by more than x2
     PREFILL_FLOPS = "prefill-flops"  # fitted method: input tokens' prefill added from FLOPs
+    INPUT_TOKENS_UNKNOWN = "input-tokens-unknown"  # log rows without a usable input count
     BOUNDARY_ACCELERATORS = "boundary-accelerators"  # accelerator energy only (Meta's accounting)
     PROVISIONED_SATURATED = "provisioned-saturated"  # requests need more than the provisioned fleet
     DATA_NOT_ASSESSED = "data-not-assessed"  # a storage medium without a sourced factor

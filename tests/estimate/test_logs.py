@@ -76,7 +76,12 @@ def test_formats_agree_and_unknown_models_stay_unestimated(files):
 def test_rows_match_the_single_request_estimator(files):
     le = estimate_log(read_log(files[0]), pue=1.2)
     for i, row in enumerate(ROWS[:3]):
-        one = estimate_inference(model=row["model"], output_tokens=row["output_tokens"], pue=1.2)
+        one = estimate_inference(
+            model=row["model"],
+            output_tokens=row["output_tokens"],
+            input_tokens=row.get("input_tokens", 0),
+            pue=1.2,
+        )
         assert le.energy_kwh.value[i] == pytest.approx(one.per_request.full.value)
         assert le.energy_kwh.high[i] == pytest.approx(one.per_request.full.high)
 
@@ -138,3 +143,26 @@ def test_csv_and_jsonl_without_pyarrow_give_the_same_rows(files, monkeypatch):
         le = estimate_log(read_log(f), pue=1.2)
         np.testing.assert_allclose(le.energy_kwh.value[:3], with_arrow.energy_kwh.value[:3])
         assert {g["day"] for g in le.totals_by("day")} == {"2026-01-01", "2026-01-02"}
+
+
+def test_input_tokens_pay_their_prefill_row_by_row(tmp_path):
+    """Issue 12: a RAG request (20,000 input tokens) costs its prompt in a log as in
+    ``estimate inference``; a row without a usable count keeps the task's typical prompt."""
+    p = tmp_path / "rag.csv"
+    p.write_text(
+        "model,input_tokens,output_tokens\n"
+        "llama-3.1-70b,50,300\nllama-3.1-70b,20000,300\nllama-3.1-70b,,300\n"
+        "llama-3.1-70b,-5,300\n"
+    )
+    le = estimate_log(read_log(p), pue=1.2, location="FRA")
+    for i, n_in in ((0, 50), (1, 20000), (2, 0), (3, 0)):
+        one = estimate_inference(
+            model="llama-3.1-70b", output_tokens=300, input_tokens=n_in, pue=1.2, location="FRA"
+        )
+        assert le.energy_kwh.value[i] == pytest.approx(one.per_request.full.value)
+        assert le.energy_kwh.low[i] == pytest.approx(one.per_request.full.low)
+        assert le.energy_kwh.high[i] == pytest.approx(one.per_request.full.high)
+    assert le.energy_kwh.value[1] > 10 * le.energy_kwh.value[2]  # the prompt dominates
+    msgs = {w.code: w.message for w in le.warnings}
+    assert msgs["prefill-flops"].startswith("2 rows' input tokens")
+    assert msgs["input-tokens-unknown"].startswith("2 rows without a usable input_tokens")

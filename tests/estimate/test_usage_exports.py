@@ -109,7 +109,9 @@ def test_openai_usage_api_golden(tmp_path: Path) -> None:
         assert float(first[col]) / float(second[col]) == pytest.approx(2.0, rel=1e-5)
     c = fitted_model().output_len_exponent
     ratio = float(first["energy_wh_high"]) / float(second["energy_wh_high"])
-    assert ratio == pytest.approx(2 ** (1 + c), rel=1e-5)
+    # decode's high bound (all of a bucket's tokens in one request) scales as 2^(1 + c), the
+    # prefill of the bucket's input tokens linearly: the sum lies between
+    assert 2.0 < ratio < 2 ** (1 + c)
 
 
 def test_anthropic_usage_report_golden() -> None:

@@ -344,12 +344,12 @@ def _merge_warnings(warnings: Iterable[CodedWarning]) -> list[CodedWarning]:
     """Warnings of several batches, each once, in order. Where batches counted rows (``"12
     rows ..."``, same text after the count), the counts are added; ``rows-unestimated`` also
     unites its reasons."""
-    by_code: dict[WarningCode, dict[str, None]] = {}
+    by_code: dict[WarningCode, list[str]] = {}  # every message, repeats too: counts add up
     for w in warnings:
-        by_code.setdefault(w.code, {})[w.message] = None
+        by_code.setdefault(w.code, []).append(w.message)
     out = []
     for code, msgs in by_code.items():
-        texts = list(msgs)
+        texts = msgs
         if len(texts) > 1 and code == WarningCode.ROWS_UNESTIMATED:
             texts = [_merge_unestimated(texts)]
         elif len(texts) > 1:  # "<count> <same text>" messages are added; the others kept once
@@ -358,7 +358,8 @@ def _merge_warnings(warnings: Iterable[CodedWarning]) -> list[CodedWarning]:
             for t in texts:
                 m = re.match(r"(\d+) (.*)$", t, re.S)
                 if m is None:
-                    kept.append(t)
+                    if t not in kept:
+                        kept.append(t)
                 elif m.group(2) not in sums:
                     sums[m.group(2)] = int(m.group(1))
                     kept.append(m.group(2))

@@ -26,7 +26,7 @@ import numpy as np
 
 from empreinte.errors import CodedWarning, ConfigError, EstimateError, UnknownKeyError, WarningCode
 from empreinte.estimate.common import default_or, resolve_pue
-from empreinte.ranges import Range
+from empreinte.ranges import Range, as_range
 from empreinte.vocabulary import J_PER_KWH, USAGE_CRITERIA
 
 __all__ = [
@@ -187,6 +187,53 @@ def _numeric(col: Any, name: str) -> Any:
     except (TypeError, ValueError):
         bad = next((v for v in np.asarray(col).tolist() if not _is_number(v)), None)
         raise ConfigError(f"column {name!r} must hold numbers, found {bad!r}") from None
+
+
+def _prefill_kwh(
+    in_tok: Any,
+    active: Range,
+    acc: Any,
+    task: str,
+    sources: list[str],
+    warnings: list[CodedWarning],
+) -> Range:
+    """Accelerator kWh of each row's input tokens, as :func:`.inference.estimate_inference`:
+    ``2 N_active L_in`` FLOP at the training MFU and the inference power (the per-token data
+    have no input lengths). Linear in ``L_in``, so a usage export's row (the sum of its
+    requests' inputs) needs no split. A row without a usable count adds nothing beyond the
+    task's typical prompt, which the fitted term carries, and is counted in a warning."""
+    from empreinte.estimate.inference import flops_energy_j
+
+    usable = np.isfinite(in_tok) & (in_tok >= 0)
+    tok = np.where(usable, in_tok, 0.0)
+    prefill = Range.point(np.zeros(tok.shape))
+    if (tok > 0).any():
+        assert acc.peak_flops_bf16 is not None and acc.tdp_w is not None  # fitted GPUs
+        mfu = default_or(None, "training_mfu", sources)
+        load = default_or(None, "inference_power_fraction_of_tdp", sources)
+        prefill = as_range(
+            flops_energy_j(
+                active, Range.point(tok), acc.peak_flops_bf16.value, mfu, acc.tdp_w.value, load
+            )
+        )
+        warnings.append(
+            CodedWarning(
+                WarningCode.PREFILL_FLOPS,
+                f"{int((tok > 0).sum())} rows' input tokens: their prefill is added from FLOPs "
+                f"(2 N_active L_in at the training MFU; the per-token data have no input "
+                f"lengths); the fitted term also carries the typical prompt of task {task!r}",
+            )
+        )
+    missing = int((~usable).sum())
+    if missing:
+        warnings.append(
+            CodedWarning(
+                WarningCode.INPUT_TOKENS_UNKNOWN,
+                f"{missing} rows without a usable input_tokens (empty, negative or not "
+                f"finite): their prompt is taken as task {task!r}'s typical one, no prefill added",
+            )
+        )
+    return prefill / J_PER_KWH
 
 
 def _is_number(v: Any) -> bool:
@@ -494,6 +541,7 @@ def estimate_log(
     sources: list[str] = ["ml-energy-v3"]
     batch_r = default_or(batch, "inference_batch", sources)
     prof = np.full((3, models.uniques.size), np.nan)
+    act = np.full((3, models.uniques.size), np.nan)  # active parameters: value, low, high
     unknown: list[str] = []
     for i, name in enumerate(models.uniques.tolist()):
         try:
@@ -525,6 +573,8 @@ def estimate_log(
             warnings=warnings,
         )
         prof[:, i] = (pr.value, pr.low, pr.high)
+        act_r = as_range(active)
+        act[:, i] = (act_r.value, act_r.low, act_r.high)
     agg = None if requests is None else aggregate_scale(out_tok, requests, task, warnings)
     per_req = out_tok if agg is None else agg[0]
     huge = per_req[per_req > MAX_PLAUSIBLE_TOKENS]
@@ -560,6 +610,15 @@ def estimate_log(
         prof[1][models.codes] * scale_low / J_PER_KWH / widen,
         prof[2][models.codes] * scale_high / J_PER_KWH * widen,
     )
+    if "input_tokens" in data:
+        acc_kwh = acc_kwh + _prefill_kwh(
+            _numeric(data["input_tokens"], "input_tokens"),
+            Range(act[0][models.codes], act[1][models.codes], act[2][models.codes]),
+            acc,
+            task,
+            sources,
+            warnings,
+        )
     host = default_or(None, "host_ratio", sources)
     if provisioned_hours is None:
         idle = default_or(None, "idle_ratio", sources)
