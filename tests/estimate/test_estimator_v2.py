@@ -442,3 +442,32 @@ def test_h100_adpe_is_ademe_s_lca_and_current_accelerators_are_in_the_catalog():
         acc = get_accelerator(name)
         assert acc.memory_gb.sources, name
     assert get_accelerator("H800").peak_flops_bf16.value == pytest.approx(989e12)
+
+
+def test_no_step_where_a_model_crosses_a_power_of_two_gpus():
+    """Issue 12: +38 % at 33B -> 33.5B (1 -> 2 H100s) came from the memory rule's step."""
+    from empreinte.estimate.pertoken import gpu_count
+
+    def acc(n: float) -> tuple[float, int]:
+        e = estimate_inference(params_total=n, params_active=n, output_tokens=300)
+        return float(e.per_request.accelerators.value), int(e.gpus or 0)
+
+    for below, above in ((33e9, 33.5e9), (66e9, 67e9)):
+        (e0, g0), (e1, g1) = acc(below), acc(above)
+        assert g1 == 2 * g0  # the hardware count still steps (whole GPUs)
+        assert gpu_count(above, "bfloat16", 80) == g1
+        assert 1.0 < e1 / e0 < 1.05  # the energy follows the size, smoothly
+    # the range covers the power of two: its high end is the step's
+    kw = {"params_total": 33.5e9, "params_active": 33.5e9, "output_tokens": 300}
+    wide = estimate_inference(**kw)
+    pinned = estimate_inference(**kw, count=2)
+    assert wide.per_request.accelerators.high >= pinned.per_request.accelerators.value
+
+
+def test_mfu_prior_never_goes_above_the_best_published_run():
+    from empreinte.estimate.mfu import mfu_ceiling
+
+    assert mfu_ceiling() == pytest.approx(0.55)
+    for n in (405e9, 2e12):
+        prior = mfu_prior(n, 989e12)
+        assert prior.high == pytest.approx(0.55) and prior.value < prior.high

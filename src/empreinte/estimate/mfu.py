@@ -15,7 +15,8 @@ exception, from physics: below the smallest run, MFU goes on falling along the f
 slope at that chip (smaller matrix products use less of the peak: Llama 3.2 1B used 0.05 of
 an H100, Llama 3 8B 0.16); it never rises as a model shrinks (a negative slope stays flat). The
 range is the central value divided and multiplied by the worst leave-one-run-out ratio
-(predicted / implied MFU, either way: with a dozen runs the sign of the next error is unknown).
+(predicted / implied MFU, either way: with a dozen runs the sign of the next error is unknown),
+its high end capped at the best MFU any training run has published (0.55).
 """
 
 from __future__ import annotations
@@ -204,5 +205,13 @@ def mfu_prior(
         )
     spread = fit.spread * widen
     low = central / spread
-    high = min(central * spread, 1.0)
+    high = min(central * spread, mfu_ceiling())
     return Range(central, min(low, central), max(high, central))
+
+
+def mfu_ceiling() -> float:
+    """The highest MFU a training run has published (the ``training_mfu`` assumption's high
+    bound: Megatron 52 %, PaLM 46 %, Llama 3 38-43 %): no prior range goes above it."""
+    from empreinte.estimate.assumptions import assumption
+
+    return float(assumption("training_mfu").range.high)

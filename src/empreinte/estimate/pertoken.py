@@ -20,7 +20,11 @@ Outside the fitted data the curves are bounded by physics rather than extrapolat
   its total size on the same GPUs (same FLOP per token as the first, at most the weights of
   the second): the fitted value is held between the two, which matters for sparsities
   outside the data's MoE span (a 47B/13B MoE would otherwise cost 1.5× a dense 47B);
-- parameters and GPU count: the log-linear form is extrapolated.
+- parameters and GPU count: the log-linear form is extrapolated;
+- GPU count from the memory rule (no ``--count``): the central value takes the GPUs' worth of
+  memory the weights need (e.g. 1.05 for a model just over one GPU), smooth in model size,
+  since the spare memory of the power of two holds a larger batch; the range covers the
+  power-of-two count too (no +38 % step where a model crosses a power of two).
 
 On every axis outside the data the range widens by ``1 + 0.5 × e-folds`` on each side (an
 assumption, labelled as such) and the coded warning ``extrapolated`` names the axes.
@@ -151,10 +155,15 @@ def fitted_gpu(accelerator_id: str) -> str:
         ) from None
 
 
+def gpu_need(total_params: float, precision: str, memory_gb: float) -> float:
+    """GPUs' worth of memory the weights take: ``overhead × bytes / memory`` (fractional)."""
+    overhead = assumption("gpu_memory_overhead").value
+    return float(overhead * total_params * BYTES_PER_PARAM[precision] / (memory_gb * 1e9))
+
+
 def gpu_count(total_params: float, precision: str, memory_gb: float) -> int:
     """GPUs to hold the weights: ``2^ceil(log2(ceil(overhead × bytes / memory)))`` (EcoLogits)."""
-    overhead = assumption("gpu_memory_overhead").value
-    need = math.ceil(overhead * total_params * BYTES_PER_PARAM[precision] / (memory_gb * 1e9))
+    need = math.ceil(gpu_need(total_params, precision, memory_gb))
     return int(2 ** math.ceil(math.log2(max(need, 1))))
 
 
@@ -224,9 +233,17 @@ def profile(
     def g(t: float) -> int:
         return gpus if gpus is not None else gpu_count(t, precision, memory_gb)
 
+    def g_energy(t: float) -> float:
+        # the memory rule's power of two holds the weights with room to spare, and the spare
+        # memory holds a larger batch (KV cache): at the default batch the two effects about
+        # cancel (the fitted ln G and ln B slopes: ×1.37 per doubling of GPUs, ×0.71 per
+        # doubling of batch at 64), so the central value takes the GPUs' worth the weights
+        # need, smooth in model size; the range also covers the whole power of two
+        return gpus if gpus is not None else max(1.0, gpu_need(t, precision, memory_gb))
+
     central_gpus = g(float(total.value))
     central = _bounded(
-        fm, active.value, total.value, precision, batch.value, central_gpus, gpu, task
+        fm, active.value, total.value, precision, batch.value, g_energy(total.value), gpu, task
     )
     batches = {float(batch.value), *np.geomspace(batch.low, batch.high, 5).tolist()}
     vals = []
@@ -235,7 +252,8 @@ def profile(
     ):
         if a > t:
             continue
-        vals.append(_bounded(fm, a, t, precision, b, g(t), gpu, task))
+        for n in {g(t), g_energy(t)}:
+            vals.append(_bounded(fm, a, t, precision, b, n, gpu, task))
     drivers = {
         "active parameters": float(active.value) / 1e9,
         "total parameters": float(total.value) / 1e9,
