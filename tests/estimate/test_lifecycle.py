@@ -93,3 +93,39 @@ def test_a_stage_the_scenario_lacks_is_absent_not_zero(tmp_path):
     png = write_chart(results, tmp_path / "c.png")
     assert png.stat().st_size > 0
     assert "<td>-</td>" in write_html(results, tmp_path / "c.html", png).read_text()
+
+
+def test_inference_per_response_full_matches_the_lifecycle_functional_unit(tmp_path):
+    """Issue 12: the inference report carries the same per-response full footprint as
+    ``estimate lifecycle``: usage + embodied (server share) + end of life + training shared
+    over the requests, every criterion."""
+    from empreinte.estimate import estimate_inference, estimate_training
+    from empreinte.estimate.inference import upstream_totals
+
+    p = tmp_path / "s.yaml"
+    p.write_text(
+        "name: one\nmodel: meta-llama/Llama-3.1-8B-Instruct\nhardware: nvidia-h100-sxm\n"
+        "location: FRA\nserver: hgx-8gpu\npue: 1.2\ntraining: {tokens: 1.0e12}\n"
+        "inference: {requests_per_day: 1.0e6, output_tokens: 300, days: 100}\n"
+    )
+    life = run_scenario(load_scenarios(p)[0]).per_response_full()
+    assert life is not None
+    kw = {"model": "meta-llama/Llama-3.1-8B-Instruct", "location": "FRA", "pue": 1.2}
+    train = estimate_training(hardware="nvidia-h100-sxm", tokens=1.0e12, server="hgx-8gpu", **kw)
+    inf = estimate_inference(
+        output_tokens=300,
+        server="hgx-8gpu",
+        amortise=upstream_totals([train.to_report()]),
+        lifetime_requests=1.0e8,
+        **kw,
+    )
+    full = inf.per_response_full()
+    assert full is not None and set(full) == set(life) >= {"gwp_kgco2e", "water_l", "adpe_kgsbe"}
+    for k, v in life.items():
+        assert float(full[k].value) == pytest.approx(float(v.value), rel=1e-6), k
+    unit = inf.to_dict()["per_response_full"]["functional_unit"]
+    assert "amortised over 1e+08 requests" in unit and "server" in unit
+    # without the lifetime requests there is no such unit; half a pair is an error
+    assert estimate_inference(output_tokens=300, **kw).per_response_full() is None
+    with pytest.raises(Exception, match="lifetime_requests"):
+        estimate_inference(output_tokens=300, amortise={"gwp_kgco2e": 1.0}, **kw)

@@ -17,6 +17,8 @@ Two methods, both giving the accelerator layer, then host, idle and facility lay
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -45,9 +47,9 @@ from empreinte.ranges import Range, as_range
 
 if TYPE_CHECKING:
     from empreinte.impacts.assess import ImpactResult
-from empreinte.vocabulary import J_PER_KWH
+from empreinte.vocabulary import CRITERIA, J_PER_KWH
 
-__all__ = ["InferenceEstimate", "estimate_inference", "flops_energy_j"]
+__all__ = ["InferenceEstimate", "estimate_inference", "flops_energy_j", "upstream_totals"]
 
 Method = Literal["fitted", "flops"]
 DISAGREEMENT_FACTOR = 2.0
@@ -136,6 +138,9 @@ class InferenceEstimate:
     boundary: str = "datacenter"  # or "end-to-end": with the network and device layers below
     end_to_end: list[Any] = field(default_factory=list)  # impacts.enduser.EndToEndLayer
     chain: Evaluation = field(default_factory=Evaluation)  # the engine's inference graph
+    # upstream stages (training, fine-tuning) amortised over the model's lifetime requests
+    amortised: dict[str, Range] = field(default_factory=dict)  # criterion: total impact
+    lifetime_requests: float | None = None
 
     def boundary_figures(self, report: Any) -> dict[str, dict[str, Range | None]]:
         """Per request, on the data-centre boundary (full layers; the report's per-unit GWP)
@@ -153,6 +158,27 @@ class InferenceEstimate:
                 t = la.total("gwp_kgco2e")
                 gwp = None if gwp is None or t is None else gwp + t
             out["end-to-end"] = {"energy_kwh": energy, "gwp_kgco2e": gwp}
+        return out
+
+    def per_response_full(self) -> dict[str, Range] | None:
+        """One response's full footprint, every criterion the report assesses: usage +
+        embodied (accelerators, and the server with ``server``) + end of life, plus the
+        ``amortised`` upstream stages divided by ``lifetime_requests`` (the functional unit
+        of publishers' life-cycle assessments; as ``estimate lifecycle``). ``None`` without
+        ``lifetime_requests``; a criterion the upstream totals lack is left out (never
+        counted as zero)."""
+        if self.lifetime_requests is None:
+            return None
+        pu = self.to_report().per_unit
+        if pu is None:
+            return None
+        out: dict[str, Range] = {}
+        for k in CRITERIA:
+            split = getattr(pu.impacts, k)
+            if split is None or k not in self.amortised:
+                continue
+            own = Range(split.total.value, split.total.low, split.total.high)
+            out[k] = own + self.amortised[k] / self.lifetime_requests
         return out
 
     @property
@@ -350,6 +376,15 @@ class InferenceEstimate:
                     for b, f in self.boundary_figures(self.to_report()).items()
                 },
             },
+            "per_response_full": None
+            if (full := self.per_response_full()) is None
+            else {
+                "functional_unit": "one response: usage + embodied (accelerators"
+                + (", server" if self.server else "")
+                + f") + end of life, upstream stages amortised over "
+                f"{self.lifetime_requests:,.4g} requests",
+                **{k: to_json_range(v) for k, v in full.items()},
+            },
             "warnings": [w.as_dict() for w in self.warnings],
             "sources": list(dict.fromkeys(self.sources)),
         }
@@ -388,6 +423,8 @@ def estimate_inference(
     bytes_per_request: Range | float | None = None,
     network_access: str | None = None,
     user_location: str | None = None,
+    amortise: Mapping[str, Range | float] | None = None,
+    lifetime_requests: float | None = None,
 ) -> InferenceEstimate:
     """Estimate the energy of ``requests`` requests of ``input_tokens`` + ``output_tokens``.
 
@@ -406,6 +443,11 @@ def estimate_inference(
     over ``network_access``, fixed or mobile; derived from the tokens when not given) and the
     user's device layer (``device_seconds`` on a ``device`` preset, default smartphone), on
     the grid of ``user_location`` (default: ``location``); :mod:`empreinte.impacts.enduser`.
+
+    ``amortise``: upstream totals by criterion (``gwp_kgco2e``, ``water_l``...: a training or
+    fine-tuning run's impacts, e.g. :func:`upstream_totals` of its report) shared over
+    ``lifetime_requests``, the requests the model serves in its life: the estimate then
+    gives :meth:`InferenceEstimate.per_response_full`.
     """
     from empreinte.factors.hardware import get_accelerator
 
@@ -674,7 +716,51 @@ def estimate_inference(
         prefill=prefill_wh,
         boundary=boundary,
         end_to_end=end_to_end,
+        amortised=_amortised(amortise, lifetime_requests),
+        lifetime_requests=None if lifetime_requests is None else float(lifetime_requests),
     )
+
+
+def _amortised(
+    amortise: Mapping[str, Range | float] | None, lifetime_requests: float | None
+) -> dict[str, Range]:
+    """The upstream totals to amortise, checked: both given or neither, known criteria,
+    finite non-negative values, a positive finite request count."""
+    if (amortise is None) != (lifetime_requests is None):
+        raise EstimateError(
+            "amortised upstream impacts need both the totals (amortise) and the requests "
+            "they are shared over (lifetime_requests)"
+        )
+    if amortise is None or lifetime_requests is None:
+        return {}
+    if not math.isfinite(lifetime_requests) or lifetime_requests <= 0:
+        raise EstimateError(
+            f"lifetime_requests must be a positive finite count, got {lifetime_requests!r}"
+        )
+    out: dict[str, Range] = {}
+    for k, v in amortise.items():
+        if k not in CRITERIA:
+            raise EstimateError(f"amortise: unknown criterion {k!r}; known: {list(CRITERIA)}")
+        r = as_range(v)
+        if not all(math.isfinite(float(x)) and float(x) >= 0 for x in (r.low, r.value, r.high)):
+            raise EstimateError(f"amortise.{k} must be finite and non-negative, got {r}")
+        out[k] = r
+    return out
+
+
+def upstream_totals(reports: Sequence[Any]) -> dict[str, Range]:
+    """Criteria totals (usage + embodied + end of life) summed over reports (training and
+    fine-tuning runs) for :func:`estimate_inference`'s ``amortise``. A criterion that any of
+    the reports does not assess is left out: the sum would be partial."""
+    out: dict[str, Range] = {}
+    for k in CRITERIA:
+        parts = [getattr(r.impacts, k) for r in reports]
+        if not reports or any(p is None for p in parts):
+            continue
+        out[k] = Range.point(0.0)
+        for p in parts:
+            out[k] = out[k] + Range(p.total.value, p.total.low, p.total.high)
+    return out
 
 
 def _row(name: str, v: Range, unit: str, sources: list[str]) -> StepDict:
