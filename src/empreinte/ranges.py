@@ -18,7 +18,7 @@ from typing import Any, TypeAlias, Union
 
 from empreinte.errors import EmpreinteError
 
-__all__ = ["Number", "Range", "RangeError", "as_range", "hi", "lo", "mid"]
+__all__ = ["Number", "Range", "RangeError", "as_range", "hi", "lo", "mid", "parse_range"]
 
 # float, int, or numpy array; kept as Any-compatible for the batch path.
 Number: TypeAlias = Any
@@ -205,3 +205,36 @@ def lo(x: Operand) -> Number:
 
 def hi(x: Operand) -> Number:
     return x.high if isinstance(x, Range) else x
+
+
+def parse_range(text: str | float | None, name: str = "value") -> Any:
+    """``"0.4"``, ``"0.2:0.6"`` or ``"0.4:0.2:0.6"`` as a float or a :class:`Range`.
+
+    The one parser of typed ranges (command-line options, scenario files). ``LOW:HIGH`` takes
+    the midpoint as the value. A LOW above HIGH, or a VALUE outside ``[LOW, HIGH]``, is an error
+    naming ``name`` (a :class:`~empreinte.errors.ConfigError`), never swapped silently. A
+    number (or ``None``) is returned unchanged.
+    """
+    from empreinte.errors import ConfigError
+
+    if text is None or isinstance(text, (int, float)):
+        return text
+    try:
+        parts = [float(p) for p in text.split(":")]
+    except ValueError:
+        raise ConfigError(f"{name}: not a number or range: {text!r}") from None
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        low, high = parts
+        if low > high:
+            raise ConfigError(f"{name}: LOW must not exceed HIGH, got {text!r}")
+        return Range.span(low, high)
+    if len(parts) == 3:
+        value, low, high = parts
+        if low > high:
+            raise ConfigError(f"{name}: LOW must not exceed HIGH, got {text!r}")
+        if not low <= value <= high:
+            raise ConfigError(f"{name}: VALUE must lie within LOW:HIGH, got {text!r}")
+        return Range(value, low, high)
+    raise ConfigError(f"{name}: expected VALUE, LOW:HIGH or VALUE:LOW:HIGH, got {text!r}")

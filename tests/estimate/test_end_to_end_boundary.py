@@ -137,7 +137,7 @@ def test_inference_both_boundaries_stated_and_recorded() -> None:
 
 
 def test_end_to_end_options_refused_on_the_datacenter_boundary() -> None:
-    with pytest.raises(EstimateError, match="belong to the end-to-end boundary"):
+    with pytest.raises(EstimateError, match="device-seconds belongs to the end-to-end boundary"):
         estimate_inference(model="llama-3.1-8b", output_tokens=10, device_seconds=30)
     with pytest.raises(EstimateError, match="time on the user's device"):
         estimate_inference(model="llama-3.1-8b", output_tokens=10, boundary="end-to-end")

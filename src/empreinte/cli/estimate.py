@@ -27,14 +27,48 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+
+def parse_range(text: str | None, name: str = "value") -> Any:
+    """``"0.4"``, ``"0.2:0.6"`` or ``"0.4:0.2:0.6"`` as a float or a Range (see
+    :func:`empreinte.ranges.parse_range`: LOW above HIGH is an error naming ``name``)."""
+    from empreinte.ranges import parse_range as parse
+
+    return parse(text, name)
+
+
+def _checked_range(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> Any:
+    """Callback of every range option: a malformed range is an error naming the option."""
+    if value is not None and not ctx.resilient_parsing:
+        parse_range(value, param.opts[0] if param.opts else str(param.name))
+    return value
+
+
 _LOC = typer.Option(None, "--location", help="Grid zone (FRA...) or cloud:P:R [setting: location].")
-_PUE = typer.Option(None, "--pue", help="PUE: VALUE, LOW:HIGH or VALUE:LOW:HIGH [setting: pue].")
+_PUE = typer.Option(
+    None,
+    "--pue",
+    help="PUE: VALUE, LOW:HIGH or VALUE:LOW:HIGH [setting: pue].",
+    callback=_checked_range,
+)
 _JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 _OUT = typer.Option(None, "--out", help="Write the report (JSON) to this file.")
-_HOST = typer.Option(None, "--host-ratio", help="Host energy per accelerator energy (range).")
-_IDLE = typer.Option(None, "--idle-ratio", help="Idle capacity per active IT energy (range).")
+_HOST = typer.Option(
+    None,
+    "--host-ratio",
+    help="Host energy per accelerator energy (range).",
+    callback=_checked_range,
+)
+_IDLE = typer.Option(
+    None,
+    "--idle-ratio",
+    help="Idle capacity per active IT energy (range).",
+    callback=_checked_range,
+)
 _GRID = typer.Option(
-    None, "--grid-gwp", help="Stated grid factor, kgCO2e/kWh (range); replaces the zone's."
+    None,
+    "--grid-gwp",
+    help="Stated grid factor, kgCO2e/kWh (range); replaces the zone's.",
+    callback=_checked_range,
 )
 _DC = typer.Option(
     None,
@@ -44,31 +78,11 @@ _DC = typer.Option(
 )
 
 
-def parse_range(text: str | None) -> Any:
-    """``"0.4"``, ``"0.2:0.6"`` or ``"0.4:0.2:0.6"`` as a float or a Range."""
-    from empreinte.errors import ConfigError
-    from empreinte.ranges import Range
-
-    if text is None:
-        return None
-    try:
-        parts = [float(p) for p in text.split(":")]
-    except ValueError:
-        raise ConfigError(f"not a number or range: {text!r}") from None
-    if len(parts) == 1:
-        return parts[0]
-    if len(parts) == 2:
-        return Range.span(min(parts), max(parts))
-    if len(parts) == 3 and parts[1] <= parts[0] <= parts[2]:
-        return Range(parts[0], parts[1], parts[2])
-    raise ConfigError(f"expected VALUE, LOW:HIGH or VALUE:LOW:HIGH, got {text!r}")
-
-
 def _site(location: str | None, pue: str | None) -> Site:
     """Location and PUE resolved (option > environment > config file) and checked up front."""
     from empreinte.factors.site import site_from_settings
 
-    return site_from_settings(location, parse_range(pue))
+    return site_from_settings(location, parse_range(pue, "--pue"))
 
 
 def _fmt(r: dict[str, float] | None, k: float = 1.0, missing: str = "-") -> str:
@@ -170,6 +184,18 @@ _MEDIUM = typer.Option("hdd", "--storage-medium", help="hdd, ssd or tape.")
 _TRANSFER_GB = typer.Option(None, "--transfer-gb", help="Data moved over networks, GB.", min=0)
 
 
+def _check_data_options(**given: float | None) -> None:
+    """The data options finite and non-negative, each named in the error (``--dataset-tb``)."""
+    import math
+
+    from empreinte.errors import ConfigError
+
+    for key, value in given.items():
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            opt = "--" + key.replace("_", "-")
+            raise ConfigError(f"{opt} must be a finite number >= 0, got {value}")
+
+
 _EXPLAIN = typer.Option(False, "--explain", help="Print every intermediate step and its sources.")
 
 
@@ -261,26 +287,33 @@ def training(
     """Training (or fine-tuning) from accelerator-hours, params + tokens, or FLOPs."""
     from empreinte.estimate.training import estimate_training
 
+    _check_data_options(
+        dataset_tb=dataset_tb,
+        checkpoints_tb=checkpoints_tb,
+        retention_years=retention_years,
+        replicas=replicas,
+        transfer_gb=transfer_gb,
+    )
     site = _site(location, pue)
     est = estimate_training(
         hardware=hardware,
-        accelerator_hours=parse_range(accelerator_hours),
-        flops=parse_range(flops),
+        accelerator_hours=parse_range(accelerator_hours, "--accelerator-hours"),
+        flops=parse_range(flops, "--flops"),
         model=model,
         params_total=params_total,
         params_active=params_active,
-        tokens=parse_range(tokens),
-        mfu=parse_range(mfu),
-        teacher_flops=parse_range(teacher_flops),
-        grid_gwp=parse_range(grid_gwp),
+        tokens=parse_range(tokens, "--tokens"),
+        mfu=parse_range(mfu, "--mfu"),
+        teacher_flops=parse_range(teacher_flops, "--teacher-flops"),
+        grid_gwp=parse_range(grid_gwp, "--grid-gwp"),
         datacenter=datacenter,
         boundary=boundary,  # type: ignore[arg-type]
         count=count,
-        power_w=parse_range(power_w),
+        power_w=parse_range(power_w, "--power-w"),
         pue=site.pue,
         location=site.query,
-        host_ratio=parse_range(host_ratio),
-        idle_ratio=parse_range(idle_ratio),
+        host_ratio=parse_range(host_ratio, "--host-ratio"),
+        idle_ratio=parse_range(idle_ratio, "--idle-ratio"),
         server=server,
         stage="fine_tuning" if fine_tuning else "training",
     )
@@ -309,7 +342,7 @@ def training(
             ("power per chip (W)", _fmt(data["power_w"])),
             *((f"energy: {k} (MWh)", _fmt(e[k], 1e-3)) for k in ("accelerators", "host", "idle")),
             ("energy: facility overhead (MWh)", _fmt(e["facility"], 1e-3)),
-            ("energy: full boundary (MWh)", _fmt(e["full"], 1e-3)),
+            (f"energy: {est.boundary} boundary (MWh)", _fmt(e["full"], 1e-3)),
             *_impact_rows(report),
             *_data_rows(data.get("data", [])),
         ]
@@ -335,7 +368,9 @@ def inference(
     ),
     gpus: int | None = typer.Option(None, "--gpus", min=1, hidden=True, help="Use --count."),
     precision: str = typer.Option("bfloat16", "--precision"),
-    task: str = typer.Option("lm-arena-chat", "--task", help="Prompt profile (fitted)."),
+    task: str | None = typer.Option(
+        None, "--task", help="Prompt profile of the fitted method (default: lm-arena-chat)."
+    ),
     mfu: str | None = typer.Option(None, "--mfu", help="Decode MFU (flops method)."),
     power_w: str | None = typer.Option(None, "--power-w", help="W per accelerator (flops)."),
     load: str | None = typer.Option(None, "--load", help="Power fraction (flops method)."),
@@ -389,31 +424,31 @@ def inference(
         model=model,
         params_total=params_total,
         params_active=params_active,
-        input_tokens=parse_range(input_tokens),
-        output_tokens=parse_range(output_tokens),
+        input_tokens=parse_range(input_tokens, "--input-tokens"),
+        output_tokens=parse_range(output_tokens, "--output-tokens"),
         requests=requests,
         method=method,  # type: ignore[arg-type]
         hardware=hardware,
-        batch=parse_range(batch),
+        batch=parse_range(batch, "--batch"),
         gpus=gpus,
         count=count,
-        grid_gwp=parse_range(grid_gwp),
+        grid_gwp=parse_range(grid_gwp, "--grid-gwp"),
         datacenter=datacenter,
         server=server,
         provisioned_hours=provisioned_hours,
         precision=precision,
         task=task,
-        mfu=parse_range(mfu),
-        power_w=parse_range(power_w),
-        load=parse_range(load),
+        mfu=parse_range(mfu, "--mfu"),
+        power_w=parse_range(power_w, "--power-w"),
+        load=parse_range(load, "--load"),
         pue=site.pue,
         location=site.query,
-        host_ratio=parse_range(host_ratio),
-        idle_ratio=parse_range(idle_ratio),
+        host_ratio=parse_range(host_ratio, "--host-ratio"),
+        idle_ratio=parse_range(idle_ratio, "--idle-ratio"),
         boundary=boundary,
         device=device,
-        device_seconds=parse_range(device_seconds),
-        bytes_per_request=parse_range(bytes_moved),
+        device_seconds=parse_range(device_seconds, "--device-seconds"),
+        bytes_per_request=parse_range(bytes_moved, "--bytes"),
         network_access=network,
         user_location=user_location,
     )
@@ -687,8 +722,11 @@ def lifecycle(
     files: list[Path] = typer.Argument(..., help="Scenario files (YAML or JSON)."),
     chart: Path | None = typer.Option(None, "--chart", help="Write a PNG chart."),
     html: Path | None = typer.Option(None, "--html", help="Write an HTML comparison page."),
-    grid_gwp: float | None = typer.Option(
-        None, "--grid-gwp", min=0, help="Stated grid factor, kgCO2e/kWh, for every scenario."
+    grid_gwp: str | None = typer.Option(
+        None,
+        "--grid-gwp",
+        help="Stated grid factor, kgCO2e/kWh (range), for every scenario.",
+        callback=_checked_range,
     ),
     count: int | None = typer.Option(
         None, "--count", min=1, help="Accelerators per inference replica, for every scenario."
@@ -707,6 +745,13 @@ def lifecycle(
     from empreinte.estimate.compare import column_label, comparison_rows, write_chart, write_html
     from empreinte.estimate.lifecycle import Data, load_scenarios, run_scenario
 
+    _check_data_options(
+        dataset_tb=dataset_tb,
+        checkpoints_tb=checkpoints_tb,
+        retention_years=retention_years,
+        replicas=replicas,
+        transfer_gb=transfer_gb,
+    )
     scenarios = [sc for f in files for sc in load_scenarios(f)]
     if grid_gwp is not None:
         scenarios = [sc.model_copy(update={"grid_gwp": grid_gwp}) for sc in scenarios]

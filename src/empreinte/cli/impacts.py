@@ -28,8 +28,11 @@ def impacts(
     server: str | None = typer.Option(None, "--server", help="Server archetype (host share)."),
     lifetime_years: float | None = typer.Option(None, "--lifetime-years", min=0.1),
     utilisation: float | None = typer.Option(None, "--utilisation", min=0.01, max=1.0),
-    grid_gwp: float | None = typer.Option(
-        None, "--grid-gwp", min=0, help="Stated grid factor, kgCO2e/kWh; replaces the zone's."
+    grid_gwp: str | None = typer.Option(
+        None,
+        "--grid-gwp",
+        help="Stated grid factor, kgCO2e/kWh: VALUE, LOW:HIGH or VALUE:LOW:HIGH; replaces the "
+        "zone's.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (with sources and steps)."),
     explain: bool = typer.Option(False, "--explain", help="Print every intermediate step."),
@@ -48,10 +51,32 @@ def impacts(
         ("--count", count),
         ("--hours", hours),
         ("--lifetime-years", lifetime_years),
-        ("--grid-gwp", grid_gwp),
     ):
         if val is not None and not math.isfinite(val):
             raise ConfigError(f"{opt} must be a finite number, got {val}")
+    from empreinte.ranges import as_range, parse_range
+
+    gwp = parse_range(grid_gwp, "--grid-gwp")
+    if gwp is not None:
+        g = as_range(gwp)
+        if not all(math.isfinite(x) and x >= 0 for x in (g.value, g.low, g.high)):
+            raise ConfigError(f"--grid-gwp must be a finite number >= 0, got {grid_gwp!r}")
+    if not hardware and not server:
+        given = [
+            opt
+            for opt, val in (
+                ("--hours", hours),
+                ("--lifetime-years", lifetime_years),
+                ("--utilisation", utilisation),
+            )
+            if val is not None
+        ]
+        if given:
+            raise ConfigError(
+                f"{given[0] + ' applies' if len(given) == 1 else ', '.join(given) + ' apply'} "
+                "to the hardware's embodied share: add --hardware "
+                "(or --server) or drop them"
+            )
     from empreinte.factors.site import site_from_settings
 
     site = site_from_settings(location, pue, wue_l_per_kwh=wue, datacenter=datacenter)
@@ -72,7 +97,7 @@ def impacts(
         hardware=shares,
         lifetime_years=lifetime_years,
         utilisation=utilisation,
-        grid_gwp=grid_gwp,
+        grid_gwp=gwp,
     )
     data = result.to_dict()
     if not explain and not as_json:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ModelParams",
+    "belong",
     "chain_input",
     "check_input",
     "default_or",
@@ -34,6 +35,11 @@ def _show(r: Range) -> str:
     if r.low == r.high:
         return f"{float(r.value):g}"
     return f"{float(r.value):g} [{float(r.low):g}, {float(r.high):g}]"
+
+
+def belong(names: list[str]) -> str:
+    """``"mfu belongs"`` or ``"mfu, load belong"``: the start of an options-of-a-mode error."""
+    return f"{names[0]} belongs" if len(names) == 1 else f"{', '.join(names)} belong"
 
 
 def check_input(

@@ -26,6 +26,7 @@ from empreinte.errors import CodedWarning, EstimateError, WarningCode
 from empreinte.estimate.assumptions import assumption
 from empreinte.estimate.common import (
     ModelParams,
+    belong,
     chain_input,
     check_input,
     default_or,
@@ -52,6 +53,9 @@ from empreinte.vocabulary import CRITERIA, J_PER_KWH
 __all__ = ["InferenceEstimate", "estimate_inference", "flops_energy_j", "upstream_totals"]
 
 Method = Literal["fitted", "flops"]
+DEFAULT_TASK = "lm-arena-chat"
+"""The fitted method's prompt profile when no task is given."""
+
 DISAGREEMENT_FACTOR = 2.0
 
 
@@ -403,7 +407,7 @@ def estimate_inference(
     batch: Range | float | None = None,
     gpus: int | None = None,
     precision: str = "bfloat16",
-    task: str = "lm-arena-chat",
+    task: str | None = None,
     mfu: Range | float | None = None,
     power_w: Range | float | None = None,
     load: Range | float | None = None,
@@ -457,7 +461,8 @@ def estimate_inference(
         device_seconds=device_seconds,
         bytes_per_request=bytes_per_request,
         network_access=network_access,
-        user_location=user_location if user_location is not None else location,
+        user_location=user_location,
+        location=location,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
     )
@@ -471,7 +476,7 @@ def estimate_inference(
         ]
         if given:
             raise EstimateError(
-                f"{', '.join(given)} belong to the flops method: add method 'flops' "
+                f"{belong(given)} to the flops method: add method 'flops' "
                 "(--method flops) or drop them"
             )
     check_input("grid-gwp", grid_gwp, strict=False)
@@ -503,6 +508,20 @@ def estimate_inference(
     if precision not in BYTES_PER_PARAM:
         raise EstimateError(f"unknown precision {precision!r}; known: {', '.join(BYTES_PER_PARAM)}")
     acc = get_accelerator(hardware)
+    if method == "flops":
+        from empreinte.estimate.pertoken import _FITTED_GPUS
+
+        if acc.id not in _FITTED_GPUS:
+            # with the FLOP method, task and batch set only the fitted cross-check, which
+            # runs on the fitted GPUs alone: elsewhere they would be ignored
+            given = [n for n, v in (("task", task), ("batch", batch)) if v is not None]
+            if given:
+                raise EstimateError(
+                    f"{belong(given)} to the fitted method (with method 'flops' they set only "
+                    f"the fitted cross-check, which {acc.id} has no data for): use method "
+                    "'fitted' (--method fitted) on a fitted GPU or drop them"
+                )
+    task = task if task is not None else DEFAULT_TASK
     warnings: list[CodedWarning] = []
     sources: list[str] = []
     params = model_params(model, params_total, params_active, warnings)
@@ -820,6 +839,7 @@ def _end_to_end_layers(
     bytes_per_request: Range | float | None,
     network_access: str | None,
     user_location: str | None,
+    location: str | None,
     input_tokens: Range | float,
     output_tokens: Range | float,
 ) -> list[Any]:
@@ -837,16 +857,19 @@ def _end_to_end_layers(
             ("device-seconds", device_seconds),
             ("bytes", bytes_per_request),
             ("network", network_access),
+            ("user-location", user_location),
         )
         if v is not None
     ]
     if boundary == "datacenter":
         if given:
             raise EstimateError(
-                f"{', '.join(given)} belong to the end-to-end boundary: add boundary "
+                f"{belong(given)} to the end-to-end boundary: add boundary "
                 "'end-to-end' (--boundary end-to-end) or drop them"
             )
         return []
+    if user_location is None:
+        user_location = location
     if device_seconds is None:
         raise EstimateError(
             "the end-to-end boundary needs the time on the user's device: give device seconds "

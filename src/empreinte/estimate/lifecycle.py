@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from empreinte.errors import ConfigError
 from empreinte.estimate.common import to_json_range
@@ -52,7 +52,7 @@ W_PER_KW = 1000.0
 
 
 class _M(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Training(_M):
@@ -99,7 +99,9 @@ class Scenario(_M):
     hardware: str = "nvidia-h100-sxm"
     location: str | None = None
     pue: float | None = Field(default=None, ge=1)
-    grid_gwp: float | None = Field(default=None, ge=0, description="stated kgCO2e/kWh")
+    grid_gwp: float | str | None = Field(
+        default=None, description="stated kgCO2e/kWh: VALUE, LOW:HIGH or VALUE:LOW:HIGH"
+    )
     datacenter: str | None = Field(default=None, description="operator preset (PUE, WUE)")
     server: str | None = Field(default=None, description="server archetype (embodied share)")
     hardware_lifetime_years: float | None = Field(default=None, gt=0)
@@ -109,6 +111,22 @@ class Scenario(_M):
     inference: Inference | None = None
     data: Data | None = None
     reuse: Reuse | None = None
+
+    @field_validator("grid_gwp")
+    @classmethod
+    def _grid_gwp(cls, v: float | str | None) -> float | str | None:
+        _grid_factor(v)
+        return v
+
+
+def _grid_factor(v: float | str | None) -> float | Range | None:
+    """A scenario's stated grid factor as a number or range, finite and >= 0."""
+    from empreinte.estimate.common import check_input
+    from empreinte.ranges import parse_range
+
+    r = parse_range(v, "grid_gwp")
+    check_input("grid_gwp", r, strict=False)
+    return r  # type: ignore[no-any-return]
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -158,6 +176,8 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
         items = [raw]
     else:
         raise ConfigError(f"{p}: expected a scenario mapping, a list, or base + variants")
+    if not items:
+        raise ConfigError(f"{p}: no scenario in the file")
     from pydantic import ValidationError
 
     try:
@@ -165,7 +185,8 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(x) for x in first["loc"]) or "scenario"
-        raise ConfigError(f"{p}: {loc}: {first['msg']}") from exc
+        msg = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{p}: {loc}: {msg}") from exc
 
 
 @dataclass
@@ -287,7 +308,7 @@ def _stage(name: str, layers: Layers, hours: float, pue: Range, sc: Scenario) ->
         location=sc.location,
         pue=pue,
         datacenter=sc.datacenter,
-        grid_gwp=sc.grid_gwp,
+        grid_gwp=_grid_factor(sc.grid_gwp),
         hardware=shares,
         lifetime_years=sc.hardware_lifetime_years,
     )
@@ -319,7 +340,7 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
             flops=t.flops,
             mfu=t.mfu,
             count=t.count,
-            grid_gwp=sc.grid_gwp,
+            grid_gwp=_grid_factor(sc.grid_gwp),
             datacenter=sc.datacenter,
         )
         warnings.extend(est.warnings)
@@ -352,7 +373,7 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
             mfu=ft.mfu,
             count=ft.count,
             stage="fine_tuning",
-            grid_gwp=sc.grid_gwp,
+            grid_gwp=_grid_factor(sc.grid_gwp),
             datacenter=sc.datacenter,
         )
         warnings.extend(est.warnings)
@@ -378,7 +399,7 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
             count=inf.count,
             provisioned_hours=inf.days * 24.0 if inf.fleet is not None else None,
             fleet=inf.fleet,
-            grid_gwp=sc.grid_gwp,
+            grid_gwp=_grid_factor(sc.grid_gwp),
             datacenter=sc.datacenter,
         )
         warnings.extend(est_i.warnings)

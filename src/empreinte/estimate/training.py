@@ -238,6 +238,10 @@ def estimate_training(
     ):
         check_input(name, value)
     check_input("teacher-flops", teacher_flops, strict=False)
+    if accelerator_hours is not None and flops is not None:
+        raise EstimateError(
+            "give accelerator-hours or flops, not both: the hours would replace the FLOPs"
+        )
     if accelerator_hours is not None and (mfu is not None or teacher_flops is not None):
         raise EstimateError(
             "mfu and teacher-flops apply when the hours come from FLOPs or tokens, "
@@ -254,7 +258,8 @@ def estimate_training(
         ]
         if given:
             raise EstimateError(
-                f"{', '.join(given)} do not apply to the accelerators boundary "
+                f"{given[0] + ' does' if len(given) == 1 else ', '.join(given) + ' do'} not "
+                "apply to the accelerators boundary "
                 "(accelerator energy only): drop them or use boundary 'full'"
             )
     check_input("mfu", mfu, maximum=1.0)
