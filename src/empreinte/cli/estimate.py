@@ -436,6 +436,7 @@ def inference(
         datacenter=datacenter,
         server=server,
         provisioned_hours=provisioned_hours,
+        fleet=fleet,
         precision=precision,
         task=task,
         mfu=parse_range(mfu, "--mfu"),

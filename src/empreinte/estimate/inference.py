@@ -488,6 +488,11 @@ def estimate_inference(
                 "provisioned capacity left idle"
             )
         check_input("fleet", fleet, minimum=1.0, strict=False)
+    elif fleet is not None:
+        raise EstimateError(
+            "a fleet is provisioned for a time: give --provisioned-hours with --fleet "
+            "(library: provisioned_hours with fleet)"
+        )
     if server is not None:
         from empreinte.factors.hardware import get_server
 

@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from empreinte.errors import ConfigError
+from empreinte.errors import CodedWarning, ConfigError, WarningCode
 from empreinte.estimate.common import to_json_range
 from empreinte.estimate.layers import Layers
 from empreinte.estimate.reuse import Reuse
@@ -417,6 +417,14 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
         stages.append(_stage("inference", est_i.total, hours, est_i.pue, sc))
     if not stages:
         raise ConfigError(f"scenario {sc.name!r} has no training, fine-tuning or inference")
+    if sc.server is None and any(st.gwp_embodied_kgco2e is not None for st in stages):
+        warnings.append(
+            CodedWarning(
+                WarningCode.EMBODIED_PARTIAL,
+                "no server archetype given: embodied impacts cover the accelerators only "
+                "(give server, e.g. 'hgx-8gpu')",
+            )
+        )
     seen = set()
     unique = []
     for w in warnings:

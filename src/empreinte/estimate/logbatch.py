@@ -249,11 +249,19 @@ class LogTotals:
     pue: Range | None = None
     warnings: list[CodedWarning] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    grid_gwp: Range | float | None = None  # a stated grid factor: the report applies it too
+    datacenter: str | None = None  # an operator preset (PUE and WUE): likewise
 
     @classmethod
     def of(cls, le: LogEstimate) -> LogTotals:
         """The totals of one batch's estimate."""
-        t = cls(rows=le.rows, unestimated=le.unestimated, pue=le.pue)
+        t = cls(
+            rows=le.rows,
+            unestimated=le.unestimated,
+            pue=le.pue,
+            grid_gwp=le.grid_gwp,
+            datacenter=le.datacenter,
+        )
         for key, (values, sums) in _groups(le).items():
             t.groups[key] = {v: s for v, s in zip(values, sums, strict=True) if s[0]}
         ok = np.isfinite(le.energy_kwh.value)
@@ -290,6 +298,8 @@ class LogTotals:
             self.layers_kwh[name] = self.layers_kwh[name] + r if name in self.layers_kwh else r
         self.zones.update(other.zones)
         self.pue = self.pue if self.pue is not None else other.pue
+        self.grid_gwp = self.grid_gwp if self.grid_gwp is not None else other.grid_gwp
+        self.datacenter = self.datacenter if self.datacenter is not None else other.datacenter
         self.warnings = _merge_warnings([*self.warnings, *other.warnings])
         self.sources += [s for s in other.sources if s not in self.sources]
 
@@ -315,6 +325,8 @@ class LogTotals:
 
     def to_report(self, name: str | None = None) -> Any:
         """The report of the whole log, built by :meth:`.logs.LogEstimate.to_report`."""
+        if self.rows == 0:
+            raise EstimateError("the log has no rows")
         zones = np.array(list(self.zones) or ["WOR"])
         one = np.zeros(1, dtype=np.intp)
         crits = ("facility_energy_kwh", *USAGE_CRITERIA)
@@ -332,6 +344,8 @@ class LogTotals:
             pue=self.pue if self.pue is not None else Range(1.0, 1.0, 1.0),
             warnings=self.warnings,
             sources=self.sources,
+            grid_gwp=self.grid_gwp,
+            datacenter=self.datacenter,
         )
         return le.to_report(name=name)
 

@@ -42,6 +42,9 @@ __all__ = [
 _NUMERIC = ("input_tokens", "output_tokens")
 
 
+LOG_NOT_EMBODIED = "request logs: embodied and end-of-life impacts not assessed (usage only)"
+"""The ``embodied-unknown`` message of a log's report (a log's estimate is usage only)."""
+
 MAX_PLAUSIBLE_TOKENS = 1e7
 """More output tokens than this in one request draws a ``tokens-implausible`` warning."""
 
@@ -368,6 +371,8 @@ class LogEstimate:
         from empreinte.report.models import Impacts, PhaseSplit, Report
 
         done = self.rows - self.unestimated
+        if self.rows == 0:
+            raise EstimateError("the log has no rows")
         if done == 0:
             raise EstimateError("no row of the log could be estimated")
         zones = np.unique(self.zone.uniques[np.unique(self.zone.codes)]).tolist()
@@ -398,6 +403,18 @@ class LogEstimate:
         from empreinte.estimate.common import with_sources
 
         report = with_sources(report, self.sources)
+        # a log gives no hardware-hours to allocate embodied impacts by: say so, not "no
+        # hardware given" (the --hardware option sizes the energy only)
+        report = report.model_copy(
+            update={
+                "warnings": [
+                    w.model_copy(update={"message": LOG_NOT_EMBODIED})
+                    if w.code == WarningCode.EMBODIED_UNKNOWN.value
+                    else w
+                    for w in report.warnings
+                ]
+            }
+        )
         if not multi:
             return report
         splits = {}
@@ -515,8 +532,7 @@ def estimate_log(
             "a provisioned fleet shares its idle energy per request; aggregated rows (a usage "
             "export) do not give each request: leave out --fleet and --provisioned-hours"
         )
-    if provisioned_hours is not None and fleet is None:
-        raise EstimateError("provisioned hours need the fleet size (accelerators provisioned)")
+    check_log_options(grid_gwp=grid_gwp, fleet=fleet, provisioned_hours=provisioned_hours)
     from empreinte.estimate.common import model_params
     from empreinte.estimate.pertoken import (
         WIDEN_PER_E_FOLD,
@@ -620,13 +636,16 @@ def estimate_log(
             warnings,
         )
     host = default_or(None, "host_ratio", sources)
+    idle_total: Range | None = None  # provisioned mode: the fleet's idle energy, kWh
     if provisioned_hours is None:
         idle = default_or(None, "idle_ratio", sources)
+        it_kwh = acc_kwh * ((host + 1.0) * (idle + 1.0))
     else:
-        idle = _provisioned_idle_ratio(
+        assert fleet is not None  # check_log_options
+        idle_total = _provisioned_idle(
             acc_kwh, acc, fleet, provisioned_hours, host, sources, warnings
         )
-    it_kwh = acc_kwh * ((host + 1.0) * (idle + 1.0))
+        it_kwh = acc_kwh * (host + 1.0) + _shared(idle_total, acc_kwh)
     if "zone" in data:
         zones = Categorical.of(data["zone"]).map(lambda z: resolve_location(z).zone.zone)
     else:
@@ -692,7 +711,7 @@ def estimate_log(
             le.unit = None
     acc_t = le.total(acc_kwh)
     host_t = acc_t * host
-    idle_t = (acc_t + host_t) * idle
+    idle_t = (acc_t + host_t) * idle if idle_total is None else idle_total
     le.layers_kwh = {
         "accelerators": acc_t,
         "host": host_t,
@@ -782,16 +801,45 @@ def aggregate_scale(
     return mean, value, low, high
 
 
-def _provisioned_idle_ratio(
+def check_log_options(
+    *,
+    grid_gwp: Range | float | None = None,
+    fleet: float | None = None,
+    provisioned_hours: float | None = None,
+) -> None:
+    """Raise :class:`EstimateError` for a log's options that cannot be honoured: a grid factor
+    or fleet that is not a finite number in bounds, provisioned hours that are not positive,
+    or a fleet without its hours (or hours without their fleet)."""
+    from empreinte.estimate.common import check_input
+
+    check_input("grid-gwp", grid_gwp, strict=False)
+    check_input("provisioned-hours", provisioned_hours)
+    check_input("fleet", fleet, minimum=1.0, strict=False)
+    if provisioned_hours is not None and fleet is None:
+        raise EstimateError(
+            "provisioned hours need the fleet size: give --fleet (library: fleet), the "
+            "accelerators provisioned"
+        )
+    if fleet is not None and provisioned_hours is None:
+        raise EstimateError(
+            "a fleet is provisioned for a time: give --provisioned-hours with --fleet "
+            "(library: provisioned_hours with fleet)"
+        )
+
+
+def _provisioned_idle(
     acc_kwh: Range,
     acc: Any,
-    fleet: float | None,
+    fleet: float,
     hours: float,
     host: Range,
     sources: list[str],
     warnings: list[CodedWarning],
 ) -> Range:
-    """Idle energy of a fixed fleet as a ratio of the log's active IT energy."""
+    """Idle energy (kWh) of a fixed fleet over the log: the provisioned accelerator-hours its
+    estimated rows leave idle, as :func:`empreinte.estimate.inference.provisioned_layers` gives
+    it for the same requests (its range is that of the idle hours, not compounded with the
+    active energy's)."""
     from empreinte.estimate.inference import provisioned_layers
 
     if acc.tdp_w is None:
@@ -804,7 +852,7 @@ def _provisioned_idle_ratio(
     per = provisioned_layers(
         total / n,
         requests=n,
-        accelerators=float(fleet or 1),
+        accelerators=float(fleet),
         hours=hours,
         tdp_w=float(acc.tdp_w.value),
         host_ratio=host,
@@ -812,9 +860,14 @@ def _provisioned_idle_ratio(
         sources=sources,
         warnings=warnings,
     )
-    active = per.accelerators + per.host
-    return Range(
-        float(per.idle.value) / float(active.value),
-        float(per.idle.low) / float(active.high),
-        float(per.idle.high) / float(active.low),
-    )
+    return per.idle * n
+
+
+def _shared(total: Range, acc_kwh: Range) -> Range:
+    """``total`` shared by the rows in proportion to their active energy (its value): each
+    row's share carries the total's bounds, so the rows add up to ``total`` exactly. Rows not
+    estimated (NaN) get no share."""
+    ok = np.isfinite(acc_kwh.value)
+    weight = float(acc_kwh.value[ok].sum())
+    share = acc_kwh.value / weight if weight > 0 else np.where(ok, 0.0, np.nan)
+    return Range(total.value * share, total.low * share, total.high * share)

@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from empreinte.errors import ConfigError, EstimateError
-from empreinte.estimate.logbatch import LOG_COLUMNS, LogTotals, estimate_batch, rows_table
+from empreinte.estimate.logbatch import (
+    LOG_COLUMNS,
+    LogTotals,
+    check_batchable,
+    estimate_batch,
+    rows_table,
+)
 
 __all__ = ["DEFAULT_BATCH_ROWS", "LogSource", "map_batches", "open_log", "stream_log"]
 
@@ -289,6 +295,11 @@ def stream_log(
     a directory of Parquet files partitioned by ``partition_by`` (``None``: not partitioned).
     ``progress(rows_done, total_rows_or_None)`` is called after each batch.
     """
+    from empreinte.estimate.logs import check_log_options
+
+    check_batchable(options)
+    # checked before reading: a log without rows would otherwise never check them
+    check_log_options(grid_gwp=options.get("grid_gwp"))
     workers = workers or min(2, os.cpu_count() or 1)
     totals = LogTotals()
     with ExitStack() as stack:
