@@ -471,3 +471,22 @@ def test_mfu_prior_never_goes_above_the_best_published_run():
     for n in (405e9, 2e12):
         prior = mfu_prior(n, 989e12)
         assert prior.high == pytest.approx(0.55) and prior.value < prior.high
+
+
+def test_cli_inference_amortises_a_training_report(tmp_path, capsys):
+    """Issue 12: the inference report's per-response full footprint, from the CLI."""
+    train = tmp_path / "train.json"
+    common = ["--location", "USA", "--server", "hgx-8gpu"]
+    assert main(["estimate", "training", "--hardware", "nvidia-h100-sxm", "--model",
+                 "llama-3.1-8b", "--tokens", "15e12", *common, "--out", str(train)]) == 0  # fmt: skip
+    capsys.readouterr()
+    args = ["estimate", "inference", "--model", "llama-3.1-8b", "--output-tokens", "300", *common]
+    assert main([*args, "--amortise", str(train), "--lifetime-requests", "1e9", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    full = data["per_response_full"]
+    trained = json.loads(train.read_text())["impacts"]["gwp_kgco2e"]["total"]["value"]
+    own = data["report"]["per_unit"]["impacts"]["gwp_kgco2e"]["total"]["value"]
+    assert full["gwp_kgco2e"]["value"] == pytest.approx(own + trained / 1e9)
+    assert {"water_l", "adpe_kgsbe", "pe_mj"} <= set(full)
+    assert main([*args, "--amortise", str(train)]) == 2  # the pair, or neither
+    assert "lifetime_requests" in capsys.readouterr().err

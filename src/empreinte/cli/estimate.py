@@ -137,7 +137,7 @@ def _impact_rows(report: Any) -> list[tuple[str, str]]:
 
     from empreinte.vocabulary import Criterion
 
-    for c in (Criterion.GWP, Criterion.WATER, Criterion.PE):
+    for c in (Criterion.GWP, Criterion.WATER, Criterion.ADPE, Criterion.PE):
         crit, unit = c.value, c.unit
         p = getattr(report.impacts, crit)
         if p is not None:
@@ -150,6 +150,24 @@ def _impact_rows(report: Any) -> list[tuple[str, str]]:
         for comp, e in (ew.end_of_life_by_component or {}).items():
             rows.append((f"  of which {comp}", shown(e, Criterion.EWASTE.unit)))
     return rows
+
+
+def _full_rows(full: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The per-response full footprint (upstream stages amortised), one row per criterion."""
+    from empreinte.units import with_bounds
+    from empreinte.vocabulary import Criterion
+
+    if full is None:
+        return []
+    return [
+        (
+            "per response full: "
+            + ("E-waste" if k == Criterion.EWASTE else k.split("_")[0].upper()),
+            with_bounds(v["value"], v["low"], v["high"], Criterion(k).unit, 4),
+        )
+        for k, v in full.items()
+        if k != "functional_unit"
+    ]
 
 
 def _boundary_rows(est: InferenceEstimate, report: Report) -> list[tuple[str, str]]:
@@ -409,13 +427,26 @@ def inference(
     user_location: str | None = typer.Option(
         None, "--user-location", help="End-to-end: the user's grid zone (default: --location)."
     ),
+    amortise: list[Path] | None = typer.Option(
+        None,
+        "--amortise",
+        help="A training or fine-tuning report (JSON, e.g. from estimate training --out) whose "
+        "impacts are shared over --lifetime-requests; repeatable.",
+    ),
+    lifetime_requests: float | None = typer.Option(
+        None,
+        "--lifetime-requests",
+        help="Requests the model serves in its life (with --amortise): per-response full "
+        "footprint.",
+    ),
     explain: bool = _EXPLAIN,
     as_json: bool = _JSON,
     out: Path | None = _OUT,
 ) -> None:
     """Energy and impacts per request (and for N requests) of an LLM."""
     from empreinte.errors import ConfigError
-    from empreinte.estimate.inference import estimate_inference
+    from empreinte.estimate.inference import estimate_inference, upstream_totals
+    from empreinte.report.validate import load_report
 
     if method not in ("fitted", "flops"):
         raise ConfigError(f"--method must be fitted or flops, not {method!r}")
@@ -452,6 +483,8 @@ def inference(
         bytes_per_request=parse_range(bytes_moved, "--bytes"),
         network_access=network,
         user_location=user_location,
+        amortise=upstream_totals([load_report(p) for p in amortise]) if amortise else None,
+        lifetime_requests=lifetime_requests,
     )
     report = est.to_report()
     data = est.to_dict()
@@ -482,6 +515,7 @@ def inference(
             )
         rows += _impact_rows(report)
         rows += _boundary_rows(est, report)
+        rows += _full_rows(data["per_response_full"])
         _table(
             f"inference estimate ({method}): {est.params.model_id or 'explicit parameters'}", rows
         )
