@@ -477,8 +477,8 @@ def test_cli_inference_amortises_a_training_report(tmp_path, capsys):
     """Issue 12: the inference report's per-response full footprint, from the CLI."""
     train = tmp_path / "train.json"
     common = ["--location", "USA", "--server", "hgx-8gpu"]
-    assert main(["estimate", "training", "--hardware", "nvidia-h100-sxm", "--model",
-                 "llama-3.1-8b", "--tokens", "15e12", *common, "--out", str(train)]) == 0  # fmt: skip
+    training = ["estimate", "training", "--hardware", "nvidia-h100-sxm", "--model", "llama-3.1-8b"]
+    assert main([*training, "--tokens", "15e12", *common, "--out", str(train)]) == 0
     capsys.readouterr()
     args = ["estimate", "inference", "--model", "llama-3.1-8b", "--output-tokens", "300", *common]
     assert main([*args, "--amortise", str(train), "--lifetime-requests", "1e9", "--json"]) == 0
