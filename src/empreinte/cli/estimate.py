@@ -192,14 +192,22 @@ def _boundary_rows(est: InferenceEstimate, report: Report) -> list[tuple[str, st
 
 
 # Data options (storage and transfer), shared by `estimate training` and `estimate lifecycle`
-_DATASET_TB = typer.Option(None, "--dataset-tb", help="Dataset size, TB.", min=0)
-_CHECKPOINTS_TB = typer.Option(None, "--checkpoints-tb", help="Checkpoints kept, TB.", min=0)
-_RETENTION = typer.Option(
-    None, "--retention-years", help="How long data and checkpoints are kept.", min=0
+_DATASET_TB = typer.Option(None, "--dataset-tb", help="Dataset size, TB.", min=0, metavar="<float>")
+_CHECKPOINTS_TB = typer.Option(
+    None, "--checkpoints-tb", help="Checkpoints kept, TB.", min=0, metavar="<float>"
 )
-_REPLICAS = typer.Option(1.0, "--replicas", help="Stored copies.", min=1)
+_RETENTION = typer.Option(
+    None,
+    "--retention-years",
+    help="How long data and checkpoints are kept.",
+    min=0,
+    metavar="<float>",
+)
+_REPLICAS = typer.Option(1.0, "--replicas", help="Stored copies.", min=1, metavar="<float>")
 _MEDIUM = typer.Option("hdd", "--storage-medium", help="hdd, ssd or tape.")
-_TRANSFER_GB = typer.Option(None, "--transfer-gb", help="Data moved over networks, GB.", min=0)
+_TRANSFER_GB = typer.Option(
+    None, "--transfer-gb", help="Data moved over networks, GB.", min=0, metavar="<float>"
+)
 
 
 def _check_data_options(**given: float | None) -> None:
@@ -279,7 +287,9 @@ def training(
     teacher_flops: str | None = typer.Option(
         None, "--teacher-flops", help="Distillation teacher compute, FLOP (range)."
     ),
-    count: float | None = typer.Option(None, "--count", help="Accelerators used.", min=1),
+    count: float | None = typer.Option(
+        None, "--count", help="Accelerators used.", min=1, metavar="<float>"
+    ),
     power_w: str | None = typer.Option(None, "--power-w", help="Average W per chip (range)."),
     pue: str | None = _PUE,
     location: str | None = _LOC,
@@ -377,14 +387,22 @@ def inference(
     params_active: float | None = typer.Option(None, "--params-active"),
     input_tokens: str = typer.Option("0", "--input-tokens", help="Prompt tokens (range)."),
     output_tokens: str = typer.Option(..., "--output-tokens", help="Output tokens (range)."),
-    requests: float = typer.Option(1, "--requests", help="Number of requests.", min=1),
+    requests: float = typer.Option(
+        1, "--requests", help="Number of requests.", min=1, metavar="<float>"
+    ),
     method: str = typer.Option("fitted", "--method", help="fitted (ML.ENERGY) or flops (Epoch)."),
     hardware: str = typer.Option("nvidia-h100-sxm", "--hardware"),
     batch: str | None = typer.Option(None, "--batch", help="Batch size (range)."),
     count: int | None = typer.Option(
-        None, "--count", min=1, help="Accelerators per replica (default: memory rule)."
+        None,
+        "--count",
+        min=1,
+        help="Accelerators per replica (default: memory rule).",
+        metavar="<int>",
     ),
-    gpus: int | None = typer.Option(None, "--gpus", min=1, hidden=True, help="Use --count."),
+    gpus: int | None = typer.Option(
+        None, "--gpus", min=1, hidden=True, help="Use --count.", metavar="<int>"
+    ),
     precision: str = typer.Option("bfloat16", "--precision"),
     task: str | None = typer.Option(
         None, "--task", help="Prompt profile of the fitted method (default: lm-arena-chat)."
@@ -405,7 +423,11 @@ def inference(
         help="Fixed fleet provisioned this long (hours) for the --requests.",
     ),
     fleet: float | None = typer.Option(
-        None, "--fleet", min=1, help="Accelerators provisioned (default: one replica)."
+        None,
+        "--fleet",
+        min=1,
+        help="Accelerators provisioned (default: one replica).",
+        metavar="<float>",
     ),
     boundary: str = typer.Option(
         "datacenter",
@@ -547,13 +569,19 @@ def log_cmd(
         "day", "--partition-by", help="Partition column of a --rows-out directory (or none)."
     ),
     batch_rows: int = typer.Option(
-        1 << 19, "--batch-rows", min=1, help="Rows per batch when streaming."
+        1 << 19, "--batch-rows", min=1, help="Rows per batch when streaming.", metavar="<int>"
     ),
-    count: int | None = typer.Option(None, "--count", min=1, help="Accelerators per replica."),
+    count: int | None = typer.Option(
+        None, "--count", min=1, help="Accelerators per replica.", metavar="<int>"
+    ),
     grid_gwp: str | None = _GRID,
     datacenter: str | None = _DC,
     fleet: float | None = typer.Option(
-        None, "--fleet", min=1, help="Accelerators provisioned over the log's period."
+        None,
+        "--fleet",
+        min=1,
+        help="Accelerators provisioned over the log's period.",
+        metavar="<float>",
     ),
     provisioned_hours: float | None = typer.Option(
         None, "--provisioned-hours", help="Hours the --fleet was provisioned for these requests."
@@ -764,7 +792,11 @@ def lifecycle(
         callback=_checked_range,
     ),
     count: int | None = typer.Option(
-        None, "--count", min=1, help="Accelerators per inference replica, for every scenario."
+        None,
+        "--count",
+        min=1,
+        help="Accelerators per inference replica, for every scenario.",
+        metavar="<int>",
     ),
     dataset_tb: float | None = _DATASET_TB,
     checkpoints_tb: float | None = _CHECKPOINTS_TB,

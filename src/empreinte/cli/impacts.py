@@ -10,7 +10,9 @@ __all__ = ["register"]
 
 
 def impacts(
-    energy_kwh: float = typer.Option(..., "--energy-kwh", help="IT energy used, in kWh.", min=0),
+    energy_kwh: float = typer.Option(
+        ..., "--energy-kwh", help="IT energy used, in kWh.", min=0, metavar="<float>"
+    ),
     location: str | None = typer.Option(
         None,
         "--location",
@@ -20,14 +22,24 @@ def impacts(
     pue: float | None = typer.Option(
         None, "--pue", help="Power usage effectiveness (>= 1) [setting: pue]."
     ),
-    wue: float | None = typer.Option(None, "--wue", help="On-site water usage, L/kWh.", min=0),
+    wue: float | None = typer.Option(
+        None, "--wue", help="On-site water usage, L/kWh.", min=0, metavar="<float>"
+    ),
     datacenter: str | None = typer.Option(None, "--datacenter", help="Data-centre preset id."),
     hardware: str | None = typer.Option(None, "--hardware", help="Accelerator name (catalog)."),
-    count: float = typer.Option(1, "--count", help="Number of accelerators.", min=0),
-    hours: float | None = typer.Option(None, "--hours", help="Hours the hardware was used.", min=0),
+    count: float = typer.Option(
+        1, "--count", help="Number of accelerators.", min=0, metavar="<float>"
+    ),
+    hours: float | None = typer.Option(
+        None, "--hours", help="Hours the hardware was used.", min=0, metavar="<float>"
+    ),
     server: str | None = typer.Option(None, "--server", help="Server archetype (host share)."),
-    lifetime_years: float | None = typer.Option(None, "--lifetime-years", min=0.1),
-    utilisation: float | None = typer.Option(None, "--utilisation", min=0.01, max=1.0),
+    lifetime_years: float | None = typer.Option(
+        None, "--lifetime-years", min=0.1, metavar="<float>"
+    ),
+    utilisation: float | None = typer.Option(
+        None, "--utilisation", min=0.01, max=1.0, metavar="<float>"
+    ),
     grid_gwp: str | None = typer.Option(
         None,
         "--grid-gwp",

@@ -47,6 +47,7 @@ def run(
         min=1,
         max=65535,
         help="Serve OpenMetrics at http://127.0.0.1:PORT/metrics while CMD runs.",
+        metavar="<int>",
     ),
     meter: list[str] | None = typer.Option(
         None,

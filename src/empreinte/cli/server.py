@@ -45,7 +45,10 @@ def serve(
         None, help="Write requests per minute per token [setting: rate_limit; default: 120]."
     ),
     workers: int = typer.Option(
-        1, min=1, help="Worker processes (validation is CPU-bound; rate limits are per worker)."
+        1,
+        min=1,
+        help="Worker processes (validation is CPU-bound; rate limits are per worker).",
+        metavar="<int>",
     ),
 ) -> None:
     """Run the observatory (migrates the database, and seeds it on first start)."""
@@ -220,8 +223,12 @@ def submit(
     files: list[Path] = typer.Argument(None, help="Report files; none: send the outbox."),
     server: str | None = typer.Option(None, help="Observatory URL [setting: server]."),
     token: str | None = typer.Option(None, help="API token [setting: token]."),
-    retries: int = typer.Option(4, min=0, help="Retries on network errors, 5xx and 429."),
-    backoff: float = typer.Option(1.0, min=0, help="First retry delay in seconds (doubles)."),
+    retries: int = typer.Option(
+        4, min=0, help="Retries on network errors, 5xx and 429.", metavar="<int>"
+    ),
+    backoff: float = typer.Option(
+        1.0, min=0, help="First retry delay in seconds (doubles).", metavar="<float>"
+    ),
     data_dir: Path | None = typer.Option(None, "--data-dir", help=DIR_HELP),
     list_: bool = typer.Option(
         False, "--list", help="List the outbox (waiting and refused reports) and exit."
