@@ -27,6 +27,7 @@ import numpy as np
 from empreinte.errors import CodedWarning, ConfigError, EstimateError, UnknownKeyError, WarningCode
 from empreinte.estimate.common import default_or, resolve_pue
 from empreinte.ranges import Range, as_range
+from empreinte.units import number
 from empreinte.vocabulary import J_PER_KWH, USAGE_CRITERIA
 
 __all__ = [
@@ -618,7 +619,8 @@ def estimate_log(
             CodedWarning(
                 WarningCode.EXTRAPOLATED,
                 f"{n_out} rows with output lengths outside the per-token model's data "
-                f"({l_lo:g}-{l_hi:g} tokens): energy per token held at the edge, ranges widened",
+                f"({number(l_lo)}–{number(l_hi)} tokens): energy per token held at the edge, "
+                "ranges widened",
             )
         )
     acc_kwh = Range(
