@@ -57,12 +57,12 @@ def test_the_inference_cli_uses_the_fleet_it_is_given():
 
 
 def test_the_documented_fleet_example_holds():
-    # docs/estimate.md: about 7.7 Wh per request, of which 4.8 Wh idle, against 0.15 Wh
+    # docs/estimate.md: about 7.7 Wh per request, of which 4.8 Wh idle, against 0.11 Wh
     e = estimate_inference(**FLEET, fleet=16, provisioned_hours=24)
     assert float(e.per_request.full.value) * 1e3 == pytest.approx(7.7, abs=0.05)
     assert float(e.per_request.idle.value) * 1e3 == pytest.approx(4.8, abs=0.05)
     base = estimate_inference(**FLEET)
-    assert float(base.per_request.full.value) * 1e3 == pytest.approx(0.15, abs=0.005)
+    assert float(base.per_request.full.value) * 1e3 == pytest.approx(0.11, abs=0.005)
 
 
 def test_fleet_without_hours_and_bad_hours_are_errors(tmp_path):
