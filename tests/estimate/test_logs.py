@@ -166,3 +166,40 @@ def test_input_tokens_pay_their_prefill_row_by_row(tmp_path):
     msgs = {w.code: w.message for w in le.warnings}
     assert msgs["prefill-flops"].startswith("2 rows' input tokens")
     assert msgs["input-tokens-unknown"].startswith("2 rows without a usable input_tokens")
+
+
+def test_absurd_token_counts_leave_their_row_empty_not_the_run(tmp_path):
+    p = tmp_path / "huge.csv"
+    p.write_text(
+        "model,input_tokens,output_tokens\n"
+        "llama-3.1-8b,10,300\nllama-3.1-8b,10,1e200\nllama-3.1-8b,1e200,300\n"
+    )
+    le = estimate_log(read_log(p))
+    assert np.isfinite(le.energy_kwh.value[0]) and np.isnan(le.energy_kwh.value[1])
+    assert le.energy_kwh.value[2] == pytest.approx(le.energy_kwh.value[0], rel=0.05)
+    msgs = {w.code: w.message for w in le.warnings}
+    assert "1 with output_tokens above 1e+12" in msgs["rows-unestimated"]
+    assert msgs["input-tokens-unknown"].startswith("1 rows")
+
+
+def test_a_result_beyond_the_report_range_is_one_line_from_the_cli(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "empreinte.cli",
+            "estimate",
+            "training",
+            "--hardware",
+            "nvidia-h100-sxm",
+            "--accelerator-hours",
+            "1e99",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 2 and out.stderr.startswith("error: ")
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import typer
 
@@ -102,7 +103,29 @@ def main(argv: list[str] | None = None) -> int:
         if code is None:
             return 0
         return code if isinstance(code, int) else EXIT_ERROR
+    except Exception as exc:
+        if not _is_pydantic_validation(exc):
+            raise
+        # a result the report format refuses (e.g. beyond its 1e100 magnitude bound): inputs
+        # of absurd magnitude; one line naming the field, never a traceback
+        typer.echo(f"error: {_validation_line(exc)}", err=True)
+        return EXIT_USAGE
     return rv if isinstance(rv, int) else 0
+
+
+def _is_pydantic_validation(exc: BaseException) -> bool:
+    t = type(exc)
+    return t.__name__ == "ValidationError" and t.__module__.startswith("pydantic")
+
+
+def _validation_line(exc: Any) -> str:
+    """The first error of a pydantic ``ValidationError`` as one line, its field named."""
+    err = exc.errors()[0]
+    where = ".".join(str(x) for x in err.get("loc", ())) or exc.title
+    return (
+        f"{where}: {err.get('msg', 'invalid')} (the inputs' magnitudes give a result the "
+        "report format cannot hold)"
+    )
 
 
 def run() -> None:

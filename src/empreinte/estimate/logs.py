@@ -49,6 +49,10 @@ LOG_NOT_EMBODIED = "request logs: embodied and end-of-life impacts not assessed 
 MAX_PLAUSIBLE_TOKENS = 1e7
 """More output tokens than this in one request draws a ``tokens-implausible`` warning."""
 
+MAX_ESTIMATED_TOKENS = 1e12
+"""Beyond this many tokens in one request a row is not estimated (left empty, counted): no
+model has such a context, and the products would leave the report's number range."""
+
 
 def read_log(
     path: str | Path, *, skip_bad_rows: bool = False, skipped: list[int] | None = None
@@ -208,7 +212,7 @@ def _prefill_kwh(
     task's typical prompt, which the fitted term carries, and is counted in a warning."""
     from empreinte.estimate.inference import flops_energy_j
 
-    usable = np.isfinite(in_tok) & (in_tok >= 0)
+    usable = np.isfinite(in_tok) & (in_tok >= 0) & (in_tok <= MAX_ESTIMATED_TOKENS)
     tok = np.where(usable, in_tok, 0.0)
     prefill = Range.point(np.zeros(tok.shape))
     if (tok > 0).any():
@@ -233,8 +237,9 @@ def _prefill_kwh(
         warnings.append(
             CodedWarning(
                 WarningCode.INPUT_TOKENS_UNKNOWN,
-                f"{missing} rows without a usable input_tokens (empty, negative or not "
-                f"finite): their prompt is taken as task {task!r}'s typical one, no prefill added",
+                f"{missing} rows without a usable input_tokens (empty, negative, not finite "
+                f"or above {MAX_ESTIMATED_TOKENS:.0e}): their prompt is taken as task "
+                f"{task!r}'s typical one, no prefill added",
             )
         )
     return prefill / J_PER_KWH
@@ -603,7 +608,7 @@ def estimate_log(
                 f"{huge.max():.3g}): check the column's unit; they are estimated as given",
             )
         )
-    tok = np.where(out_tok > 0, per_req, np.nan)
+    tok = np.where((out_tok > 0) & (per_req <= MAX_ESTIMATED_TOKENS), per_req, np.nan)
     if agg is None:
         scale = scale_low = scale_high = length_scale(tok)
     else:
@@ -678,6 +683,9 @@ def estimate_log(
         bad_tok = int((~(out_tok > 0)).sum())
         if bad_tok:
             why.append(f"{bad_tok} with output_tokens missing, zero or negative")
+        absurd = int((per_req > MAX_ESTIMATED_TOKENS).sum())
+        if absurd:
+            why.append(f"{absurd} with output_tokens above {MAX_ESTIMATED_TOKENS:.0e}")
         warnings.append(
             CodedWarning(
                 WarningCode.ROWS_UNESTIMATED,
