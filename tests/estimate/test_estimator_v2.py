@@ -489,4 +489,26 @@ def test_cli_inference_amortises_a_training_report(tmp_path, capsys):
     assert full["gwp_kgco2e"]["value"] == pytest.approx(own + trained / 1e9)
     assert {"water_l", "adpe_kgsbe", "pe_mj"} <= set(full)
     assert main([*args, "--amortise", str(train)]) == 2  # the pair, or neither
-    assert "lifetime_requests" in capsys.readouterr().err
+    assert "--lifetime-requests" in capsys.readouterr().err
+
+
+def test_cli_amortise_takes_upstream_full_boundary_reports_once(tmp_path, capsys):
+    train, acc, inf = (tmp_path / f"{n}.json" for n in ("train", "acc", "inf"))
+    training = ["estimate", "training", "--hardware", "nvidia-h100-sxm", "--model", "llama-3.1-8b"]
+    assert main([*training, "--tokens", "1e12", "--location", "USA", "--out", str(train)]) == 0
+    assert main([*training, "--tokens", "1e12", "--location", "USA", "--boundary",
+                 "accelerators", "--out", str(acc)]) == 0  # fmt: skip
+    serve = ["estimate", "inference", "--model", "llama-3.1-8b", "--output-tokens", "300"]
+    assert main([*serve, "--out", str(inf)]) == 0
+    capsys.readouterr()
+    for files, life, why in (
+        ([inf], "1e9", "stage inference"),
+        ([acc], "1e9", "accelerators only"),
+        ([train, train], "1e9", "given twice"),
+        ([train], "0.5", "at least 1"),
+        ([train], "nan", "at least 1"),
+    ):
+        args = [a for f in files for a in ("--amortise", str(f))]
+        assert main([*serve, *args, "--lifetime-requests", life]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and why in err, err

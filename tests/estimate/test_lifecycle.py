@@ -127,5 +127,5 @@ def test_inference_per_response_full_matches_the_lifecycle_functional_unit(tmp_p
     assert "amortised over 1e+08 requests" in unit and "server" in unit
     # without the lifetime requests there is no such unit; half a pair is an error
     assert estimate_inference(output_tokens=300, **kw).per_response_full() is None
-    with pytest.raises(Exception, match="lifetime_requests"):
+    with pytest.raises(Exception, match="lifetime-requests"):
         estimate_inference(output_tokens=300, amortise={"gwp_kgco2e": 1.0}, **kw)

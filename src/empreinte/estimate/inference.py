@@ -752,14 +752,14 @@ def _amortised(
     finite non-negative values, a positive finite request count."""
     if (amortise is None) != (lifetime_requests is None):
         raise EstimateError(
-            "amortised upstream impacts need both the totals (amortise) and the requests "
-            "they are shared over (lifetime_requests)"
+            "amortised upstream impacts need both the totals (--amortise) and the requests "
+            "they are shared over (--lifetime-requests)"
         )
     if amortise is None or lifetime_requests is None:
         return {}
-    if not math.isfinite(lifetime_requests) or lifetime_requests <= 0:
+    if not math.isfinite(lifetime_requests) or lifetime_requests < 1:
         raise EstimateError(
-            f"lifetime_requests must be a positive finite count, got {lifetime_requests!r}"
+            f"--lifetime-requests must be a finite count of at least 1, got {lifetime_requests!r}"
         )
     out: dict[str, Range] = {}
     for k, v in amortise.items():
@@ -772,10 +772,34 @@ def _amortised(
     return out
 
 
+UPSTREAM_STAGES = ("data_preparation", "training", "fine_tuning", "evaluation")
+"""Stages whose impacts a model's responses share (what happens before it serves)."""
+
+
 def upstream_totals(reports: Sequence[Any]) -> dict[str, Range]:
     """Criteria totals (usage + embodied + end of life) summed over reports (training and
     fine-tuning runs) for :func:`estimate_inference`'s ``amortise``. A criterion that any of
-    the reports does not assess is left out: the sum would be partial."""
+    the reports does not assess is left out: the sum would be partial.
+
+    Each report must be of an upstream stage (:data:`UPSTREAM_STAGES`), on the full boundary
+    (an accelerators-only figure would be mixed with the response's full one), and counted
+    once (the same ``report_id`` twice is an error)."""
+    seen: set[str] = set()
+    for r in reports:
+        name = f"report {r.report_id}"
+        if str(r.lifecycle_stage) not in UPSTREAM_STAGES:
+            raise EstimateError(
+                f"--amortise: {name} is of stage {r.lifecycle_stage!s}; only what comes before "
+                f"serving is amortised ({', '.join(UPSTREAM_STAGES)})"
+            )
+        if list(r.measurement.boundary) == ["accelerators"]:
+            raise EstimateError(
+                f"--amortise: {name} counts the accelerators only (boundary accelerators); "
+                "amortise a full-boundary report, the response's footprint is full-boundary"
+            )
+        if r.report_id in seen:
+            raise EstimateError(f"--amortise: {name} given twice")
+        seen.add(r.report_id)
     out: dict[str, Range] = {}
     for k in CRITERIA:
         parts = [getattr(r.impacts, k) for r in reports]
