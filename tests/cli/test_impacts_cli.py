@@ -103,3 +103,17 @@ def test_impacts_table_uses_the_units_rule() -> None:
     assert out.returncode == 0, out.stderr
     assert "IT energy 1,287 MWh, facility 1,416 MWh" in out.stdout
     assert "tCO2e" in out.stdout and "e+0" not in out.stdout and "e-0" not in out.stdout
+
+
+def test_count_needs_hardware_and_more_than_zero() -> None:
+    out = run("impacts", "--energy-kwh", "10", "--count", "8")
+    assert out.returncode == 2 and "--count applies" in out.stderr
+    out = run("impacts", "--energy-kwh", "10", "--hardware", "H100 SXM", "--hours", "10",
+              "--count", "0")  # fmt: skip
+    assert out.returncode == 2 and "--count must be more than 0" in out.stderr
+    eight = run("impacts", "--energy-kwh", "10", "--hardware", "H100 SXM", "--hours", "10",
+                "--count", "8", "--json")  # fmt: skip
+    one = run("impacts", "--energy-kwh", "10", "--hardware", "H100 SXM", "--hours", "10", "--json")
+    emb8 = json.loads(eight.stdout)["impacts"]["gwp_kgco2e"]["embodied"]["value"]
+    emb1 = json.loads(one.stdout)["impacts"]["gwp_kgco2e"]["embodied"]["value"]
+    assert emb8 > 7 * emb1  # eight accelerators' share (the default is one)

@@ -216,3 +216,15 @@ def test_a_log_says_it_assesses_usage_only_even_with_hardware(tmp_path):
         msgs = {w.code: w.message for w in report.warnings}
         assert "usage only" in msgs["embodied-unknown"]
         assert "no hardware given" not in msgs["embodied-unknown"]
+
+
+def test_a_fleet_smaller_than_one_replica_is_an_error(tmp_path):
+    with pytest.raises(EstimateError, match="smaller than one replica"):
+        estimate_inference(**FLEET, fleet=1, provisioned_hours=24)
+    path = tmp_path / "log.csv"
+    path.write_text("model,output_tokens\n" + "llama-3.1-70b,300\n" * 3)
+    with pytest.raises(EstimateError, match="smaller than one replica"):
+        estimate_log(read_log(path), fleet=1, provisioned_hours=24)
+    # a replica given by --count is what the fleet must hold
+    e = estimate_inference(**FLEET, fleet=8, provisioned_hours=24, count=8)
+    assert e.provisioned_accelerator_hours == pytest.approx(8 * 24)

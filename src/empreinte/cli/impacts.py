@@ -27,8 +27,8 @@ def impacts(
     ),
     datacenter: str | None = typer.Option(None, "--datacenter", help="Data-centre preset id."),
     hardware: str | None = typer.Option(None, "--hardware", help="Accelerator name (catalog)."),
-    count: float = typer.Option(
-        1, "--count", help="Number of accelerators.", min=0, metavar="<float>"
+    count: float | None = typer.Option(
+        None, "--count", help="Number of accelerators (default 1).", min=0, metavar="<float>"
     ),
     hours: float | None = typer.Option(
         None, "--hours", help="Hours the hardware was used.", min=0, metavar="<float>"
@@ -77,6 +77,7 @@ def impacts(
         given = [
             opt
             for opt, val in (
+                ("--count", count),
                 ("--hours", hours),
                 ("--lifetime-years", lifetime_years),
                 ("--utilisation", utilisation),
@@ -95,6 +96,9 @@ def impacts(
     shares = []
     if (hardware or server) and hours is None:
         raise ConfigError("--hours is required with --hardware or --server")
+    if count is not None and count <= 0:
+        raise ConfigError(f"--count must be more than 0 accelerators, got {count:g}")
+    count = 1.0 if count is None else count
     if hardware:
         shares.append(HardwareShare.accelerator(hardware, count, hours or 0.0))
     if server:

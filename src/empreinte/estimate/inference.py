@@ -690,6 +690,7 @@ def estimate_inference(
     else:
         if acc.tdp_w is None:
             raise EstimateError(f"no TDP for {acc.id}: provisioned capacity needs it")
+        check_fleet(fleet, n_gpus)
         chain["host_ratio"] = sourced(host_ratio, "host_ratio", sources)
         per_request = provisioned_layers(
             acc_j / J_PER_KWH,
@@ -743,6 +744,15 @@ def estimate_inference(
         amortised=_amortised(amortise, lifetime_requests),
         lifetime_requests=None if lifetime_requests is None else float(lifetime_requests),
     )
+
+
+def check_fleet(fleet: float | None, replica: int | None) -> None:
+    """A provisioned fleet holds at least one replica of the model (its accelerators)."""
+    if fleet is not None and replica is not None and fleet < replica:
+        raise EstimateError(
+            f"--fleet {fleet:g} is smaller than one replica of the model ({replica} "
+            "accelerators hold its weights): provision at least one replica, or set --count"
+        )
 
 
 def _amortised(

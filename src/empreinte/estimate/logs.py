@@ -564,6 +564,7 @@ def estimate_log(
     batch_r = default_or(batch, "inference_batch", sources)
     prof = np.full((3, models.uniques.size), np.nan)
     act = np.full((3, models.uniques.size), np.nan)  # active parameters: value, low, high
+    largest_replica = 1  # accelerators per replica of the log's largest model
     unknown: list[str] = []
     for i, name in enumerate(models.uniques.tolist()):
         try:
@@ -583,7 +584,7 @@ def estimate_log(
                     f"active, {total.low / 1e9:,.4g}-{total.high / 1e9:,.4g}B total)",
                 )
             )
-        pr, _ = profile(
+        pr, replica = profile(
             active=active,
             total=total,
             precision="bfloat16",
@@ -595,6 +596,7 @@ def estimate_log(
             warnings=warnings,
         )
         prof[:, i] = (pr.value, pr.low, pr.high)
+        largest_replica = max(largest_replica, replica)
         act_r = as_range(active)
         act[:, i] = (act_r.value, act_r.low, act_r.high)
     agg = None if requests is None else aggregate_scale(out_tok, requests, task, warnings)
@@ -649,6 +651,9 @@ def estimate_log(
         it_kwh = acc_kwh * ((host + 1.0) * (idle + 1.0))
     else:
         assert fleet is not None  # check_log_options
+        from empreinte.estimate.inference import check_fleet
+
+        check_fleet(fleet, largest_replica)
         idle_total = _provisioned_idle(
             acc_kwh, acc, fleet, provisioned_hours, host, sources, warnings
         )
