@@ -512,3 +512,17 @@ def test_cli_amortise_takes_upstream_full_boundary_reports_once(tmp_path, capsys
         assert main([*serve, *args, "--lifetime-requests", life]) == 2
         err = capsys.readouterr().err
         assert err.startswith("error: ") and why in err, err
+
+
+def test_mfu_prior_size_domain_is_the_chips_own_runs():
+    """A 1B model on an A100 is outside Llama 2's 7-70B (A100 runs) even though H100 runs go
+    down to 1.23B: warned, and its range reaches down to H100-like small-model MFUs."""
+    warnings: list = []
+    small = mfu_prior(1e9, 312e12, warnings)
+    assert [w.code for w in warnings] == ["mfu-extrapolated"]
+    assert "7-176B active parameters on this chip" in warnings[0].message
+    assert small.value <= mfu_prior(7e9, 312e12).value  # never above the chip's edge
+    assert small.low < 0.15 and small.high <= 0.55
+    inside: list = []
+    mfu_prior(8e9, 312e12, inside)
+    assert inside == []

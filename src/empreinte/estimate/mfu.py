@@ -9,8 +9,10 @@ smaller share of the peak (Llama 3 8B ≈ 0.16 on H100, Llama 3.1 405B ≈ 0.35;
 
 fitted by least squares on the runs (a few points: the fit is recomputed on first use, so it
 is reproducible by construction). Outside the fitted data (size or chip peak beyond the runs')
-the drivers are clamped to the data's edge, the central value to the observed MFU span, and
-the range widens by the distance (coded warning ``mfu-extrapolated`` naming the axis). One
+the drivers are clamped to the data's edge (for the size, the sizes of the runs on the same
+chip when it has runs: a 1B model on an A100 is outside Llama 2's 7-70B even though H100 runs
+go down to 1.23B), the central value to the observed MFU span, and the range widens by the
+distance (coded warning ``mfu-extrapolated`` naming the axis). One
 exception, from physics: below the smallest run, MFU goes on falling along the fitted size
 slope at that chip (smaller matrix products use less of the peak: Llama 3.2 1B used 0.05 of
 an H100, Llama 3 8B 0.16); it never rises as a model shrinks (a negative slope stays flat). The
@@ -118,6 +120,15 @@ class MfuFit:
     active_b: tuple[float, float]
     peak_pflops: tuple[float, float]
     mfu_span: tuple[float, float]
+    chip_active_b: dict[float, tuple[float, float]]  # chip peak: sizes of its runs
+
+    def size_domain(self, peak_pflops: float) -> tuple[float, float]:
+        """The sizes the runs cover on this chip (a fitted chip within 1 % of its peak), or
+        on all chips for a chip without runs."""
+        for peak, span in self.chip_active_b.items():
+            if abs(peak / peak_pflops - 1.0) <= 0.01:
+                return span
+        return self.active_b
 
     @property
     def ratio_low(self) -> float:
@@ -163,12 +174,16 @@ def mfu_fit(exclude: str | None = None) -> MfuFit:
     sizes = [r.active_params / 1e9 for r in runs]
     peaks = [r.peak_flops / 1e15 for r in runs]
     mfus = [math.exp(v) for v in y]
+    by_chip: dict[float, list[float]] = {}
+    for size, peak in zip(sizes, peaks, strict=True):
+        by_chip.setdefault(peak, []).append(size)
     return MfuFit(
         tuple(float(c) for c in coef),
         loo,
         (min(sizes), max(sizes)),
         (min(peaks), max(peaks)),
         (min(mfus), max(mfus)),
+        {p: (min(v), max(v)) for p, v in by_chip.items()},
     )
 
 
@@ -181,8 +196,9 @@ def mfu_prior(
     """The MFU prior for a run of ``active_params`` on a chip of ``peak_flops`` (dense)."""
     fit = mfu_fit(exclude)
     a, p = active_params / 1e9, peak_flops / 1e15
-    a_c = min(max(a, fit.active_b[0]), fit.active_b[1])
     p_c = min(max(p, fit.peak_pflops[0]), fit.peak_pflops[1])
+    size_lo, size_hi = fit.size_domain(p)  # on a chip with runs, the sizes of its own runs
+    a_c = min(max(a, size_lo), size_hi)
     central = min(max(fit.central(a_c, p_c), fit.mfu_span[0]), fit.mfu_span[1])
     slope = fit.size_slope(p_c)
     if a < a_c and slope > 0:
@@ -198,7 +214,7 @@ def mfu_prior(
             CodedWarning(
                 WarningCode.MFU_EXTRAPOLATED,
                 f"training MFU prior outside its data ({', '.join(axes)}: fitted on "
-                f"{fit.active_b[0]:g}-{fit.active_b[1]:g}B active parameters and "
+                f"{size_lo:g}-{size_hi:g}B active parameters on this chip, "
                 f"{fit.peak_pflops[0]:g}-{fit.peak_pflops[1]:g} PFLOP/s chips); "
                 f"range widened ×{widen:.2f}",
             )
