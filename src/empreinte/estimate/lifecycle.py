@@ -37,7 +37,7 @@ from empreinte.errors import CodedWarning, ConfigError, WarningCode
 from empreinte.estimate.common import to_json_range
 from empreinte.estimate.layers import Layers
 from empreinte.estimate.reuse import Reuse
-from empreinte.ranges import Range
+from empreinte.ranges import Range, as_range
 
 __all__ = [
     "Data",
@@ -47,8 +47,6 @@ __all__ = [
     "load_scenarios",
     "run_scenario",
 ]
-
-W_PER_KW = 1000.0
 
 
 class _M(BaseModel):
@@ -293,16 +291,21 @@ def _times(r: Range | None, k: float) -> Range | None:
     return None if r is None else r * k
 
 
-def _stage(name: str, layers: Layers, hours: float, pue: Range, sc: Scenario) -> StageResult:
+def _stage(
+    name: str, layers: Layers, hours: float | Range, pue: Range, sc: Scenario
+) -> StageResult:
+    """A stage's impacts; ``hours`` (accelerator-hours) may be a range: the embodied share then
+    carries the activity uncertainty, as in :func:`estimate_training`'s own report."""
     from empreinte.impacts import HardwareShare, compute_impacts
 
-    acc_share = HardwareShare.accelerator(sc.hardware, 1, hours) if hours > 0 else None
+    central = float(as_range(hours).value)
+    acc_share = HardwareShare.accelerator(sc.hardware, 1, hours) if central > 0 else None
     shares = [acc_share] if acc_share and acc_share.gwp_kgco2e is not None else []
     if shares and sc.server is not None:
         from empreinte.factors.hardware import get_server
 
         slots = get_server(sc.server).accelerator_slots or 1
-        shares.append(HardwareShare.server(sc.server, 1, hours / slots))
+        shares.append(HardwareShare.server(sc.server, 1, as_range(hours) / slots))
     res = compute_impacts(
         layers.it,
         location=sc.location,
@@ -316,7 +319,7 @@ def _stage(name: str, layers: Layers, hours: float, pue: Range, sc: Scenario) ->
     water = res.criteria["water_l"].usage
     assert gwp.usage is not None and water is not None
     criteria = {k: c.total for k, c in res.criteria.items() if c.total is not None}
-    return StageResult(name, layers, hours, gwp.usage, gwp.embodied, water, criteria)
+    return StageResult(name, layers, central, gwp.usage, gwp.embodied, water, criteria)
 
 
 def run_scenario(sc: Scenario) -> ScenarioResult:
@@ -344,9 +347,7 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
             datacenter=sc.datacenter,
         )
         warnings.extend(est.warnings)
-        stages.append(
-            _stage("training", est.layers, float(est.accelerator_hours.value), est.pue, sc)
-        )
+        stages.append(_stage("training", est.layers, est.accelerator_hours, est.pue, sc))
         days = sc.inference.days if sc.inference else 0.0
         if sc.retraining_every_days and days > sc.retraining_every_days:
             n = math.ceil(days / sc.retraining_every_days) - 1
@@ -354,7 +355,7 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
                 _stage(
                     "retraining",
                     est.layers.scaled(n),
-                    n * float(est.accelerator_hours.value),
+                    est.accelerator_hours * n,
                     est.pue,
                     sc,
                 )
@@ -378,7 +379,7 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
         )
         warnings.extend(est.warnings)
         label = "fine_tuning" if len(sc.fine_tunings) == 1 else f"fine_tuning_{i + 1}"
-        hours = ft.runs * float(est.accelerator_hours.value)
+        hours = est.accelerator_hours * ft.runs
         stages.append(_stage(label, est.layers.scaled(ft.runs), hours, est.pue, sc))
     requests = 0.0
     if sc.inference is not None:
@@ -404,17 +405,10 @@ def run_scenario(sc: Scenario) -> ScenarioResult:
         )
         warnings.extend(est_i.warnings)
         acc = est_i.hardware
-        if acc.tdp_w is None:
+        inf_hours = est_i.accelerator_hours_range()  # as the inference report's own embodied
+        if inf_hours is None:
             raise ConfigError(f"no TDP for {acc.id}: cannot allocate its embodied impacts")
-        from empreinte.estimate.assumptions import assumption
-
-        power_kw = acc.tdp_w.value * assumption("inference_power_fraction_of_tdp").value / W_PER_KW
-        hours = (
-            est_i.provisioned_accelerator_hours
-            if est_i.provisioned_accelerator_hours is not None
-            else float(est_i.total.accelerators.value) / power_kw
-        )
-        stages.append(_stage("inference", est_i.total, hours, est_i.pue, sc))
+        stages.append(_stage("inference", est_i.total, inf_hours, est_i.pue, sc))
     if not stages:
         raise ConfigError(f"scenario {sc.name!r} has no training, fine-tuning or inference")
     if sc.server is None and any(st.gwp_embodied_kgco2e is not None for st in stages):
