@@ -278,8 +278,12 @@ def training(
     accelerator_hours: str | None = typer.Option(None, "--accelerator-hours", help="Range."),
     flops: str | None = typer.Option(None, "--flops", help="Training compute, FLOP (range)."),
     model: str | None = typer.Option(None, "--model", help="Model name (catalog)."),
-    params_total: float | None = typer.Option(None, "--params-total", help="Parameters."),
-    params_active: float | None = typer.Option(None, "--params-active", help="Parameters."),
+    params_total: float | None = typer.Option(
+        None, "--params-total", help="Parameters, total (instead of --model)."
+    ),
+    params_active: float | None = typer.Option(
+        None, "--params-active", help="Parameters active per token (MoE; default: total)."
+    ),
     tokens: str | None = typer.Option(None, "--tokens", help="Training tokens, 6·N·D (range)."),
     mfu: str | None = typer.Option(
         None, "--mfu", help="Model FLOPs utilisation (range); default: prior by model size."
@@ -374,7 +378,8 @@ def training(
             *_impact_rows(report),
             *_data_rows(data.get("data", [])),
         ]
-        _table(f"{est.stage} estimate: {est.model_id or ''} on {hardware} (tier M4)", rows)
+        what = est.model_id or "given compute"
+        _table(f"{est.stage} estimate: {what} on {hardware} (tier M4)", rows)
         if explain:
             _explain(data["explain"])
         _warnings(report)
@@ -383,8 +388,12 @@ def training(
 @app.command()
 def inference(
     model: str | None = typer.Option(None, "--model", help="Model name (catalog)."),
-    params_total: float | None = typer.Option(None, "--params-total"),
-    params_active: float | None = typer.Option(None, "--params-active"),
+    params_total: float | None = typer.Option(
+        None, "--params-total", help="Parameters, total (instead of --model)."
+    ),
+    params_active: float | None = typer.Option(
+        None, "--params-active", help="Parameters active per token (MoE; default: total)."
+    ),
     input_tokens: str = typer.Option("0", "--input-tokens", help="Prompt tokens (range)."),
     output_tokens: str = typer.Option(..., "--output-tokens", help="Output tokens (range)."),
     requests: float = typer.Option(

@@ -383,7 +383,8 @@ class InferenceEstimate:
             "per_response_full": None
             if (full := self.per_response_full()) is None
             else {
-                "functional_unit": "one response: usage + embodied (accelerators"
+                "functional_unit": "one response, data-centre boundary: usage + embodied "
+                "(accelerators"
                 + (", server" if self.server else "")
                 + f") + end of life, upstream stages amortised over "
                 f"{self.lifetime_requests:,.4g} requests",
