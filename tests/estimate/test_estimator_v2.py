@@ -488,6 +488,19 @@ def test_cli_inference_amortises_a_training_report(tmp_path, capsys):
     own = data["report"]["per_unit"]["impacts"]["gwp_kgco2e"]["total"]["value"]
     assert full["gwp_kgco2e"]["value"] == pytest.approx(own + trained / 1e9)
     assert {"water_l", "adpe_kgsbe", "pe_mj"} <= set(full)
+    # the saved report carries it too: the amortised block, with the upstream report's id
+    out = tmp_path / "inf.json"
+    assert (
+        main([*args, "--amortise", str(train), "--lifetime-requests", "1e9", "--out", str(out)])
+        == 0
+    )
+    capsys.readouterr()
+    block = json.loads(out.read_text())["amortised"]
+    assert block["upstream_reports"] == [json.loads(train.read_text())["report_id"]]
+    assert block["per_response_full"]["gwp_kgco2e"] == pytest.approx(full["gwp_kgco2e"])
+    assert block["upstream_totals"]["gwp_kgco2e"]["value"] == pytest.approx(trained)
+    assert main(["report", "validate", str(out)]) == 0
+    capsys.readouterr()
     assert main([*args, "--amortise", str(train)]) == 2  # the pair, or neither
     assert "--lifetime-requests" in capsys.readouterr().err
 
@@ -526,3 +539,16 @@ def test_mfu_prior_size_domain_is_the_chips_own_runs():
     inside: list = []
     mfu_prior(8e9, 312e12, inside)
     assert inside == []
+
+
+def test_the_amortised_block_refuses_unknown_criteria():
+    from pydantic import ValidationError
+
+    from empreinte.report.models import Amortised
+
+    good = {"value": 1.0, "low": 0.5, "high": 2.0}
+    Amortised(lifetime_requests=10, upstream_totals={"gwp_kgco2e": good}, per_response_full={})
+    with pytest.raises(ValidationError, match="unknown criteria"):
+        Amortised(lifetime_requests=10, upstream_totals={"co2": good}, per_response_full={})
+    with pytest.raises(ValidationError, match="lifetime_requests"):
+        Amortised(lifetime_requests=0.5, upstream_totals={}, per_response_full={})

@@ -476,7 +476,7 @@ def inference(
 ) -> None:
     """Energy and impacts per request (and for N requests) of an LLM."""
     from empreinte.errors import ConfigError
-    from empreinte.estimate.inference import estimate_inference, upstream_totals
+    from empreinte.estimate.inference import estimate_inference
     from empreinte.report.validate import load_report
 
     if method not in ("fitted", "flops"):
@@ -514,7 +514,7 @@ def inference(
         bytes_per_request=parse_range(bytes_moved, "--bytes"),
         network_access=network,
         user_location=user_location,
-        amortise=upstream_totals([load_report(p) for p in amortise]) if amortise else None,
+        amortise=[load_report(p) for p in amortise] if amortise else None,
         lifetime_requests=lifetime_requests,
     )
     report = est.to_report()

@@ -145,6 +145,7 @@ class InferenceEstimate:
     # upstream stages (training, fine-tuning) amortised over the model's lifetime requests
     amortised: dict[str, Range] = field(default_factory=dict)  # criterion: total impact
     lifetime_requests: float | None = None
+    amortised_from: tuple[str, ...] = ()  # report ids of the amortised stages, when given
 
     def boundary_figures(self, report: Any) -> dict[str, dict[str, Range | None]]:
         """Per request, on the data-centre boundary (full layers; the report's per-unit GWP)
@@ -173,7 +174,12 @@ class InferenceEstimate:
         counted as zero)."""
         if self.lifetime_requests is None:
             return None
-        pu = self.to_report().per_unit
+        return self._full(self._report())
+
+    def _full(self, report: Any) -> dict[str, Range] | None:
+        """:meth:`per_response_full` from this estimate's report (before ``amortised``)."""
+        assert self.lifetime_requests is not None
+        pu = report.per_unit
         if pu is None:
             return None
         out: dict[str, Range] = {}
@@ -267,7 +273,26 @@ class InferenceEstimate:
         return rows + steps
 
     def to_report(self, name: str | None = None) -> Any:
-        """A validated report for all requests, with per-request values (tier M4)."""
+        """A validated report for all requests, with per-request values (tier M4); with
+        ``lifetime_requests``, its ``amortised`` block (the per-response full footprint)."""
+        report = self._report(name)
+        full = None if self.lifetime_requests is None else self._full(report)
+        if full is None:
+            return report
+        from empreinte.report.models import Amortised
+
+        def est(r: Range) -> dict[str, float]:
+            return {"value": float(r.value), "low": float(r.low), "high": float(r.high)}
+
+        block = Amortised(
+            lifetime_requests=float(self.lifetime_requests or 1.0),
+            upstream_reports=list(self.amortised_from),
+            upstream_totals={k: est(v) for k, v in self.amortised.items()},
+            per_response_full={k: est(v) for k, v in full.items()},
+        )
+        return report.model_copy(update={"amortised": block})
+
+    def _report(self, name: str | None = None) -> Any:
         from empreinte.report.build import make_report
         from empreinte.report.models import System
 
@@ -428,7 +453,7 @@ def estimate_inference(
     bytes_per_request: Range | float | None = None,
     network_access: str | None = None,
     user_location: str | None = None,
-    amortise: Mapping[str, Range | float] | None = None,
+    amortise: Mapping[str, Range | float] | Sequence[Any] | None = None,
     lifetime_requests: float | None = None,
 ) -> InferenceEstimate:
     """Estimate the energy of ``requests`` requests of ``input_tokens`` + ``output_tokens``.
@@ -450,7 +475,8 @@ def estimate_inference(
     the grid of ``user_location`` (default: ``location``); :mod:`empreinte.impacts.enduser`.
 
     ``amortise``: upstream totals by criterion (``gwp_kgco2e``, ``water_l``...: a training or
-    fine-tuning run's impacts, e.g. :func:`upstream_totals` of its report) shared over
+    fine-tuning run's impacts), or the upstream reports themselves (:func:`upstream_totals`
+    sums and checks them; their ids go into the report's ``amortised`` block), shared over
     ``lifetime_requests``, the requests the model serves in its life: the estimate then
     gives :meth:`InferenceEstimate.per_response_full`.
     """
@@ -717,6 +743,7 @@ def estimate_inference(
         )
         ev = evaluate(chain, graph=graph)
         per_request = Layers(*_layers(ev))
+    totals, from_ids = _amortised(amortise, lifetime_requests)
     return InferenceEstimate(
         chain=ev,
         method=method,
@@ -742,7 +769,8 @@ def estimate_inference(
         prefill=prefill_wh,
         boundary=boundary,
         end_to_end=end_to_end,
-        amortised=_amortised(amortise, lifetime_requests),
+        amortised=totals,
+        amortised_from=from_ids,
         lifetime_requests=None if lifetime_requests is None else float(lifetime_requests),
     )
 
@@ -757,21 +785,27 @@ def check_fleet(fleet: float | None, replica: int | None) -> None:
 
 
 def _amortised(
-    amortise: Mapping[str, Range | float] | None, lifetime_requests: float | None
-) -> dict[str, Range]:
-    """The upstream totals to amortise, checked: both given or neither, known criteria,
-    finite non-negative values, a positive finite request count."""
+    amortise: Mapping[str, Range | float] | Sequence[Any] | None,
+    lifetime_requests: float | None,
+) -> tuple[dict[str, Range], tuple[str, ...]]:
+    """The upstream totals to amortise and the reports they come from, checked: both given or
+    neither, known criteria, finite non-negative values, a request count of at least 1.
+    ``amortise`` is totals by criterion, or the upstream reports (:func:`upstream_totals`)."""
     if (amortise is None) != (lifetime_requests is None):
         raise EstimateError(
             "amortised upstream impacts need both the totals (--amortise) and the requests "
             "they are shared over (--lifetime-requests)"
         )
     if amortise is None or lifetime_requests is None:
-        return {}
+        return {}, ()
     if not math.isfinite(lifetime_requests) or lifetime_requests < 1:
         raise EstimateError(
             f"--lifetime-requests must be a finite count of at least 1, got {lifetime_requests!r}"
         )
+    ids: tuple[str, ...] = ()
+    if not isinstance(amortise, Mapping):
+        ids = tuple(str(r.report_id) for r in amortise)
+        amortise = upstream_totals(amortise)
     out: dict[str, Range] = {}
     for k, v in amortise.items():
         if k not in CRITERIA:
@@ -780,7 +814,7 @@ def _amortised(
         if not all(math.isfinite(float(x)) and float(x) >= 0 for x in (r.low, r.value, r.high)):
             raise EstimateError(f"amortise.{k} must be finite and non-negative, got {r}")
         out[k] = r
-    return out
+    return out, ids
 
 
 UPSTREAM_STAGES = ("data_preparation", "training", "fine_tuning", "evaluation")

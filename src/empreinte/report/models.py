@@ -23,11 +23,13 @@ from pydantic import (
     model_validator,
 )
 
+from empreinte.vocabulary import CRITERIA
 from empreinte.vocabulary import METHOD_TIER as METHOD_TIER
 
 __all__ = [
     "MAX_MAGNITUDE",
     "SCHEMA_VERSION",
+    "Amortised",
     "Avoided",
     "BoundaryFigure",
     "DataItem",
@@ -371,6 +373,32 @@ class Window(_Model):
     counters: dict[Key, Num] = Field(default_factory=dict)
 
 
+class Amortised(_Model):
+    """Upstream stages (training, fine-tuning...) shared by the responses of a model's life:
+    the per-response full footprint of publishers' life-cycle assessments."""
+
+    lifetime_requests: float = Field(ge=1, le=_MAX, description="requests the model serves")
+    upstream_reports: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=1000, description="report_id of each amortised stage"
+    )
+    upstream_totals: dict[Key, Estimate] = Field(
+        description="the upstream stages' impacts summed, by criterion (usage + embodied + end "
+        "of life)"
+    )
+    per_response_full: dict[Key, Estimate] = Field(
+        description="one response on the data-centre boundary, by criterion: its usage, "
+        "embodied and end of life plus upstream_totals / lifetime_requests"
+    )
+
+    @field_validator("upstream_totals", "per_response_full")
+    @classmethod
+    def _criteria(cls, v: dict[str, Estimate]) -> dict[str, Estimate]:
+        unknown = [k for k in v if k not in CRITERIA]
+        if unknown:
+            raise ValueError(f"unknown criteria {unknown}; known: {list(CRITERIA)}")
+        return v
+
+
 class Topology(_Model):
     nodes: int = Field(default=1, ge=1, le=10**9)
     ranks: int = Field(default=1, ge=1, le=10**9)
@@ -700,6 +728,10 @@ class Report(_Model):
     energy: Energy
     impacts: Impacts = Field(default_factory=Impacts)
     per_unit: PerUnit | None = None
+    amortised: Amortised | None = Field(
+        default=None,
+        description="upstream stages shared per response: the per-response full footprint",
+    )
     quality_metrics: dict[Key, Num] = Field(default_factory=dict)
     counters: dict[Key, Num] = Field(default_factory=dict)
     published: dict[Key, Num] = Field(
