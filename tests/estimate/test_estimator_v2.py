@@ -525,6 +525,9 @@ def test_cli_amortise_takes_upstream_full_boundary_reports_once(tmp_path, capsys
         assert main([*serve, *args, "--lifetime-requests", life]) == 2
         err = capsys.readouterr().err
         assert err.startswith("error: ") and why in err, err
+    more = ["--requests", "1e7", "--amortise", str(train), "--lifetime-requests", "1e6"]
+    assert main([*serve, *more]) == 2
+    assert "exceeds --lifetime-requests" in capsys.readouterr().err
 
 
 def test_mfu_prior_size_domain_is_the_chips_own_runs():

@@ -88,7 +88,7 @@ def impacts(
             raise ConfigError(
                 f"{given[0] + ' applies' if len(given) == 1 else ', '.join(given) + ' apply'} "
                 "to the hardware's embodied share: add --hardware "
-                "(or --server) or drop them"
+                f"(or --server) or drop {'it' if len(given) == 1 else 'them'}"
             )
     from empreinte.factors.site import site_from_settings
 

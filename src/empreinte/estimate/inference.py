@@ -744,6 +744,11 @@ def estimate_inference(
         ev = evaluate(chain, graph=graph)
         per_request = Layers(*_layers(ev))
     totals, from_ids = _amortised(amortise, lifetime_requests)
+    if lifetime_requests is not None and requests > lifetime_requests:
+        raise EstimateError(
+            f"--requests ({requests:g}) exceeds --lifetime-requests ({lifetime_requests:g}): "
+            "the model's life holds at least the requests estimated here"
+        )
     return InferenceEstimate(
         chain=ev,
         method=method,
