@@ -231,3 +231,55 @@ def test_compare_shows_end_to_end_remote_and_avoided_rows(
     row = page.split("Avoided elsewhere <small>")[1].split("</tr>")[0]
     assert ">4 <small>kgCO2e</small>" in row and "(tier-2)" in row
     assert "Calls to hosted models" not in page  # neither report made any
+
+
+def test_amortised_report_shows_the_full_footprint_of_a_response(
+    client: TestClient, auth: dict[str, str], tmp_path: Path
+) -> None:
+    """``estimate inference --amortise`` (real CLI runs): the page shows one response's full
+    footprint with the training shared over the model's lifetime requests, every criterion."""
+    train, inf = tmp_path / "train.json", tmp_path / "inf.json"
+    cli = [sys.executable, "-m", "empreinte.cli", "estimate"]
+    model = ["--model", "llama-3.1-8b", "--location", "FRA"]
+    subprocess.run(
+        [
+            *cli,
+            "training",
+            "--hardware",
+            "nvidia-h100-sxm",
+            *model,
+            "--tokens",
+            "1e12",
+            "--out",
+            str(train),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *cli,
+            "inference",
+            *model,
+            "--output-tokens",
+            "300",
+            "--amortise",
+            str(train),
+            "--lifetime-requests",
+            "1e8",
+            "--out",
+            str(inf),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    rep = json.loads(inf.read_text("utf-8"))
+    assert post(client, rep, auth).status_code in (200, 201)
+    page = client.get(f"/reports/{rep['report_id']}").text
+    section = page.split('id="amortised-h"')[1].split("</section>")[0]
+    assert "Full footprint of one response" in page and "100,000,000 requests" in section
+    for label in ("Global warming", "Water", "Abiotic", "Primary energy"):
+        assert label in section, label
+    assert json.loads(train.read_text())["report_id"] in section
+    js = client.get(f"/reports/{rep['report_id']}.json").json()["report"]
+    assert js["amortised"]["per_response_full"] == rep["amortised"]["per_response_full"]

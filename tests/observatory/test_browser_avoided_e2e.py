@@ -52,7 +52,25 @@ def server16(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
         .to_report()
         .to_json()
     )
-    reps = [avoided, e2e, sample_report(), sample_report(energy_kwh=0.3)]
+    from empreinte.estimate.training import estimate_training
+
+    train = estimate_training(
+        hardware="nvidia-h100-sxm", model="llama-3.1-8b", tokens=1e12, location="FRA"
+    ).to_report()
+    amortised = json.loads(
+        estimate_inference(
+            model="llama-3.1-8b",
+            output_tokens=300,
+            location="FRA",
+            server="hgx-8gpu",
+            amortise=[train],
+            lifetime_requests=1e8,
+        )
+        .to_report()
+        .model_copy(update={"report_id": AMORTISED_ID})
+        .to_json()
+    )
+    reps = [avoided, e2e, amortised, sample_report(), sample_report(energy_kwh=0.3)]
     sessions = admin.open_db(Settings(database_url=db, data_dir=tmp))
     with sessions() as s:
         store.ingest(s, [(validate_report(r), r) for r in reps], token_id=None)
@@ -60,6 +78,9 @@ def server16(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
     proc = start_server(db, tmp, port)
     yield f"http://127.0.0.1:{port}", avoided["report_id"], e2e["report_id"]
     stop(proc)
+
+
+AMORTISED_ID = "amortised0000000000000000000000a"
 
 
 def _shot(page: Any, name: str, width: int) -> None:
@@ -132,4 +153,28 @@ def test_end_to_end_layers_and_both_boundaries(
     units_below = page.evaluate(UNITS_BELOW)
     assert not units_below, units_below
     _shot(page, "report-end-to-end", width)
+    page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_full_footprint_of_a_response(
+    server16: tuple[str, str, str],
+    browser: Any,
+    width: int,
+) -> None:
+    """Issue 12: an inference report with its training shared over the model's lifetime
+    requests shows the per-response full footprint, every criterion, without sideways scroll."""
+    url = server16[0]
+    page = _page(browser, width, 900)
+    page.goto(f"{url}/reports/{AMORTISED_ID}")
+    sec = page.locator("section.amortised")
+    assert sec.is_visible()
+    table = sec.locator("table.amortised").inner_text()
+    for label in ("Global warming", "Water", "Abiotic", "Primary energy"):
+        assert label in table, label
+    assert "100,000,000 requests" in sec.inner_text()
+    assert page.evaluate(NO_SIDEWAYS), "the report page scrolls sideways"
+    box = sec.locator("div.scroll").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= width + 1
+    _shot(page, "report-amortised", width)
     page.close()
