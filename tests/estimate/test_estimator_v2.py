@@ -501,6 +501,9 @@ def test_cli_inference_amortises_a_training_report(tmp_path, capsys):
     assert block["upstream_totals"]["gwp_kgco2e"]["value"] == pytest.approx(trained)
     assert main(["report", "validate", str(out)]) == 0
     capsys.readouterr()
+    assert main(["report", "show", str(out)]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "Full footprint of one response" in shown and "1,000,000,000 requests" in shown
     assert main([*args, "--amortise", str(train)]) == 2  # the pair, or neither
     assert "--lifetime-requests" in capsys.readouterr().err
 

@@ -191,6 +191,18 @@ def _print_report(report: object) -> None:
             label, unit = CRITERION_LABELS[key]
             per.add_row(label, shown(split.total, unit))
         console.print(per)
+    am = report.amortised
+    if am is not None:
+        full = Table(
+            title=f"Full footprint of one response (data-centre boundary; upstream stages "
+            f"shared over {am.lifetime_requests:,.0f} requests)"
+        )
+        for col in ("criterion", "per response, full", "upstream stages, total"):
+            full.add_column(col, justify="left" if col == "criterion" else "right")
+        for key, e in am.per_response_full.items():
+            label, unit = CRITERION_LABELS[key]
+            full.add_row(label, shown(e, unit), shown(am.upstream_totals.get(key), unit))
+        console.print(full)
     if report.avoided:
         avoided = Table(
             title="Avoided elsewhere, as declared (ITU-T L.1480), beside the footprint, not "
