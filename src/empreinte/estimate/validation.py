@@ -423,7 +423,8 @@ def _proxy_cases() -> list[Case]:
         ),
         *(
             Case(
-                f"{name} from 6ND (MFU prior without it)",
+                f"{name} from 6ND "
+                + ("(not in the MFU fit)" if name in HELD_OUT_LLAMA else "(MFU prior without it)"),
                 "proxy",
                 "training GWP, accelerators boundary, USA grid",
                 "tCO2e",
@@ -440,19 +441,8 @@ def _proxy_cases() -> list[Case]:
                 "Llama 3.1 405B",
                 "Llama 3.2 1B",
                 "Llama 3.2 3B",
+                *HELD_OUT_LLAMA,
             )
-        ),
-        *(
-            Case(
-                f"{name} from 6ND (not in the MFU fit)",
-                "proxy",
-                "training GWP, accelerators boundary, USA grid",
-                "tCO2e",
-                float(_run(name).tco2e or 0.0),
-                "meta-llama-model-cards",
-                partial(_llama_proxy_t, name),
-            )
-            for name in HELD_OUT_LLAMA
         ),
         Case(
             "DeepSeek-V3 GPU-hours from 6ND (not in the MFU fit)",
